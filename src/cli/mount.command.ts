@@ -1,0 +1,190 @@
+import { Logger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Command, CommandRunner, Option } from 'nest-commander';
+import type { FuseModuleOptions, PageCachePolicy } from '../modules/fuse';
+import { isMounted } from '../modules/fuse';
+import { BACKENDS, backendNamed } from './backends';
+import { exitOnCommanderError } from './commander-exit';
+import { MountAppModule } from './mount-app.module';
+import { parseChoice, parseNonNegativeInteger, parseOctalMask, parseSeconds } from './option-parsers';
+import { UsageError } from './usage.error';
+
+export interface MountCommandOptions {
+  readOnly?: boolean;
+  allowOther?: boolean;
+  allowNonEmpty?: boolean;
+  mkdir?: boolean;
+  debug?: boolean;
+  uid?: number;
+  gid?: number;
+  umask?: number;
+  entryTtl?: number;
+  attrTtl?: number;
+  pageCache?: PageCachePolicy;
+  deadline?: number;
+  fsname?: string;
+}
+
+const PAGE_CACHE_POLICIES: readonly PageCachePolicy[] = ['auto', 'keep', 'drop', 'direct'];
+const QUIET: LogLevel[] = ['error', 'warn'];
+const VERBOSE: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+@Command({
+  name: 'mount',
+  arguments: '<mountpoint> <backend> <source>',
+  argsDescription: {
+    mountpoint: 'an empty directory to mount on',
+    backend: `where the files come from: ${Object.keys(BACKENDS).join(', ')}`,
+    source: 'for local: the directory to serve',
+  },
+  description: 'Mount a backend in the foreground; Ctrl-C (or SIGTERM) unmounts and exits.',
+})
+export class MountCommand extends CommandRunner {
+  /** nest-commander sets the exit override on the root command only; sub-commands need their own. */
+  override setCommand(command: Parameters<CommandRunner['setCommand']>[0]): this {
+    command.exitOverride(exitOnCommanderError);
+    return super.setCommand(command);
+  }
+
+  async run([mountpoint, backendName, source]: string[], options: MountCommandOptions = {}): Promise<void> {
+    const backend = backendNamed(backendName);
+    const target = await checkMountpoint(mountpoint, options);
+    const backendModule = await backend.module(source);
+    const app = await NestFactory.createApplicationContext(
+      MountAppModule.register(backendModule, this.fuseOptions(target, backend.filesystem, options)),
+      { logger: options.debug ? VERBOSE : QUIET, abortOnError: false },
+    );
+    const signal = waitForSignal();
+    process.stdout.write(`nestjs-fuse: ${backend.describe(source)} mounted at ${target}${options.readOnly ? ' (read-only)' : ''}; press Ctrl-C to unmount\n`);
+    const received = await signal;
+    new Logger('nestjs-fuse').log(`${received} received, unmounting`);
+    await app.close();
+    process.stdout.write(`nestjs-fuse: unmounted ${target}\n`);
+  }
+
+  private fuseOptions(mountpoint: string, filesystem: string, options: MountCommandOptions): FuseModuleOptions {
+    return {
+      mountpoint,
+      filesystem,
+      debug: options.debug,
+      unmountOnSignal: false,
+      deadlineMs: options.deadline,
+      entryTtlMs: options.entryTtl === undefined ? undefined : options.entryTtl * 1000,
+      attrTtlMs: options.attrTtl === undefined ? undefined : options.attrTtl * 1000,
+      mount: {
+        readOnly: options.readOnly,
+        allowOther: options.allowOther,
+        allowNonEmpty: options.allowNonEmpty,
+        mkdir: options.mkdir,
+        uid: options.uid,
+        gid: options.gid,
+        umask: options.umask,
+        kernelEntryTtlSeconds: options.entryTtl,
+        kernelAttrTtlSeconds: options.attrTtl,
+        pageCache: options.pageCache,
+        fsname: options.fsname,
+      },
+    };
+  }
+
+  @Option({ flags: '--read-only', description: 'mount read-only' })
+  parseReadOnly(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--allow-other', description: 'let other users use the mount (adds default_permissions)' })
+  parseAllowOther(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--allow-non-empty', description: 'mount over a directory that is not empty' })
+  parseAllowNonEmpty(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--mkdir', description: 'create the mountpoint if it does not exist' })
+  parseMkdir(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--debug', description: 'log every filesystem op with its latency' })
+  parseDebug(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--uid <uid>', description: 'report every file as owned by this user id' })
+  parseUid(value: string): number {
+    return parseNonNegativeInteger('--uid', value);
+  }
+
+  @Option({ flags: '--gid <gid>', description: 'report every file as owned by this group id' })
+  parseGid(value: string): number {
+    return parseNonNegativeInteger('--gid', value);
+  }
+
+  @Option({ flags: '--umask <octal>', description: 'mask applied to reported permissions, e.g. 022' })
+  parseUmask(value: string): number {
+    return parseOctalMask('--umask', value);
+  }
+
+  @Option({ flags: '--entry-ttl <seconds>', description: 'how long names are cached (kernel and daemon); default 1' })
+  parseEntryTtl(value: string): number {
+    return parseSeconds('--entry-ttl', value);
+  }
+
+  @Option({ flags: '--attr-ttl <seconds>', description: 'how long attributes are cached (kernel and daemon); default 1' })
+  parseAttrTtl(value: string): number {
+    return parseSeconds('--attr-ttl', value);
+  }
+
+  @Option({
+    flags: '--page-cache <policy>',
+    description: 'kernel page cache: auto (keep while unchanged), keep, drop (on open), direct (bypass); default auto',
+  })
+  parsePageCache(value: string): PageCachePolicy {
+    return parseChoice('--page-cache', value, PAGE_CACHE_POLICIES);
+  }
+
+  @Option({ flags: '--deadline <ms>', description: 'per-op deadline before answering ETIMEDOUT; default 30000' })
+  parseDeadline(value: string): number {
+    const ms = parseNonNegativeInteger('--deadline', value);
+    if (ms === 0) throw new UsageError('--deadline must be at least 1 ms.');
+    return ms;
+  }
+
+  @Option({ flags: '--fsname <name>', description: 'the source name shown by mount and df' })
+  parseFsname(value: string): string {
+    return value;
+  }
+}
+
+/** Usage errors about the mountpoint itself are found here, before anything is started. */
+async function checkMountpoint(mountpoint: string, options: MountCommandOptions): Promise<string> {
+  const target = resolve(mountpoint);
+  // A stale FUSE mount cannot be stat'ed; the mount service clears it, so it is not a usage error.
+  if (await isMounted(target)) return target;
+  const info = await stat(target).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' && options.mkdir) return undefined;
+    throw new UsageError(
+      error.code === 'ENOENT'
+        ? `mountpoint ${target} does not exist. Create it (mkdir -p ${target}) or pass --mkdir.`
+        : `mountpoint ${target} cannot be used (${error.code}).`,
+    );
+  });
+  if (info && !info.isDirectory()) throw new UsageError(`mountpoint ${target} is not a directory. Mount on an empty directory.`);
+  return target;
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolvePromise) => {
+    const handler = (signal: NodeJS.Signals): void => {
+      process.removeListener('SIGINT', handler);
+      process.removeListener('SIGTERM', handler);
+      resolvePromise(signal);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}

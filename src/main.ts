@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { CommandFactory } from 'nest-commander';
+import { join } from 'node:path';
+import { CliModule } from './cli/cli.module';
+import { exitOnCommanderError } from './cli/commander-exit';
+import { UsageError } from './cli/usage.error';
+
+const EXIT_USAGE = 2;
+
+function fail(error: Error): never {
+  const usage = error instanceof UsageError;
+  process.stderr.write(`nestjs-fuse: ${error.message}\n`);
+  process.exit(usage ? EXIT_USAGE : 1);
+}
+
+async function main(): Promise<void> {
+  const { version } = require(join(__dirname, '..', 'package.json')) as { version: string };
+  await CommandFactory.run(CliModule, {
+    logger: ['error', 'warn'],
+    version,
+    cliName: 'nestjs-fuse',
+    errorHandler: exitOnCommanderError,
+    serviceErrorHandler: (error: Error) => fail(error),
+  });
+  process.exit(process.exitCode ?? 0);
+}
+
+main().catch((error: Error) => fail(error));

@@ -1,0 +1,3 @@
+import { FuseBootException } from './fuse-boot.exception';
+
+export class DuplicateFilesystemNameException extends FuseBootException {}

@@ -1,0 +1,415 @@
+import { Logger } from '@nestjs/common';
+import { constants as fsConstants } from 'node:fs';
+import { posix } from 'node:path';
+import { FsError } from './errors/fs-error';
+import {
+  DEFAULT_ATTR_TTL_MS,
+  DEFAULT_ENTRY_TTL_MS,
+  FuseOp,
+  NAME_MAX_BYTES,
+  ROOT_INO,
+  WRITE_OPS,
+} from './fuse.constants';
+import { InodeLocks, LockRequest } from './inode-locks';
+import { InodeTable } from './inode.table';
+import type {
+  CreateReply,
+  DirEntry,
+  Entry,
+  Fh,
+  FileAttr,
+  Ino,
+  SetAttrChanges,
+  FsStats,
+} from './interfaces/file-attr.interface';
+import type { FuseHandlerSignatures } from './interfaces/fuse-handlers.interface';
+import type { FuseModuleOptions } from './interfaces/fuse-module-options.interface';
+import type { RegisteredFilesystem } from './interfaces/registered-filesystem.interface';
+import { OpInvoker } from './op-invoker';
+
+type HandlerResult<K extends FuseOp> = Awaited<ReturnType<FuseHandlerSignatures[K]>>;
+
+const shared = (ino: Ino): LockRequest => ({ ino, mode: 'shared' });
+const exclusive = (ino: Ino): LockRequest => ({ ino, mode: 'exclusive' });
+
+/** A directory listing longer than this many pages is taken as a handler that never ends its listing. */
+const MAX_READDIR_PAGES = 1_000_000;
+
+/**
+ * One filesystem as every consumer sees it — the native mount and {@link FileHandle} alike: its handlers called
+ * through per-inode locks and deadlines, with the module's name and attribute caches in front of them.
+ *
+ * Ordering guarantee: ops that change an inode (write, setattr, truncating open, flush, fsync, release, xattr
+ * changes) hold that inode exclusively; ops that change a directory's entries (create, mkdir, symlink, link,
+ * unlink, rmdir, rename) hold the directory (both directories for rename) exclusively; reads, lookups, getattr and
+ * readdir hold their inode shared. So a read never sees half of a write of the same inode, and two mutations of one
+ * inode run one after the other in arrival order, while ops on different inodes run concurrently.
+ */
+export class FilesystemSession {
+  readonly table = new InodeTable();
+  readonly locks = new InodeLocks();
+  private readonly invoker: OpInvoker;
+  private readonly inflightLookups = new Map<string, Promise<Entry>>();
+  private readonly entryTtlMs: number;
+  private readonly attrTtlMs: number;
+
+  constructor(
+    readonly filesystem: RegisteredFilesystem,
+    options: FuseModuleOptions,
+    private readonly logger = new Logger(`FuseFilesystem:${filesystem.name}`),
+  ) {
+    this.invoker = new OpInvoker(this.locks, options, logger);
+    this.entryTtlMs = options.entryTtlMs ?? DEFAULT_ENTRY_TTL_MS;
+    this.attrTtlMs = options.attrTtlMs ?? DEFAULT_ATTR_TTL_MS;
+  }
+
+  get name(): string {
+    return this.filesystem.name;
+  }
+
+  implements(op: FuseOp): boolean {
+    return this.filesystem.ops[op] !== undefined;
+  }
+
+  /** True when the filesystem implements at least one op that changes it. */
+  get writable(): boolean {
+    return WRITE_OPS.some((op) => this.implements(op));
+  }
+
+  // ── paths ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** The inode of an absolute path inside the filesystem, walked one `lookup` per uncached component. */
+  async resolve(path: string): Promise<Ino> {
+    let ino = ROOT_INO;
+    const names = splitPath(path);
+    for (let i = 0; i < names.length; i++) {
+      const entry = await this.lookup(ino, names[i]);
+      if (i < names.length - 1 && entry.attr.kind !== 'dir') throw FsError.notDirectory(`${names.slice(0, i + 1).join('/')} is not a directory`);
+      ino = entry.attr.ino;
+    }
+    return ino;
+  }
+
+  /** The inode of a path's directory and the path's last name, for ops that create or remove a name. */
+  async resolveParent(path: string): Promise<{ parent: Ino; name: string }> {
+    const names = splitPath(path);
+    const name = names.pop();
+    if (name === undefined) throw FsError.invalid('the root directory has no parent');
+    const parent = await this.resolve(names.join('/'));
+    return { parent, name };
+  }
+
+  /** Drops the cached name of `path` (and its parent's attributes) so the next walk asks the handlers again. */
+  forgetPath(path: string): void {
+    const names = splitPath(path);
+    let ino: Ino = ROOT_INO;
+    for (const name of names) {
+      const child = this.table.child(ino, name);
+      this.table.forgetChild(ino, name);
+      if (!child) return;
+      this.table.forgetAttr(child.ino);
+      ino = child.ino;
+    }
+  }
+
+  // ── reads ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  async lookup(parent: Ino, name: string): Promise<Entry> {
+    checkName(name);
+    const cached = this.table.child(parent, name);
+    if (cached) {
+      const attr = this.table.attr(cached.ino);
+      if (attr) return { attr };
+    }
+    const key = `${parent}/${name}`;
+    let pending = this.inflightLookups.get(key);
+    if (!pending) {
+      pending = this.lookupUncached(parent, name).finally(() => this.inflightLookups.delete(key));
+      this.inflightLookups.set(key, pending);
+    }
+    return pending;
+  }
+
+  async getattr(ino: Ino, fh?: Fh): Promise<FileAttr> {
+    const cached = this.table.attr(ino);
+    if (cached) return cached;
+    const attr = await this.invoke(FuseOp.GetAttr, [shared(ino)], ino, fh);
+    this.rememberAttr(attr, this.attrTtlMs);
+    return attr;
+  }
+
+  /** One page of entries, as the handler returns it; entries that carry attributes warm both caches. */
+  async readdir(ino: Ino, fh: Fh, offset: number): Promise<DirEntry[]> {
+    const entries = await this.invoke(FuseOp.ReadDir, [shared(ino)], ino, fh, offset);
+    if (!Array.isArray(entries)) throw this.badResult(FuseOp.ReadDir, 'an array of DirEntry');
+    for (const entry of entries) {
+      this.table.rememberChild(ino, entry.name, { ino: entry.ino, kind: entry.kind }, this.entryTtlMs);
+      if (entry.attr) this.rememberAttr(entry.attr, this.attrTtlMs);
+    }
+    return entries;
+  }
+
+  /** Every entry of a directory, following the handler's offsets to the end. */
+  async readdirAll(ino: Ino, fh: Fh): Promise<DirEntry[]> {
+    const all: DirEntry[] = [];
+    let offset = 0;
+    for (let page = 0; page < MAX_READDIR_PAGES; page++) {
+      const entries = await this.readdir(ino, fh, offset);
+      if (entries.length === 0) return all;
+      all.push(...entries);
+      const next = entries[entries.length - 1].offset;
+      if (!(next > offset)) {
+        throw this.badResult(FuseOp.ReadDir, `offsets that grow (got ${next} after ${offset}); set DirEntry.offset`);
+      }
+      offset = next;
+    }
+    throw this.badResult(FuseOp.ReadDir, 'an end to the listing');
+  }
+
+  async open(ino: Ino, flags: number): Promise<Fh> {
+    if (!this.implements(FuseOp.Open)) return 0;
+    const truncates = (flags & fsConstants.O_TRUNC) !== 0;
+    const reply = await this.invoke(FuseOp.Open, [truncates ? exclusive(ino) : shared(ino)], ino, flags);
+    if (truncates) this.table.forgetAttr(ino);
+    return this.fhOf(FuseOp.Open, reply);
+  }
+
+  async read(ino: Ino, fh: Fh, offset: number, size: number): Promise<Buffer> {
+    const data = await this.invoke(FuseOp.Read, [shared(ino)], ino, fh, offset, size);
+    if (!(data instanceof Uint8Array)) throw this.badResult(FuseOp.Read, 'a Buffer');
+    if (data.length > size) throw this.badResult(FuseOp.Read, `at most ${size} bytes (got ${data.length})`);
+    const bytes: Uint8Array = data;
+    return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+
+  async readlink(ino: Ino): Promise<string> {
+    const target = await this.invoke(FuseOp.ReadLink, [shared(ino)], ino);
+    if (typeof target !== 'string') throw this.badResult(FuseOp.ReadLink, 'a string');
+    return target;
+  }
+
+  async statfs(ino: Ino): Promise<FsStats> {
+    return this.invoke(FuseOp.StatFs, [shared(ino)], ino);
+  }
+
+  async access(ino: Ino, mask: number): Promise<void> {
+    await this.invoke(FuseOp.Access, [shared(ino)], ino, mask);
+  }
+
+  async getxattr(ino: Ino, name: string): Promise<Buffer> {
+    const value = await this.invoke(FuseOp.GetXattr, [shared(ino)], ino, name);
+    if (!(value instanceof Uint8Array)) throw this.badResult(FuseOp.GetXattr, 'a Buffer');
+    return Buffer.from(value);
+  }
+
+  async listxattr(ino: Ino): Promise<string[]> {
+    const names = await this.invoke(FuseOp.ListXattr, [shared(ino)], ino);
+    if (!Array.isArray(names)) throw this.badResult(FuseOp.ListXattr, 'an array of names');
+    return names;
+  }
+
+  async opendir(ino: Ino, flags: number): Promise<Fh> {
+    if (!this.implements(FuseOp.OpenDir)) return 0;
+    return this.fhOf(FuseOp.OpenDir, await this.invoke(FuseOp.OpenDir, [shared(ino)], ino, flags));
+  }
+
+  async releasedir(ino: Ino, fh: Fh): Promise<void> {
+    if (!this.implements(FuseOp.ReleaseDir)) return;
+    await this.invoke(FuseOp.ReleaseDir, [shared(ino)], ino, fh);
+  }
+
+  // ── writes ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+  async write(ino: Ino, fh: Fh, offset: number, data: Buffer): Promise<number> {
+    const written = await this.invoke(FuseOp.Write, [exclusive(ino)], ino, fh, offset, data);
+    this.table.forgetAttr(ino);
+    if (!Number.isInteger(written) || written < 0 || written > data.length) {
+      throw this.badResult(FuseOp.Write, `a byte count between 0 and ${data.length}`);
+    }
+    return written;
+  }
+
+  async flush(ino: Ino, fh: Fh): Promise<void> {
+    if (!this.implements(FuseOp.Flush)) return;
+    await this.invoke(FuseOp.Flush, [exclusive(ino)], ino, fh);
+    this.table.forgetAttr(ino);
+  }
+
+  async fsync(ino: Ino, fh: Fh, datasync: boolean): Promise<void> {
+    if (!this.implements(FuseOp.Fsync)) return;
+    await this.invoke(FuseOp.Fsync, [exclusive(ino)], ino, fh, datasync);
+    this.table.forgetAttr(ino);
+  }
+
+  async release(ino: Ino, fh: Fh, flags: number): Promise<void> {
+    if (!this.implements(FuseOp.Release)) return;
+    await this.invoke(FuseOp.Release, [exclusive(ino)], ino, fh, flags);
+    this.table.forgetAttr(ino);
+  }
+
+  async create(parent: Ino, name: string, mode: number, flags: number): Promise<CreateReply> {
+    checkName(name);
+    const reply = await this.invoke(FuseOp.Create, [exclusive(parent)], parent, name, mode, flags);
+    this.table.forgetAttr(parent);
+    if (!reply || typeof reply !== 'object' || !reply.entry) throw this.badResult(FuseOp.Create, '{ entry, fh }');
+    this.rememberEntry(parent, name, reply.entry);
+    return { entry: reply.entry, fh: this.fhOf(FuseOp.Create, reply) };
+  }
+
+  async setattr(ino: Ino, changes: SetAttrChanges, fh?: Fh): Promise<FileAttr> {
+    try {
+      const attr = await this.invoke(FuseOp.SetAttr, [exclusive(ino)], ino, changes, fh);
+      this.rememberAttr(attr, this.attrTtlMs);
+      return attr;
+    } finally {
+      this.table.forgetAttr(ino);
+    }
+  }
+
+  async mkdir(parent: Ino, name: string, mode: number): Promise<Entry> {
+    return this.createName(FuseOp.MkDir, parent, name, () => this.invoke(FuseOp.MkDir, [exclusive(parent)], parent, name, mode));
+  }
+
+  async symlink(parent: Ino, name: string, target: string): Promise<Entry> {
+    return this.createName(FuseOp.Symlink, parent, name, () =>
+      this.invoke(FuseOp.Symlink, [exclusive(parent)], parent, name, target),
+    );
+  }
+
+  async link(ino: Ino, newParent: Ino, newName: string): Promise<Entry> {
+    this.table.forgetAttr(ino);
+    return this.createName(FuseOp.Link, newParent, newName, () =>
+      this.invoke(FuseOp.Link, [exclusive(ino), exclusive(newParent)], ino, newParent, newName),
+    );
+  }
+
+  async unlink(parent: Ino, name: string): Promise<void> {
+    await this.removeName(FuseOp.Unlink, parent, name);
+  }
+
+  async rmdir(parent: Ino, name: string): Promise<void> {
+    await this.removeName(FuseOp.RmDir, parent, name);
+  }
+
+  async rename(parent: Ino, name: string, newParent: Ino, newName: string, flags = 0): Promise<void> {
+    checkName(name);
+    checkName(newName);
+    const moved = this.table.child(parent, name);
+    const replaced = this.table.child(newParent, newName);
+    try {
+      await this.invoke(FuseOp.Rename, [exclusive(parent), exclusive(newParent)], parent, name, newParent, newName, flags);
+    } finally {
+      this.table.forgetChild(parent, name);
+      this.table.forgetChild(newParent, newName);
+      for (const ino of [parent, newParent, moved?.ino, replaced?.ino]) if (ino !== undefined) this.table.forgetAttr(ino);
+    }
+  }
+
+  async setxattr(ino: Ino, name: string, value: Buffer, flags: number): Promise<void> {
+    await this.invoke(FuseOp.SetXattr, [exclusive(ino)], ino, name, value, flags);
+    this.table.forgetAttr(ino);
+  }
+
+  async removexattr(ino: Ino, name: string): Promise<void> {
+    await this.invoke(FuseOp.RemoveXattr, [exclusive(ino)], ino, name);
+    this.table.forgetAttr(ino);
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  private async lookupUncached(parent: Ino, name: string): Promise<Entry> {
+    const cached = this.table.child(parent, name);
+    if (cached) {
+      try {
+        const attr = await this.invoke(FuseOp.GetAttr, [shared(cached.ino)], cached.ino, undefined);
+        this.rememberAttr(attr, this.attrTtlMs);
+        return { attr };
+      } catch (error) {
+        if (!isGone(error)) throw error;
+        this.table.forgetChild(parent, name);
+      }
+    }
+    const entry = await this.invoke(FuseOp.Lookup, [shared(parent)], parent, name);
+    if (!entry || typeof entry !== 'object' || !entry.attr) throw this.badResult(FuseOp.Lookup, 'an Entry ({ attr })');
+    this.rememberEntry(parent, name, entry);
+    return entry;
+  }
+
+  private async createName(op: FuseOp, parent: Ino, name: string, call: () => Promise<Entry>): Promise<Entry> {
+    checkName(name);
+    const entry = await call().finally(() => this.table.forgetAttr(parent));
+    if (!entry || typeof entry !== 'object' || !entry.attr) throw this.badResult(op, 'an Entry ({ attr })');
+    this.rememberEntry(parent, name, entry);
+    return entry;
+  }
+
+  private async removeName(op: FuseOp.Unlink | FuseOp.RmDir, parent: Ino, name: string): Promise<void> {
+    checkName(name);
+    const removed = this.table.child(parent, name);
+    try {
+      await this.invoke(op, [exclusive(parent)], parent, name);
+    } finally {
+      this.table.forgetChild(parent, name);
+      this.table.forgetAttr(parent);
+      if (removed) {
+        this.table.forgetAttr(removed.ino);
+        if (op === FuseOp.RmDir) this.table.forgetChildrenOf(removed.ino);
+      }
+    }
+  }
+
+  private rememberEntry(parent: Ino, name: string, entry: Entry): void {
+    this.table.rememberChild(parent, name, { ino: entry.attr.ino, kind: entry.attr.kind }, entry.entryTtlMs ?? this.entryTtlMs);
+    this.rememberAttr(entry.attr, entry.attrTtlMs ?? this.attrTtlMs);
+  }
+
+  private rememberAttr(attr: FileAttr, ttlMs: number): void {
+    if (!attr || typeof attr !== 'object' || !Number.isInteger(attr.ino)) throw this.badResult(FuseOp.GetAttr, 'a FileAttr');
+    this.table.rememberAttr(attr, ttlMs);
+  }
+
+  private fhOf(op: FuseOp, reply: { fh?: unknown } | undefined): Fh {
+    const fh = reply?.fh;
+    if (typeof fh !== 'number' || !Number.isInteger(fh) || fh < 0) throw this.badResult(op, '{ fh: a non-negative integer }');
+    return fh;
+  }
+
+  private invoke<K extends FuseOp>(op: K, locks: LockRequest[], ...args: Parameters<FuseHandlerSignatures[K]>): Promise<HandlerResult<K>> {
+    const handler = this.filesystem.ops[op] as ((...a: unknown[]) => Promise<HandlerResult<K>>) | undefined;
+    if (!handler) return Promise.reject(FsError.notImplemented(`${this.name} does not implement ${op}`));
+    const where = (): string => `${this.filesystem.handlerNames.get(op)}(${args.map(describeArg).join(', ')})`;
+    return this.invoker.run(op, where, locks, () => handler(...args));
+  }
+
+  private badResult(op: FuseOp, expected: string): FsError {
+    const message = `${this.filesystem.handlerNames.get(op) ?? op} must resolve with ${expected}; answered EIO`;
+    this.logger.error(message);
+    return FsError.io(message);
+  }
+}
+
+function splitPath(path: string): string[] {
+  return posix
+    .normalize(`/${path}`)
+    .split('/')
+    .filter((name) => name !== '' && name !== '.');
+}
+
+function checkName(name: string): void {
+  if (Buffer.byteLength(name) > NAME_MAX_BYTES) throw FsError.nameTooLong(`name longer than ${NAME_MAX_BYTES} bytes`);
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+    throw FsError.invalid(`invalid file name ${JSON.stringify(name)}`);
+  }
+}
+
+function isGone(error: unknown): boolean {
+  return error instanceof FsError && (error.code === 'ENOENT' || error.code === 'ESTALE');
+}
+
+function describeArg(arg: unknown): string {
+  if (Buffer.isBuffer(arg)) return `<${arg.length} bytes>`;
+  if (typeof arg === 'string') return JSON.stringify(arg);
+  if (arg instanceof Date) return arg.toISOString();
+  if (arg && typeof arg === 'object') return JSON.stringify(arg);
+  return String(arg);
+}

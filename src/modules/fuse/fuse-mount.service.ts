@@ -1,0 +1,97 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { FuseFilesystemRegistry } from './fuse-filesystem.registry';
+import { FUSE_MODULE_OPTIONS } from './fuse.module-definition';
+import { FuseNativeAdapter } from './fuse-native.adapter';
+import type { FuseModuleOptions, FuseMountOptions } from './interfaces/fuse-module-options.interface';
+import { MountpointGuard } from './mountpoint.guard';
+
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/**
+ * The mount lifecycle: mounts the selected filesystem at bootstrap when a mountpoint is configured, unmounts before
+ * shutdown, and on SIGINT/SIGTERM. Also mounts programmatically via {@link mount}.
+ */
+@Injectable()
+export class FuseMountService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('FuseMount');
+  private readonly guard = new MountpointGuard();
+  private readonly mounts = new Map<string, FuseNativeAdapter>();
+  private readonly signalHandler = (signal: NodeJS.Signals): void => void this.onSignal(signal);
+  private signalsInstalled = false;
+  private unmounting?: Promise<void>;
+
+  constructor(
+    private readonly registry: FuseFilesystemRegistry,
+    @Inject(FUSE_MODULE_OPTIONS) private readonly options: FuseModuleOptions,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.options.mountpoint === undefined) return;
+    await this.mount(this.options.mountpoint);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.unmountAll();
+    this.removeSignalHandlers();
+  }
+
+  /**
+   * Mounts a registered filesystem (by default the one the module options select) at `mountpoint`, after clearing a
+   * stale mount there. Resolves once the kernel has initialised the mount.
+   */
+  async mount(mountpoint: string, filesystem?: string, mountOptions?: FuseMountOptions): Promise<FuseNativeAdapter> {
+    const session = filesystem === undefined ? this.registry.selected() : this.registry.get(filesystem);
+    const options = { ...this.options.mount, ...mountOptions };
+    const path = await this.guard.prepare(mountpoint, options);
+    const adapter = new FuseNativeAdapter(session, path, options);
+    await adapter.mount();
+    this.mounts.set(path, adapter);
+    this.unmounting = undefined;
+    this.logger.log(`Mounted "${session.name}" at ${path}${adapter.readOnly ? ' (read-only)' : ''}`);
+    if (this.options.unmountOnSignal !== false) this.installSignalHandlers();
+    return adapter;
+  }
+
+  /** Mountpoints currently served by this application. */
+  mountpoints(): string[] {
+    return [...this.mounts.keys()];
+  }
+
+  /** Unmounts every mount of this application; safe to call more than once and concurrently. */
+  unmountAll(): Promise<void> {
+    this.unmounting ??= (async () => {
+      const mounts = [...this.mounts.entries()];
+      this.mounts.clear();
+      for (const [path, adapter] of mounts) {
+        try {
+          await adapter.unmount();
+          await this.guard.waitUntilUnmounted(path);
+          this.logger.log(`Unmounted ${path}`);
+        } catch (error) {
+          this.logger.error(`Unmounting ${path} failed: ${(error as Error).message}. Clear it with: fusermount -uz ${path}`);
+        }
+      }
+    })();
+    return this.unmounting;
+  }
+
+  private installSignalHandlers(): void {
+    if (this.signalsInstalled) return;
+    this.signalsInstalled = true;
+    for (const signal of SIGNALS) process.on(signal, this.signalHandler);
+  }
+
+  private removeSignalHandlers(): void {
+    if (!this.signalsInstalled) return;
+    this.signalsInstalled = false;
+    for (const signal of SIGNALS) process.removeListener(signal, this.signalHandler);
+  }
+
+  /** Unmounts, then lets the signal do what it would have done without us, unless someone else handles it. */
+  private async onSignal(signal: NodeJS.Signals): Promise<void> {
+    this.logger.log(`${signal} received, unmounting`);
+    await this.unmountAll();
+    this.removeSignalHandlers();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  }
+}

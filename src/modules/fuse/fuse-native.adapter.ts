@@ -1,0 +1,381 @@
+import { Logger } from '@nestjs/common';
+import { constants as fsConstants } from 'node:fs';
+import { posix } from 'node:path';
+import { FsError } from './errors/fs-error';
+import { MountException } from './errors/mount.exception';
+import type { FilesystemSession } from './filesystem-session';
+import { FuseOp, ROOT_INO } from './fuse.constants';
+import { describeError } from './fuse.messages';
+import { buildMountArgs } from './fuse-mount-options';
+import type { Fh, Ino } from './interfaces/file-attr.interface';
+import type { FuseMountOptions } from './interfaces/fuse-module-options.interface';
+import { toNativeDirentStat, toNativeStat, toNativeStatArray, toNativeStatFs } from './fuse-native.stat';
+
+type NativeCallback = (...args: unknown[]) => void;
+type NativeOps = Record<string, (...args: never[]) => void>;
+type FuseNativeClass = typeof import('fuse-native');
+
+interface OpenHandle {
+  ino: Ino;
+  fh: Fh;
+}
+
+const UINT32_MAX = 0xffff_ffff;
+
+/**
+ * The only code that knows fuse-native. It turns fuse-native's path-based callbacks into calls on a
+ * {@link FilesystemSession} (paths → inodes, kernel handles → filesystem handles), and every outcome into the
+ * callback form fuse-native expects, errors as negative errno. Nothing thrown by a handler reaches fuse-native.
+ */
+export class FuseNativeAdapter {
+  private native?: InstanceType<FuseNativeClass>;
+  private readonly handles = new Map<number, OpenHandle>();
+  private nextHandle = 1;
+
+  constructor(
+    private readonly session: FilesystemSession,
+    readonly mountpoint: string,
+    private readonly options: FuseMountOptions,
+    private readonly logger = new Logger('FuseNativeAdapter'),
+  ) {}
+
+  /** True when the filesystem is served read-only (no write ops, or the readOnly option). */
+  get readOnly(): boolean {
+    return Boolean(this.options.readOnly) || !this.session.writable;
+  }
+
+  /** The libfuse options this mount uses. */
+  get mountArgs(): string[] {
+    return buildMountArgs(this.options, { filesystem: this.session.name, readOnly: this.readOnly });
+  }
+
+  /** Number of files and directories the kernel holds open on this mount. */
+  get openHandles(): number {
+    return this.handles.size;
+  }
+
+  async mount(): Promise<void> {
+    const Fuse = loadFuseNative();
+    const optionString = `-o${this.mountArgs.join(',')}`;
+    const adapter = this;
+    class AdaptedFuse extends Fuse {
+      protected override _fuseOptions(): string {
+        return optionString;
+      }
+      // fuse-native's fgetattr drops the handle and its getxattr/listxattr never answer ERANGE: replaced here.
+      _op_fgetattr(signal: NativeCallback, _path: string, fd: number): void {
+        adapter.fgetattr(fd, signal);
+      }
+      _op_getxattr(signal: NativeCallback, path: string, name: string, valueBuf: Buffer): void {
+        adapter.getxattr(path, name, valueBuf, signal);
+      }
+      _op_listxattr(signal: NativeCallback, path: string, listBuf: Buffer): void {
+        adapter.listxattr(path, listBuf, signal);
+      }
+    }
+    const native = new AdaptedFuse(this.mountpoint, this.buildOps() as Record<string, NativeCallback>, {
+      timeout: false,
+    });
+    await new Promise<void>((resolve, reject) => {
+      native.mount((error) => (error ? reject(error) : resolve()));
+    }).catch((error: unknown) => {
+      throw new MountException(
+        `Could not mount at ${this.mountpoint}: ${describeError(error).split('\n')[0]}. ` +
+          'Check that /dev/fuse exists and is writable by this user, that fusermount is installed (Debian: apt-get install fuse libfuse2), ' +
+          'and that the mountpoint is an empty directory that nothing else is mounted on.',
+      );
+    });
+    this.native = native;
+  }
+
+  async unmount(): Promise<void> {
+    const native = this.native;
+    if (!native) return;
+    this.native = undefined;
+    await new Promise<void>((resolve, reject) => native.unmount((error) => (error ? reject(error) : resolve())));
+  }
+
+  // ── the fuse-native op table ───────────────────────────────────────────────────────────────────────────────
+
+  private buildOps(): NativeOps {
+    const s = this.session;
+    const ops: NativeOps = {
+      getattr: (path: string, cb: NativeCallback) =>
+        this.reply(cb, () => this.onPath(path, (ino) => s.getattr(ino)), (attr) => [0, toNativeStat(attr)]),
+      readdir: (path: string, cb: NativeCallback) => this.reply(cb, () => this.listDirectory(path), (listing) => [0, ...listing]),
+      opendir: (path: string, _flags: number, cb: NativeCallback) =>
+        this.reply(cb, () => this.onPath(path, (ino) => s.getattr(ino)), (attr) => (attr.kind === 'dir' ? [0, 0] : [-FsError.notDirectory().errno])),
+      releasedir: (_path: string, _fd: number, cb: NativeCallback) => cb(0),
+      open: (path: string, flags: number, cb: NativeCallback) =>
+        this.reply(
+          cb,
+          () => this.onPath(path, async (ino) => this.addHandle(ino, await s.open(ino, flags))),
+          (handle) => [0, handle],
+        ),
+      read: (_path: string, fd: number, buf: Buffer, len: number, pos: number, cb: NativeCallback) =>
+        this.reply(
+          cb,
+          () => this.withHandle(fd, (h) => s.read(h.ino, h.fh, pos, len)),
+          (data) => [data.copy(buf, 0, 0, Math.min(len, data.length))],
+        ),
+      release: (_path: string, fd: number, cb: NativeCallback) =>
+        this.reply(cb, () => this.closeHandle(fd, (h) => s.release(h.ino, h.fh, 0)), () => [0]),
+      statfs: (path: string, cb: NativeCallback) =>
+        this.reply(cb, () => this.onPath(path, (ino) => s.statfs(ino)), (stats) => [0, toNativeStatFs(stats)]),
+      readlink: (path: string, cb: NativeCallback) =>
+        this.reply(cb, () => this.onPath(path, (ino) => s.readlink(ino)), (target) => [0, target]),
+      access: (path: string, mode: number, cb: NativeCallback) =>
+        this.reply(cb, () => this.onPath(path, (ino) => s.access(ino, mode)), () => [0]),
+      // Marks the op implemented so fuse-native routes it to the _op_* overrides in mount().
+      fgetattr: () => undefined,
+      getxattr: () => undefined,
+      listxattr: () => undefined,
+    };
+    if (!this.readOnly) Object.assign(ops, this.buildWriteOps());
+    return this.onlyImplemented(ops);
+  }
+
+  private buildWriteOps(): NativeOps {
+    const s = this.session;
+    const done = (): unknown[] => [0];
+    return {
+      create: (path: string, mode: number, cb: NativeCallback) =>
+        this.reply(
+          cb,
+          () =>
+            this.onParent(path, async (parent, name) => {
+              const reply = await s.create(parent, name, mode & 0o7777, fsConstants.O_CREAT | fsConstants.O_RDWR);
+              return this.addHandle(reply.entry.attr.ino, reply.fh);
+            }),
+          (handle) => [0, handle],
+        ),
+      write: (_path: string, fd: number, buf: Buffer, len: number, pos: number, cb: NativeCallback) => {
+        // The buffer is libfuse's and is detached once we answer: handlers get their own copy.
+        const data = Buffer.from(buf.subarray(0, len));
+        this.reply(cb, () => this.withHandle(fd, (h) => s.write(h.ino, h.fh, pos, data)), (written) => [written]);
+      },
+      flush: (_path: string, fd: number, cb: NativeCallback) =>
+        this.reply(cb, () => this.withHandle(fd, (h) => s.flush(h.ino, h.fh)), done),
+      fsync: (_path: string, datasync: number, fd: number, cb: NativeCallback) =>
+        this.reply(cb, () => this.withHandle(fd, (h) => s.fsync(h.ino, h.fh, datasync !== 0)), done),
+      truncate: (path: string, size: number, cb: NativeCallback) =>
+        this.reply(cb, () => this.onPath(path, (ino) => s.setattr(ino, { size })), done),
+      ftruncate: (_path: string, fd: number, size: number, cb: NativeCallback) =>
+        this.reply(cb, () => this.withHandle(fd, (h) => s.setattr(h.ino, { size }, h.fh)), done),
+      chmod: (path: string, mode: number, cb: NativeCallback) =>
+        this.reply(cb, () => this.onPath(path, (ino) => s.setattr(ino, { mode: mode & 0o7777 })), done),
+      chown: (path: string, uid: number, gid: number, cb: NativeCallback) =>
+        this.reply(
+          cb,
+          () =>
+            this.onPath(path, (ino) =>
+              s.setattr(ino, {
+                ...(uid !== UINT32_MAX && uid !== -1 ? { uid } : {}),
+                ...(gid !== UINT32_MAX && gid !== -1 ? { gid } : {}),
+              }),
+            ),
+          done,
+        ),
+      utimens: (path: string, atime: number, mtime: number, cb: NativeCallback) =>
+        this.reply(cb, () => this.onPath(path, (ino) => s.setattr(ino, { atime: new Date(atime), mtime: new Date(mtime) })), done),
+      mkdir: (path: string, mode: number, cb: NativeCallback) =>
+        this.reply(cb, () => this.onParent(path, (parent, name) => s.mkdir(parent, name, mode & 0o7777)), done),
+      unlink: (path: string, cb: NativeCallback) =>
+        this.reply(cb, () => this.onParent(path, (parent, name) => s.unlink(parent, name)), done),
+      rmdir: (path: string, cb: NativeCallback) =>
+        this.reply(cb, () => this.onParent(path, (parent, name) => s.rmdir(parent, name)), done),
+      rename: (from: string, to: string, cb: NativeCallback) =>
+        this.reply(
+          cb,
+          () =>
+            this.onParent(from, (parent, name) =>
+              this.onParent(to, (newParent, newName) => s.rename(parent, name, newParent, newName, 0)),
+            ),
+          done,
+        ),
+      link: (existing: string, newPath: string, cb: NativeCallback) =>
+        this.reply(
+          cb,
+          () => this.onPath(existing, (ino) => this.onParent(newPath, (newParent, newName) => s.link(ino, newParent, newName))),
+          done,
+        ),
+      symlink: (target: string, linkPath: string, cb: NativeCallback) =>
+        this.reply(cb, () => this.onParent(linkPath, (parent, name) => s.symlink(parent, name, target)), done),
+      setxattr: (path: string, name: string, value: Buffer, _position: number, flags: number, cb: NativeCallback) => {
+        const copy = Buffer.from(value);
+        this.reply(cb, () => this.onPath(path, (ino) => s.setxattr(ino, name, copy, flags)), done);
+      },
+      removexattr: (path: string, name: string, cb: NativeCallback) =>
+        this.reply(cb, () => this.onPath(path, (ino) => s.removexattr(ino, name)), done),
+    };
+  }
+
+  /** fuse-native treats a key's presence as "implemented": drop ops whose handler the filesystem lacks. */
+  private onlyImplemented(ops: NativeOps): NativeOps {
+    const needs: Record<string, FuseOp> = {
+      readlink: FuseOp.ReadLink,
+      statfs: FuseOp.StatFs,
+      access: FuseOp.Access,
+      getxattr: FuseOp.GetXattr,
+      listxattr: FuseOp.ListXattr,
+      create: FuseOp.Create,
+      write: FuseOp.Write,
+      truncate: FuseOp.SetAttr,
+      ftruncate: FuseOp.SetAttr,
+      chmod: FuseOp.SetAttr,
+      chown: FuseOp.SetAttr,
+      utimens: FuseOp.SetAttr,
+      mkdir: FuseOp.MkDir,
+      unlink: FuseOp.Unlink,
+      rmdir: FuseOp.RmDir,
+      rename: FuseOp.Rename,
+      link: FuseOp.Link,
+      symlink: FuseOp.Symlink,
+      setxattr: FuseOp.SetXattr,
+      removexattr: FuseOp.RemoveXattr,
+    };
+    return Object.fromEntries(
+      Object.entries(ops).filter(([name]) => needs[name] === undefined || this.session.implements(needs[name])),
+    );
+  }
+
+  // ── ops that need the raw buffers ───────────────────────────────────────────────────────────────────────────
+
+  private fgetattr(fd: number, signal: NativeCallback): void {
+    this.reply(
+      signal,
+      () => this.withHandle(fd, (h) => this.session.getattr(h.ino, h.fh)),
+      (attr) => [0, toNativeStatArray(toNativeStat(attr))],
+    );
+  }
+
+  private getxattr(path: string, name: string, valueBuf: Buffer, signal: NativeCallback): void {
+    const arraybuffer = valueBuf.buffer;
+    this.reply(
+      (...args: unknown[]) => signal(args[0], arraybuffer),
+      () => this.onPath(path, (ino) => this.session.getxattr(ino, name)),
+      (value) => {
+        if (valueBuf.length === 0) return [value.length];
+        if (value.length > valueBuf.length) return [-FsError.range().errno];
+        value.copy(valueBuf);
+        return [value.length];
+      },
+    );
+  }
+
+  private listxattr(path: string, listBuf: Buffer, signal: NativeCallback): void {
+    const arraybuffer = listBuf.buffer;
+    this.reply(
+      (...args: unknown[]) => signal(args[0], arraybuffer),
+      () => this.onPath(path, (ino) => this.session.listxattr(ino)),
+      (names) => {
+        const encoded = Buffer.concat(names.map((name) => Buffer.from(`${name}\0`)));
+        if (listBuf.length === 0) return [encoded.length];
+        if (encoded.length > listBuf.length) return [-FsError.range().errno];
+        encoded.copy(listBuf);
+        return [encoded.length];
+      },
+    );
+  }
+
+  // ── helpers ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Runs `work` and answers fuse-native exactly once: `toArgs(result)` on success, a negative errno on failure.
+   * Anything unexpected — even a bug here — becomes EIO and a log line rather than an exception in fuse-native.
+   */
+  private reply<T>(cb: NativeCallback, work: () => Promise<T>, toArgs: (result: T) => unknown[]): void {
+    let promise: Promise<T>;
+    try {
+      promise = work();
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise
+      .then((result) => cb(...toArgs(result)))
+      .catch((error: unknown) => {
+        if (error instanceof FsError) return cb(-error.errno);
+        this.logger.error(`Unexpected failure in the FUSE adapter, answered EIO: ${describeError(error)}`);
+        return cb(-FsError.io().errno);
+      });
+  }
+
+  /**
+   * Resolves `path` and runs `fn` on its inode. When the cached inode turns out to be gone (changed behind the
+   * mount), the path is resolved afresh once, so a stale cache entry costs one retry instead of a wrong answer.
+   */
+  private async onPath<T>(path: unknown, fn: (ino: Ino) => Promise<T>): Promise<T> {
+    if (typeof path !== 'string') throw FsError.notFound('no path (the file was removed while open)');
+    const ino = await this.session.resolve(path);
+    try {
+      return await fn(ino);
+    } catch (error) {
+      if (!(error instanceof FsError) || (error.code !== 'ENOENT' && error.code !== 'ESTALE') || ino === ROOT_INO) throw error;
+      this.session.forgetPath(path);
+      const fresh = await this.session.resolve(path);
+      if (fresh === ino) throw error;
+      return fn(fresh);
+    }
+  }
+
+  private async onParent<T>(path: unknown, fn: (parent: Ino, name: string) => Promise<T>): Promise<T> {
+    if (typeof path !== 'string') throw FsError.notFound();
+    const { parent, name } = await this.session.resolveParent(path);
+    return fn(parent, name);
+  }
+
+  private async listDirectory(path: string): Promise<[string[], Array<Partial<ReturnType<typeof toNativeStat>>>]> {
+    return this.onPath(path, async (ino) => {
+      const attr = await this.session.getattr(ino);
+      if (attr.kind !== 'dir') throw FsError.notDirectory();
+      const parentIno = ino === ROOT_INO ? ROOT_INO : await this.session.resolve(posix.dirname(path));
+      const fh = await this.session.opendir(ino, fsConstants.O_RDONLY);
+      try {
+        const entries = await this.session.readdirAll(ino, fh);
+        const names = ['.', '..', ...entries.map((entry) => entry.name)];
+        const stats = [
+          toNativeStat(attr),
+          toNativeDirentStat(parentIno, 'dir'),
+          ...entries.map((entry) => (entry.attr ? toNativeStat(entry.attr) : toNativeDirentStat(entry.ino, entry.kind))),
+        ];
+        return [names, stats];
+      } finally {
+        await this.session.releasedir(ino, fh).catch(() => undefined);
+      }
+    });
+  }
+
+  private addHandle(ino: Ino, fh: Fh): number {
+    while (this.handles.has(this.nextHandle) || this.nextHandle === 0) {
+      this.nextHandle = this.nextHandle >= 0x7fff_ffff ? 1 : this.nextHandle + 1;
+    }
+    const handle = this.nextHandle;
+    this.handles.set(handle, { ino, fh });
+    this.nextHandle = handle >= 0x7fff_ffff ? 1 : handle + 1;
+    return handle;
+  }
+
+  private async withHandle<T>(handle: number, fn: (open: OpenHandle) => Promise<T>): Promise<T> {
+    const open = this.handles.get(handle);
+    if (!open) throw FsError.badHandle(`no open file with handle ${handle}`);
+    return fn(open);
+  }
+
+  private async closeHandle(handle: number, fn: (open: OpenHandle) => Promise<void>): Promise<void> {
+    const open = this.handles.get(handle);
+    if (!open) return;
+    this.handles.delete(handle);
+    await fn(open);
+  }
+}
+
+/** Loaded on first mount, so applications that only use FileHandle need no libfuse. */
+function loadFuseNative(): FuseNativeClass {
+  try {
+    return require('fuse-native') as FuseNativeClass;
+  } catch (error) {
+    throw new MountException(
+      `Cannot load fuse-native: ${(error as Error).message}. Install the FUSE runtime (Debian/Ubuntu: apt-get install fuse libfuse2).`,
+    );
+  }
+}

@@ -1,0 +1,67 @@
+import type { FuseOp } from './fuse.constants';
+
+export const DUPLICATE_OP_MESSAGE = (filesystem: string, op: FuseOp, first: string, second: string): string =>
+  `Filesystem "${filesystem}" declares @${decoratorOf(op)}() twice: on ${first} and on ${second}. Keep exactly one handler per op.`;
+
+export const MISSING_OP_MESSAGE = (filesystem: string, className: string, ops: readonly FuseOp[]): string =>
+  `Filesystem "${filesystem}" (${className}) has no handler for required op(s) ${ops
+    .map((op) => `${op} (@${decoratorOf(op)}())`)
+    .join(', ')}. Add a method decorated with each.`;
+
+export const UNKNOWN_FILESYSTEM_MESSAGE = (name: string, known: readonly string[]): string =>
+  `No filesystem named "${name}" is registered. ${
+    known.length ? `Registered: ${known.map((k) => `"${k}"`).join(', ')}.` : 'None is registered:'
+  } Decorate an @Injectable() provider with @FuseFilesystem('${name}') and list it in a module's providers.`;
+
+export const AMBIGUOUS_FILESYSTEM_MESSAGE = (known: readonly string[]): string =>
+  `Several filesystems are registered (${known.map((k) => `"${k}"`).join(', ')}) and FuseModule has no "filesystem" option. Name the one to mount.`;
+
+export const REQUEST_SCOPED_MESSAGE = (filesystem: string, className: string): string =>
+  `Filesystem "${filesystem}" (${className}) is request- or transient-scoped, directly or through a dependency. A mount outlives requests: make it and its dependencies singletons.`;
+
+export const DUPLICATE_FILESYSTEM_NAME_MESSAGE = (name: string, first: string, second: string): string =>
+  `Two filesystems are named "${name}": ${first} and ${second}. Give each @FuseFilesystem() a unique name.`;
+
+export const HANDLER_FAILED_MESSAGE = (op: FuseOp, where: string, error: unknown): string =>
+  `${op} ${where} failed with an unexpected error, answered EIO: ${describeError(error)}`;
+
+export const DEADLINE_MESSAGE = (op: FuseOp, where: string, deadlineMs: number): string =>
+  `${op} ${where} did not finish within its ${deadlineMs} ms deadline, answered ETIMEDOUT. Raise deadlineMs.${op} if the backend is legitimately slow.`;
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+function decoratorOf(op: FuseOp): string {
+  return DECORATOR_NAMES[op];
+}
+
+const DECORATOR_NAMES: Record<FuseOp, string> = {
+  lookup: 'Lookup',
+  getattr: 'GetAttr',
+  readdir: 'ReadDir',
+  open: 'Open',
+  read: 'Read',
+  release: 'Release',
+  create: 'Create',
+  write: 'Write',
+  flush: 'Flush',
+  fsync: 'Fsync',
+  setattr: 'SetAttr',
+  mkdir: 'MkDir',
+  unlink: 'Unlink',
+  rmdir: 'RmDir',
+  rename: 'Rename',
+  symlink: 'Symlink',
+  readlink: 'ReadLink',
+  link: 'Link',
+  statfs: 'StatFs',
+  access: 'Access',
+  getxattr: 'GetXattr',
+  setxattr: 'SetXattr',
+  listxattr: 'ListXattr',
+  removexattr: 'RemoveXattr',
+  opendir: 'OpenDir',
+  releasedir: 'ReleaseDir',
+};

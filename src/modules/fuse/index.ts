@@ -1,0 +1,13 @@
+export * from './decorators';
+export * from './errors';
+export * from './interfaces';
+export { FuseOp, NAME_MAX_BYTES, ROOT_INO, REQUIRED_OPS, WRITE_OPS } from './fuse.constants';
+export { FuseModule } from './fuse.module';
+export { FUSE_MODULE_OPTIONS } from './fuse.module-definition';
+export { FuseFilesystemRegistry } from './fuse-filesystem.registry';
+export { FuseMountService } from './fuse-mount.service';
+export { FilesystemSession } from './filesystem-session';
+export { FileHandle } from './file-handle';
+export type { FileReadStreamOptions, SeekWhence } from './file-handle';
+export { FuseNativeAdapter } from './fuse-native.adapter';
+export { isMounted } from './mountpoint.guard';

@@ -1,0 +1,133 @@
+import type { Ino } from './interfaces/file-attr.interface';
+
+export type LockMode = 'shared' | 'exclusive';
+
+export interface LockRequest {
+  ino: Ino;
+  mode: LockMode;
+}
+
+interface Waiter {
+  mode: LockMode;
+  grant: () => void;
+}
+
+/** A fair (FIFO) readers/writer lock: a reader arriving behind a waiting writer waits for it. */
+class ReadersWriterLock {
+  /** Number of readers holding the lock, or -1 while a writer holds it. */
+  private holders = 0;
+  private readonly queue: Waiter[] = [];
+
+  acquire(mode: LockMode, signal: AbortSignal): Promise<void> {
+    if (this.queue.length === 0 && this.compatible(mode)) {
+      this.take(mode);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        mode,
+        grant: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        const index = this.queue.indexOf(waiter);
+        if (index >= 0) this.queue.splice(index, 1);
+        this.pump();
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(waiter);
+    });
+  }
+
+  release(mode: LockMode): void {
+    if (mode === 'exclusive') this.holders = 0;
+    else this.holders -= 1;
+    this.pump();
+  }
+
+  get idle(): boolean {
+    return this.holders === 0 && this.queue.length === 0;
+  }
+
+  private compatible(mode: LockMode): boolean {
+    return mode === 'shared' ? this.holders >= 0 : this.holders === 0;
+  }
+
+  private take(mode: LockMode): void {
+    this.holders = mode === 'exclusive' ? -1 : this.holders + 1;
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.compatible(this.queue[0].mode)) {
+      const waiter = this.queue.shift() as Waiter;
+      this.take(waiter.mode);
+      waiter.grant();
+    }
+  }
+}
+
+/**
+ * Per-inode readers/writer locks. Several inodes are always taken in ascending inode order, so two ops that lock the
+ * same pair (rename, link) cannot deadlock.
+ */
+export class InodeLocks {
+  private readonly locks = new Map<Ino, ReadersWriterLock>();
+
+  /** Resolves with a release function once every requested lock is held; rejects if `signal` aborts first. */
+  async acquire(requests: readonly LockRequest[], signal: AbortSignal): Promise<() => void> {
+    const ordered = normalize(requests);
+    const held: LockRequest[] = [];
+    const releaseAll = (): void => {
+      for (const request of held.splice(0).reverse()) this.releaseOne(request);
+    };
+    try {
+      for (const request of ordered) {
+        signal.throwIfAborted();
+        await this.lockOf(request.ino).acquire(request.mode, signal);
+        held.push(request);
+      }
+    } catch (error) {
+      releaseAll();
+      throw error;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      releaseAll();
+    };
+  }
+
+  /** How many inodes currently have a lock object; idle locks are dropped, so this stays small. */
+  get size(): number {
+    return this.locks.size;
+  }
+
+  private lockOf(ino: Ino): ReadersWriterLock {
+    let lock = this.locks.get(ino);
+    if (!lock) {
+      lock = new ReadersWriterLock();
+      this.locks.set(ino, lock);
+    }
+    return lock;
+  }
+
+  private releaseOne(request: LockRequest): void {
+    const lock = this.locks.get(request.ino);
+    if (!lock) return;
+    lock.release(request.mode);
+    if (lock.idle) this.locks.delete(request.ino);
+  }
+}
+
+/** One request per inode (exclusive wins), sorted by inode. */
+function normalize(requests: readonly LockRequest[]): LockRequest[] {
+  const byIno = new Map<Ino, LockMode>();
+  for (const { ino, mode } of requests) {
+    if (byIno.get(ino) !== 'exclusive') byIno.set(ino, mode);
+  }
+  return [...byIno.entries()].sort(([a], [b]) => a - b).map(([ino, mode]) => ({ ino, mode }));
+}

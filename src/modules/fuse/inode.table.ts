@@ -1,0 +1,100 @@
+import type { FileAttr, FileKind, Ino } from './interfaces/file-attr.interface';
+
+/** What the name cache knows about a child: enough to walk a path without a round trip. */
+export interface ChildRef {
+  ino: Ino;
+  kind: FileKind;
+}
+
+interface Cached<T> {
+  value: T;
+  expiresAt: number;
+}
+
+/** Sweep expired entries after this many insertions, so a `find` over a huge tree does not pin every name forever. */
+const SWEEP_EVERY = 50_000;
+
+/**
+ * The module's name cache (parent inode + name → inode) and attribute cache, each entry valid for its TTL.
+ * Keyed by parent inode and name rather than by path, so renaming a directory needs no walk over its subtree.
+ */
+export class InodeTable {
+  private readonly children = new Map<Ino, Map<string, Cached<ChildRef>>>();
+  private readonly attrs = new Map<Ino, Cached<FileAttr>>();
+  private insertions = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  child(parent: Ino, name: string): ChildRef | undefined {
+    const entry = this.children.get(parent)?.get(name);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.forgetChild(parent, name);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  rememberChild(parent: Ino, name: string, child: ChildRef, ttlMs: number): void {
+    if (ttlMs <= 0) return;
+    let names = this.children.get(parent);
+    if (!names) {
+      names = new Map();
+      this.children.set(parent, names);
+    }
+    names.set(name, { value: child, expiresAt: this.now() + ttlMs });
+    this.countInsertion();
+  }
+
+  forgetChild(parent: Ino, name: string): void {
+    const names = this.children.get(parent);
+    if (!names) return;
+    names.delete(name);
+    if (names.size === 0) this.children.delete(parent);
+  }
+
+  /** Drops every cached name inside directory `parent` (its listing changed behind our back). */
+  forgetChildrenOf(parent: Ino): void {
+    this.children.delete(parent);
+  }
+
+  attr(ino: Ino): FileAttr | undefined {
+    const entry = this.attrs.get(ino);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.attrs.delete(ino);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  rememberAttr(attr: FileAttr, ttlMs: number): void {
+    if (ttlMs <= 0) return;
+    this.attrs.set(attr.ino, { value: attr, expiresAt: this.now() + ttlMs });
+    this.countInsertion();
+  }
+
+  forgetAttr(ino: Ino): void {
+    this.attrs.delete(ino);
+  }
+
+  get size(): { names: number; attrs: number } {
+    let names = 0;
+    for (const map of this.children.values()) names += map.size;
+    return { names, attrs: this.attrs.size };
+  }
+
+  private countInsertion(): void {
+    this.insertions += 1;
+    if (this.insertions % SWEEP_EVERY === 0) this.sweep();
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [parent, names] of this.children) {
+      for (const [name, entry] of names) if (entry.expiresAt <= now) names.delete(name);
+      if (names.size === 0) this.children.delete(parent);
+    }
+    for (const [ino, entry] of this.attrs) if (entry.expiresAt <= now) this.attrs.delete(ino);
+  }
+}

@@ -1,0 +1,80 @@
+/** An inode number. The root directory is always {@link ROOT_INO} (1). */
+export type Ino = number;
+
+/** A file-handle number chosen by the filesystem in `open`/`create`/`opendir`. */
+export type Fh = number;
+
+export type FileKind = 'file' | 'dir' | 'symlink';
+
+/** Attributes of one inode, as `stat(2)` shows them. */
+export interface FileAttr {
+  ino: Ino;
+  /** Size in bytes (for a symlink: the length of its target). */
+  size: number;
+  /** 512-byte blocks allocated. */
+  blocks: number;
+  atime: Date;
+  mtime: Date;
+  ctime: Date;
+  kind: FileKind;
+  /** Permission bits only (e.g. `0o644`); the file type comes from `kind`. */
+  perm: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+  /** Preferred I/O size; 4096 when omitted. */
+  blksize?: number;
+}
+
+/** The answer to `lookup`, `mkdir`, `symlink`, `link` and `create`. */
+export interface Entry {
+  attr: FileAttr;
+  /** How long the name → inode mapping may be cached; the module's default when omitted. */
+  entryTtlMs?: number;
+  /** How long `attr` may be cached; the module's default when omitted. */
+  attrTtlMs?: number;
+}
+
+/** One directory entry returned by `readdir`. */
+export interface DirEntry {
+  ino: Ino;
+  name: string;
+  kind: FileKind;
+  /** The offset to pass to the next `readdir` call to continue after this entry. */
+  offset: number;
+  /** Attributes of the entry; when given, `ls -l` and `find` need no extra `getattr` per entry. */
+  attr?: FileAttr;
+}
+
+export interface OpenReply {
+  fh: Fh;
+}
+
+export interface CreateReply {
+  entry: Entry;
+  fh: Fh;
+}
+
+/** The attributes `setattr` should change; absent fields stay as they are. */
+export interface SetAttrChanges {
+  size?: number;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  atime?: Date;
+  mtime?: Date;
+}
+
+export interface FsStats {
+  /** Block size in bytes. */
+  bsize: number;
+  /** Total blocks, free blocks, and blocks free for unprivileged users. */
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  /** Total inodes and free inodes. */
+  files: number;
+  ffree: number;
+  /** Longest file name, in bytes. */
+  namelen: number;
+}

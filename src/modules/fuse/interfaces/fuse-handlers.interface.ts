@@ -1,0 +1,83 @@
+import type { FuseOp } from '../fuse.constants';
+import type {
+  CreateReply,
+  DirEntry,
+  Entry,
+  Fh,
+  FileAttr,
+  Ino,
+  OpenReply,
+  SetAttrChanges,
+  FsStats,
+} from './file-attr.interface';
+
+/** Resolve `name` in directory `parent`. Throw `FsError.notFound()` when it does not exist. */
+export type LookupHandler = (parent: Ino, name: string) => Promise<Entry>;
+/** Attributes of `ino`; `fh` is set when the caller holds an open handle. */
+export type GetAttrHandler = (ino: Ino, fh?: Fh) => Promise<FileAttr>;
+/**
+ * Entries of directory `ino` starting after `offset` (0 for the first call). Return an empty array at the end.
+ * `.` and `..` are added by the module.
+ */
+export type ReadDirHandler = (ino: Ino, fh: Fh, offset: number) => Promise<DirEntry[]>;
+export type OpenHandler = (ino: Ino, flags: number) => Promise<OpenReply>;
+/** Up to `size` bytes at `offset`; fewer only at end of file. */
+export type ReadHandler = (ino: Ino, fh: Fh, offset: number, size: number) => Promise<Buffer>;
+export type ReleaseHandler = (ino: Ino, fh: Fh, flags: number) => Promise<void>;
+export type CreateHandler = (parent: Ino, name: string, mode: number, flags: number) => Promise<CreateReply>;
+/** Write `data` at `offset`; resolve with the number of bytes written. */
+export type WriteHandler = (ino: Ino, fh: Fh, offset: number, data: Buffer) => Promise<number>;
+export type FlushHandler = (ino: Ino, fh: Fh) => Promise<void>;
+export type FsyncHandler = (ino: Ino, fh: Fh, datasync: boolean) => Promise<void>;
+/** Apply `changes` (truncate, chmod, chown, utimens) and resolve with the new attributes. */
+export type SetAttrHandler = (ino: Ino, changes: SetAttrChanges, fh?: Fh) => Promise<FileAttr>;
+export type MkDirHandler = (parent: Ino, name: string, mode: number) => Promise<Entry>;
+export type UnlinkHandler = (parent: Ino, name: string) => Promise<void>;
+export type RmDirHandler = (parent: Ino, name: string) => Promise<void>;
+export type RenameHandler = (parent: Ino, name: string, newParent: Ino, newName: string, flags: number) => Promise<void>;
+export type SymlinkHandler = (parent: Ino, name: string, target: string) => Promise<Entry>;
+export type ReadLinkHandler = (ino: Ino) => Promise<string>;
+export type LinkHandler = (ino: Ino, newParent: Ino, newName: string) => Promise<Entry>;
+export type StatFsHandler = (ino: Ino) => Promise<FsStats>;
+/** Check `mask` (R_OK/W_OK/X_OK/F_OK) for the calling user; throw `FsError.accessDenied()` to refuse. */
+export type AccessHandler = (ino: Ino, mask: number) => Promise<void>;
+/** The value of attribute `name`; throw `FsError.noAttribute()` when it is not set. */
+export type GetXattrHandler = (ino: Ino, name: string) => Promise<Buffer>;
+export type SetXattrHandler = (ino: Ino, name: string, value: Buffer, flags: number) => Promise<void>;
+export type ListXattrHandler = (ino: Ino) => Promise<string[]>;
+export type RemoveXattrHandler = (ino: Ino, name: string) => Promise<void>;
+export type OpenDirHandler = (ino: Ino, flags: number) => Promise<OpenReply>;
+export type ReleaseDirHandler = (ino: Ino, fh: Fh) => Promise<void>;
+
+/** The handler signature each op's decorator accepts. */
+export interface FuseHandlerSignatures {
+  [FuseOp.Lookup]: LookupHandler;
+  [FuseOp.GetAttr]: GetAttrHandler;
+  [FuseOp.ReadDir]: ReadDirHandler;
+  [FuseOp.Open]: OpenHandler;
+  [FuseOp.Read]: ReadHandler;
+  [FuseOp.Release]: ReleaseHandler;
+  [FuseOp.Create]: CreateHandler;
+  [FuseOp.Write]: WriteHandler;
+  [FuseOp.Flush]: FlushHandler;
+  [FuseOp.Fsync]: FsyncHandler;
+  [FuseOp.SetAttr]: SetAttrHandler;
+  [FuseOp.MkDir]: MkDirHandler;
+  [FuseOp.Unlink]: UnlinkHandler;
+  [FuseOp.RmDir]: RmDirHandler;
+  [FuseOp.Rename]: RenameHandler;
+  [FuseOp.Symlink]: SymlinkHandler;
+  [FuseOp.ReadLink]: ReadLinkHandler;
+  [FuseOp.Link]: LinkHandler;
+  [FuseOp.StatFs]: StatFsHandler;
+  [FuseOp.Access]: AccessHandler;
+  [FuseOp.GetXattr]: GetXattrHandler;
+  [FuseOp.SetXattr]: SetXattrHandler;
+  [FuseOp.ListXattr]: ListXattrHandler;
+  [FuseOp.RemoveXattr]: RemoveXattrHandler;
+  [FuseOp.OpenDir]: OpenDirHandler;
+  [FuseOp.ReleaseDir]: ReleaseDirHandler;
+}
+
+/** The discovered handlers of one filesystem, bound to its instance. */
+export type FuseOpTable = { readonly [K in FuseOp]?: FuseHandlerSignatures[K] };

@@ -1,0 +1,56 @@
+import type { FuseOp } from '../fuse.constants';
+
+/** How the kernel may keep file contents in its page cache between opens. */
+export type PageCachePolicy =
+  /** Keep cached pages while the file's mtime and size are unchanged (libfuse `auto_cache`). */
+  | 'auto'
+  /** Always keep cached pages: only for filesystems that never change behind the mount (`kernel_cache`). */
+  | 'keep'
+  /** Drop cached pages on every open. */
+  | 'drop'
+  /** Bypass the page cache entirely: every read and write reaches the handlers (`direct_io`). */
+  | 'direct';
+
+/** Options of the native mount. */
+export interface FuseMountOptions {
+  /** Mount read-only even when the filesystem implements write ops. */
+  readOnly?: boolean;
+  /** Let other users access the mount. Always combined with `default_permissions`. Non-root users need `user_allow_other` in /etc/fuse.conf. */
+  allowOther?: boolean;
+  /** Let the kernel check permissions against the returned mode/uid/gid (implied by `allowOther`). */
+  defaultPermissions?: boolean;
+  /** Report every file as owned by this uid / gid. */
+  uid?: number;
+  gid?: number;
+  /** Mask applied to every reported permission, e.g. `0o022`. */
+  umask?: number;
+  /** How long (seconds) the kernel caches names and attributes. libfuse's default is 1 s; 0 disables caching. */
+  kernelEntryTtlSeconds?: number;
+  kernelAttrTtlSeconds?: number;
+  /** The kernel page-cache policy; default `'auto'`. */
+  pageCache?: PageCachePolicy;
+  /** Mount over a directory that is not empty, hiding its contents while mounted. */
+  allowNonEmpty?: boolean;
+  /** Create the mountpoint directory when it does not exist (otherwise a missing mountpoint is an error). */
+  mkdir?: boolean;
+  /** The name shown in /proc/mounts and `df`; default `nestjs-fuse-<filesystem>`. */
+  fsname?: string;
+}
+
+/** Options of {@link FuseModule}. */
+export interface FuseModuleOptions {
+  /** Where to mount at application bootstrap. Without it nothing is mounted (use {@link FileHandle}). */
+  mountpoint?: string;
+  /** The `@FuseFilesystem()` name to mount; may be omitted when exactly one filesystem is registered. */
+  filesystem?: string;
+  mount?: FuseMountOptions;
+  /** Per-op deadline in ms (default 30 000); an op running longer answers `ETIMEDOUT` and is logged. */
+  deadlineMs?: number | ({ default?: number } & Partial<Record<FuseOp, number>>);
+  /** Default TTLs (ms) of the module's own name and attribute caches, when a handler's `Entry` gives none. */
+  entryTtlMs?: number;
+  attrTtlMs?: number;
+  /** Log every op with its arguments, result and latency at debug level. */
+  debug?: boolean;
+  /** Unmount on SIGINT/SIGTERM (default true). The CLI turns this off and handles signals itself. */
+  unmountOnSignal?: boolean;
+}

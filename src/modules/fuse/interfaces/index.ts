@@ -1,0 +1,4 @@
+export * from './file-attr.interface';
+export * from './fuse-handlers.interface';
+export * from './fuse-module-options.interface';
+export * from './registered-filesystem.interface';

@@ -1,0 +1,4 @@
+export { LocalModule } from './local.module';
+export { LocalFilesystem } from './local.filesystem';
+export { LOCAL_MODULE_OPTIONS } from './local.module-definition';
+export type { LocalModuleOptions } from './local-module-options.interface';

@@ -1,0 +1,414 @@
+import { Inject, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { constants, Stats } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  Access,
+  Create,
+  CreateReply,
+  DirEntry,
+  Entry,
+  Fh,
+  FileAttr,
+  FsError,
+  FsStats,
+  Fsync,
+  FuseFilesystem,
+  GetAttr,
+  GetXattr,
+  Ino,
+  Link,
+  ListXattr,
+  Lookup,
+  MkDir,
+  NAME_MAX_BYTES,
+  Open,
+  OpenDir,
+  OpenReply,
+  Read,
+  ReadDir,
+  ReadLink,
+  Release,
+  ReleaseDir,
+  RemoveXattr,
+  Rename,
+  RmDir,
+  SetAttr,
+  SetAttrChanges,
+  SetXattr,
+  StatFs,
+  Symlink,
+  Unlink,
+  Write,
+} from '../fuse';
+import { LocalInodeMap, kindOf } from './local-inode.map';
+import { LocalXattr } from './local-xattr';
+import { LOCAL_MODULE_OPTIONS } from './local.module-definition';
+import type { LocalModuleOptions } from './local-module-options.interface';
+
+/** Entries returned per readdir page, each with its attributes. */
+const READDIR_PAGE = 256;
+/** Flags the kernel has already acted on, or that would make the daemon follow a symlink or block. */
+const OPEN_FLAGS_STRIPPED = constants.O_CREAT | constants.O_EXCL | constants.O_NOCTTY;
+
+interface DirSnapshot {
+  ino: Ino;
+  names: string[];
+}
+
+/**
+ * A read-write passthrough of a directory. Every name is resolved with lstat, files are opened with O_NOFOLLOW and
+ * times/owners set with lutimes/lchown, so the daemon never follows a symlink it serves: a link's target, absolute
+ * or relative, is returned as stored and the kernel resolves it on the caller's side.
+ */
+@FuseFilesystem('local')
+export class LocalFilesystem implements OnModuleInit, OnModuleDestroy {
+  private readonly root: string;
+  private inodes!: LocalInodeMap;
+  private readonly files = new Map<Fh, fs.FileHandle>();
+  private readonly dirs = new Map<Fh, DirSnapshot>();
+  private readonly xattr = new LocalXattr();
+  private nextFh = 1;
+
+  constructor(@Inject(LOCAL_MODULE_OPTIONS) options: LocalModuleOptions) {
+    this.root = resolve(options.root);
+  }
+
+  async onModuleInit(): Promise<void> {
+    let stats: Stats;
+    try {
+      stats = await fs.stat(this.root);
+    } catch (error) {
+      throw new Error(`Local root ${this.root} cannot be used: ${(error as Error).message}. Pass an existing directory.`);
+    }
+    if (!stats.isDirectory()) throw new Error(`Local root ${this.root} is not a directory. Pass an existing directory.`);
+    await fs.access(this.root, constants.R_OK | constants.X_OK).catch(() => {
+      throw new Error(`Local root ${this.root} is not readable by this user. Fix its permissions or run as its owner.`);
+    });
+    this.inodes = new LocalInodeMap(this.root, stats);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const open = [...this.files.values()];
+    this.files.clear();
+    this.dirs.clear();
+    await Promise.allSettled(open.map((handle) => handle.close()));
+  }
+
+  /** Number of backing files currently open (one per kernel open). */
+  get openFiles(): number {
+    return this.files.size;
+  }
+
+  // ── names ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  @Lookup()
+  async lookup(parent: Ino, name: string): Promise<Entry> {
+    const stats = await sys(fs.lstat(this.childPath(parent, name)));
+    return { attr: this.toAttr(this.inodes.remember(stats, parent, name), stats) };
+  }
+
+  @GetAttr()
+  async getattr(ino: Ino, fh?: Fh): Promise<FileAttr> {
+    const handle = fh === undefined ? undefined : this.files.get(fh);
+    if (handle) return this.toAttr(ino, await sys(handle.stat()));
+    return this.toAttr(ino, await this.statOf(ino));
+  }
+
+  @OpenDir()
+  async opendir(ino: Ino): Promise<OpenReply> {
+    const names = await sys(fs.readdir(this.dirPath(ino)));
+    const fh = this.allocateFh();
+    this.dirs.set(fh, { ino, names });
+    return { fh };
+  }
+
+  @ReadDir()
+  async readdir(ino: Ino, fh: Fh, offset: number): Promise<DirEntry[]> {
+    const snapshot = this.dirs.get(fh);
+    const names = snapshot?.ino === ino ? snapshot.names : await sys(fs.readdir(this.dirPath(ino)));
+    const dir = this.dirPath(ino);
+    const page = names.slice(offset, offset + READDIR_PAGE);
+    const entries = await Promise.all(
+      page.map(async (name, index): Promise<DirEntry | undefined> => {
+        // A name removed since the listing was taken is skipped rather than failing the whole listing.
+        const stats = await fs.lstat(join(dir, name)).catch(() => undefined);
+        if (!stats) return undefined;
+        const child = this.inodes.remember(stats, ino, name);
+        return { ino: child, name, kind: kindOf(stats), offset: offset + index + 1, attr: this.toAttr(child, stats) };
+      }),
+    );
+    return entries.filter((entry): entry is DirEntry => entry !== undefined);
+  }
+
+  @ReleaseDir()
+  async releasedir(_ino: Ino, fh: Fh): Promise<void> {
+    this.dirs.delete(fh);
+  }
+
+  // ── file data ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  @Open()
+  async open(ino: Ino, flags: number): Promise<OpenReply> {
+    const path = this.pathOf(ino);
+    // O_NONBLOCK keeps a FIFO in the backing directory from blocking the daemon's I/O threads.
+    const handle = await sys(fs.open(path, (flags & ~OPEN_FLAGS_STRIPPED) | constants.O_NOFOLLOW | constants.O_NONBLOCK));
+    const stats = await sys(handle.stat()).catch(async (error: unknown) => {
+      await handle.close();
+      throw error;
+    });
+    if (!stats.isFile()) {
+      await handle.close();
+      throw FsError.accessDenied(`${path} is not a regular file`);
+    }
+    return { fh: this.keep(handle) };
+  }
+
+  @Create()
+  async create(parent: Ino, name: string, mode: number): Promise<CreateReply> {
+    const path = this.childPath(parent, name);
+    const handle = await sys(fs.open(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, mode));
+    try {
+      // The kernel already applied the caller's umask; the daemon's own umask must not narrow the mode again.
+      await sys(handle.chmod(mode & 0o7777));
+      const stats = await sys(handle.stat());
+      return { entry: { attr: this.toAttr(this.inodes.remember(stats, parent, name), stats) }, fh: this.keep(handle) };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  @Read()
+  async read(_ino: Ino, fh: Fh, offset: number, size: number): Promise<Buffer> {
+    const buffer = Buffer.allocUnsafe(size);
+    const { bytesRead } = await sys(this.fileOf(fh).read(buffer, 0, size, offset));
+    return bytesRead === size ? buffer : buffer.subarray(0, bytesRead);
+  }
+
+  @Write()
+  async write(_ino: Ino, fh: Fh, offset: number, data: Buffer): Promise<number> {
+    const { bytesWritten } = await sys(this.fileOf(fh).write(data, 0, data.length, offset));
+    return bytesWritten;
+  }
+
+  @Fsync()
+  async fsync(_ino: Ino, fh: Fh, datasync: boolean): Promise<void> {
+    const handle = this.fileOf(fh);
+    await sys(datasync ? handle.datasync() : handle.sync());
+  }
+
+  @Release()
+  async release(_ino: Ino, fh: Fh): Promise<void> {
+    const handle = this.files.get(fh);
+    if (!handle) return;
+    this.files.delete(fh);
+    await sys(handle.close());
+  }
+
+  // ── attributes ───────────────────────────────────────────────────────────────────────────────────────────────
+
+  @SetAttr()
+  async setattr(ino: Ino, changes: SetAttrChanges, fh?: Fh): Promise<FileAttr> {
+    const path = this.pathOf(ino);
+    const before = await this.statOf(ino);
+    const isLink = before.isSymbolicLink();
+    if (changes.size !== undefined) {
+      if (!before.isFile()) throw before.isDirectory() ? FsError.isDirectory() : FsError.invalid('cannot truncate a symlink');
+      const handle = fh === undefined ? undefined : this.files.get(fh);
+      await sys(handle ? handle.truncate(changes.size) : fs.truncate(path, changes.size));
+    }
+    if (changes.mode !== undefined) {
+      // chmod follows symlinks and Linux has no lchmod: a link's own mode cannot change, and its target is not ours.
+      if (isLink) throw FsError.notSupported('cannot chmod a symlink');
+      await sys(fs.chmod(path, changes.mode & 0o7777));
+    }
+    if (changes.uid !== undefined || changes.gid !== undefined) {
+      await sys(fs.lchown(path, changes.uid ?? -1, changes.gid ?? -1));
+    }
+    if (changes.atime !== undefined || changes.mtime !== undefined) {
+      await sys(fs.lutimes(path, changes.atime ?? before.atime, changes.mtime ?? before.mtime));
+    }
+    return this.toAttr(ino, await this.statOf(ino));
+  }
+
+  @Access()
+  async access(ino: Ino, mask: number): Promise<void> {
+    const stats = await this.statOf(ino);
+    // access(2) would follow a symlink; a link itself is always accessible.
+    if (stats.isSymbolicLink()) return;
+    await sys(fs.access(this.pathOf(ino), mask));
+  }
+
+  @StatFs()
+  async statfs(): Promise<FsStats> {
+    const stats = await sys(fs.statfs(this.root));
+    return {
+      bsize: stats.bsize,
+      blocks: stats.blocks,
+      bfree: stats.bfree,
+      bavail: stats.bavail,
+      files: stats.files,
+      ffree: stats.ffree,
+      namelen: NAME_MAX_BYTES,
+    };
+  }
+
+  // ── directory changes ────────────────────────────────────────────────────────────────────────────────────────
+
+  @MkDir()
+  async mkdir(parent: Ino, name: string, mode: number): Promise<Entry> {
+    const path = this.childPath(parent, name);
+    await sys(fs.mkdir(path, mode));
+    await sys(fs.chmod(path, mode & 0o7777));
+    return this.entryOf(parent, name, path);
+  }
+
+  @Symlink()
+  async symlink(parent: Ino, name: string, target: string): Promise<Entry> {
+    const path = this.childPath(parent, name);
+    await sys(fs.symlink(target, path));
+    return this.entryOf(parent, name, path);
+  }
+
+  @Link()
+  async link(ino: Ino, newParent: Ino, newName: string): Promise<Entry> {
+    const path = this.childPath(newParent, newName);
+    await sys(fs.link(this.pathOf(ino), path));
+    return this.entryOf(newParent, newName, path);
+  }
+
+  @Unlink()
+  async unlink(parent: Ino, name: string): Promise<void> {
+    await this.removeName(parent, name, (path) => fs.unlink(path));
+  }
+
+  @RmDir()
+  async rmdir(parent: Ino, name: string): Promise<void> {
+    await this.removeName(parent, name, (path) => fs.rmdir(path));
+  }
+
+  @Rename()
+  async rename(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
+    const from = this.childPath(parent, name);
+    const to = this.childPath(newParent, newName);
+    const replaced = await fs.lstat(to).catch(() => undefined);
+    await sys(fs.rename(from, to));
+    const stats = await sys(fs.lstat(to));
+    if (replaced && replaced.ino !== stats.ino) {
+      const replacedIno = this.inodes.remember(replaced, newParent, newName);
+      this.inodes.removed(replacedIno, newParent, newName, replaced.nlink - 1);
+    }
+    this.inodes.moved(this.inodes.remember(stats, newParent, newName), newParent, newName);
+  }
+
+  @ReadLink()
+  async readlink(ino: Ino): Promise<string> {
+    return sys(fs.readlink(this.pathOf(ino)));
+  }
+
+  // ── extended attributes ──────────────────────────────────────────────────────────────────────────────────────
+
+  @GetXattr()
+  async getxattr(ino: Ino, name: string): Promise<Buffer> {
+    return this.xattr.get(this.pathOf(ino), name);
+  }
+
+  @ListXattr()
+  async listxattr(ino: Ino): Promise<string[]> {
+    return this.xattr.list(this.pathOf(ino));
+  }
+
+  @SetXattr()
+  async setxattr(ino: Ino, name: string, value: Buffer, flags: number): Promise<void> {
+    await this.xattr.set(this.pathOf(ino), name, value, flags);
+  }
+
+  @RemoveXattr()
+  async removexattr(ino: Ino, name: string): Promise<void> {
+    await this.xattr.remove(this.pathOf(ino), name);
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  private pathOf(ino: Ino): string {
+    return this.inodes.pathOf(ino);
+  }
+
+  /** The backing path of `ino`, which must be a directory (never a symlink, so nothing below it follows one). */
+  private dirPath(ino: Ino): string {
+    if (this.inodes.kindOf(ino) !== 'dir') throw FsError.notDirectory();
+    return this.pathOf(ino);
+  }
+
+  private childPath(parent: Ino, name: string): string {
+    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+      throw FsError.invalid(`invalid file name ${JSON.stringify(name)}`);
+    }
+    if (Buffer.byteLength(name) > NAME_MAX_BYTES) throw FsError.nameTooLong();
+    return join(this.dirPath(parent), name);
+  }
+
+  /** lstat of `ino`'s path, checked to still be the same file. */
+  private async statOf(ino: Ino): Promise<Stats> {
+    const stats = await sys(fs.lstat(this.pathOf(ino)));
+    this.inodes.assertSameFile(ino, stats);
+    return stats;
+  }
+
+  private async entryOf(parent: Ino, name: string, path: string): Promise<Entry> {
+    const stats = await sys(fs.lstat(path));
+    return { attr: this.toAttr(this.inodes.remember(stats, parent, name), stats) };
+  }
+
+  private async removeName(parent: Ino, name: string, remove: (path: string) => Promise<void>): Promise<void> {
+    const path = this.childPath(parent, name);
+    const stats = await sys(fs.lstat(path));
+    await sys(remove(path));
+    const ino = this.inodes.remember(stats, parent, name);
+    this.inodes.removed(ino, parent, name, stats.isDirectory() ? 0 : stats.nlink - 1);
+  }
+
+  private toAttr(ino: Ino, stats: Stats): FileAttr {
+    return {
+      ino,
+      size: stats.size,
+      blocks: stats.blocks,
+      atime: stats.atime,
+      mtime: stats.mtime,
+      ctime: stats.ctime,
+      kind: kindOf(stats),
+      perm: stats.mode & 0o7777,
+      nlink: stats.nlink,
+      uid: stats.uid,
+      gid: stats.gid,
+      blksize: stats.blksize,
+    };
+  }
+
+  private keep(handle: fs.FileHandle): Fh {
+    const fh = this.allocateFh();
+    this.files.set(fh, handle);
+    return fh;
+  }
+
+  private allocateFh(): Fh {
+    while (this.files.has(this.nextFh) || this.dirs.has(this.nextFh)) this.nextFh += 1;
+    return this.nextFh++;
+  }
+
+  private fileOf(fh: Fh): fs.FileHandle {
+    const handle = this.files.get(fh);
+    if (!handle) throw FsError.badHandle(`no open file with fh ${fh}`);
+    return handle;
+  }
+}
+
+/** Awaits a Node fs call and turns its system error (ENOENT, EACCES, …) into the same errno. */
+async function sys<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    throw FsError.fromSystemError(error) ?? error;
+  }
+}
