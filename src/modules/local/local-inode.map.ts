@@ -2,12 +2,17 @@ import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { FileKind, FsError, Ino, ROOT_INO } from '../fuse';
 
-interface InodeRecord {
+/** One name of an inode: hard links give a file several. */
+export interface InodeName {
   parent: Ino;
   name: string;
+}
+
+interface InodeRecord {
   kind: FileKind;
   /** `dev:ino` of the backing file, to notice a name that now points at a different file. */
   identity: string;
+  names: InodeName[];
 }
 
 /** fuse-native passes inode numbers as uint32; numbers it cannot carry get a synthetic one from this range. */
@@ -17,11 +22,13 @@ const UINT32_MAX = 0xffff_ffff;
 /**
  * Maps the filesystem's inode numbers to where the files live under the root. A file keeps its real inode number
  * when it fits (same device as the root, below 2^32, not taken by another file); otherwise it gets a synthetic one.
- * Each inode remembers its parent and name, so renaming a directory is one update, not a walk over its subtree.
+ * Each inode remembers its names as (parent inode, name), so renaming a directory is one update, not a walk over its
+ * subtree, and a hard-linked file stays reachable when one of its names is removed.
  */
 export class LocalInodeMap {
   private readonly records = new Map<Ino, InodeRecord>();
   private readonly byIdentity = new Map<string, Ino>();
+  private readonly rootDev: number;
   private nextSynthetic = SYNTHETIC_BASE;
 
   constructor(
@@ -29,23 +36,24 @@ export class LocalInodeMap {
     rootStats: Stats,
   ) {
     const identity = identityOf(rootStats);
-    this.records.set(ROOT_INO, { parent: ROOT_INO, name: '', kind: 'dir', identity });
+    this.records.set(ROOT_INO, { kind: 'dir', identity, names: [] });
     this.byIdentity.set(identity, ROOT_INO);
     this.rootDev = rootStats.dev;
   }
 
-  private readonly rootDev: number;
-
   /** The inode number of the file `stats` describes, found at `name` in `parent`. */
   remember(stats: Stats, parent: Ino, name: string): Ino {
     const identity = identityOf(stats);
-    const kind = kindOf(stats);
     let ino = this.byIdentity.get(identity);
     if (ino === undefined) {
       ino = this.allocate(stats);
       this.byIdentity.set(identity, ino);
+      this.records.set(ino, { kind: kindOf(stats), identity, names: [] });
     }
-    if (ino !== ROOT_INO) this.records.set(ino, { parent, name, kind, identity });
+    const record = this.records.get(ino) as InodeRecord;
+    if (ino !== ROOT_INO && !record.names.some((known) => known.parent === parent && known.name === name)) {
+      record.names.unshift({ parent, name });
+    }
     return ino;
   }
 
@@ -54,10 +62,10 @@ export class LocalInodeMap {
     const names: string[] = [];
     let current = ino;
     for (let depth = 0; current !== ROOT_INO; depth++) {
-      const record = this.records.get(current);
-      if (!record || depth > 4096) throw FsError.stale(`inode ${ino} is not known; look it up again`);
-      names.push(record.name);
-      current = record.parent;
+      const name = this.records.get(current)?.names[0];
+      if (!name || depth > 4096) throw FsError.stale(`inode ${ino} is not known; look it up again`);
+      names.push(name.name);
+      current = name.parent;
     }
     return join(this.root, ...names.reverse());
   }
@@ -70,22 +78,23 @@ export class LocalInodeMap {
 
   /** Throws `ESTALE` unless `stats` is the file `ino` was assigned to. */
   assertSameFile(ino: Ino, stats: Stats): void {
-    const record = this.records.get(ino);
-    if (!record || record.identity !== identityOf(stats)) {
+    if (this.records.get(ino)?.identity !== identityOf(stats)) {
       throw FsError.stale(`inode ${ino} was replaced behind the mount; look it up again`);
     }
   }
 
-  /** Inode `ino` was reached as `name` in `parent` — keeps hard links reachable through their newest name. */
-  moved(ino: Ino, parent: Ino, name: string): void {
+  renamed(ino: Ino, from: InodeName, to: InodeName): void {
     const record = this.records.get(ino);
-    if (record) this.records.set(ino, { ...record, parent, name });
+    if (!record) return;
+    record.names = [to, ...record.names.filter((name) => !sameName(name, from) && !sameName(name, to))];
   }
 
-  /** The name `name` in `parent` is gone; its inode is forgotten unless it is known by another name. */
-  removed(ino: Ino, parent: Ino, name: string, remainingLinks: number): void {
+  /** The name is gone; an inode with no known name left is forgotten (open handles do not need it). */
+  unlinked(ino: Ino, name: InodeName): void {
     const record = this.records.get(ino);
-    if (!record || record.parent !== parent || record.name !== name || remainingLinks > 0) return;
+    if (!record || ino === ROOT_INO) return;
+    record.names = record.names.filter((known) => !sameName(known, name));
+    if (record.names.length > 0) return;
     this.records.delete(ino);
     this.byIdentity.delete(record.identity);
   }
@@ -93,7 +102,7 @@ export class LocalInodeMap {
   private allocate(stats: Stats): Ino {
     const real = stats.ino;
     if (stats.dev === this.rootDev && real > ROOT_INO && real < SYNTHETIC_BASE && !this.records.has(real)) return real;
-    while (this.records.has(this.nextSynthetic) || this.nextSynthetic === ROOT_INO) {
+    while (this.records.has(this.nextSynthetic)) {
       this.nextSynthetic = this.nextSynthetic >= UINT32_MAX ? SYNTHETIC_BASE : this.nextSynthetic + 1;
     }
     return this.nextSynthetic++;
@@ -108,4 +117,8 @@ export function kindOf(stats: Stats): FileKind {
 
 function identityOf(stats: Stats): string {
   return `${stats.dev}:${stats.ino}`;
+}
+
+function sameName(a: InodeName, b: InodeName): boolean {
+  return a.parent === b.parent && a.name === b.name;
 }

@@ -292,14 +292,12 @@ export class LocalFilesystem implements OnModuleInit, OnModuleDestroy {
   async rename(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
     const from = this.childPath(parent, name);
     const to = this.childPath(newParent, newName);
+    const moved = await sys(fs.lstat(from));
     const replaced = await fs.lstat(to).catch(() => undefined);
     await sys(fs.rename(from, to));
-    const stats = await sys(fs.lstat(to));
-    if (replaced && replaced.ino !== stats.ino) {
-      const replacedIno = this.inodes.remember(replaced, newParent, newName);
-      this.inodes.removed(replacedIno, newParent, newName, replaced.nlink - 1);
-    }
-    this.inodes.moved(this.inodes.remember(stats, newParent, newName), newParent, newName);
+    const target = { parent: newParent, name: newName };
+    if (replaced && replaced.ino !== moved.ino) this.inodes.unlinked(this.inodes.remember(replaced, newParent, newName), target);
+    this.inodes.renamed(this.inodes.remember(moved, parent, name), { parent, name }, target);
   }
 
   @ReadLink()
@@ -365,8 +363,7 @@ export class LocalFilesystem implements OnModuleInit, OnModuleDestroy {
     const path = this.childPath(parent, name);
     const stats = await sys(fs.lstat(path));
     await sys(remove(path));
-    const ino = this.inodes.remember(stats, parent, name);
-    this.inodes.removed(ino, parent, name, stats.isDirectory() ? 0 : stats.nlink - 1);
+    this.inodes.unlinked(this.inodes.remember(stats, parent, name), { parent, name });
   }
 
   private toAttr(ino: Ino, stats: Stats): FileAttr {

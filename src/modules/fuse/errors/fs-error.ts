@@ -2,6 +2,13 @@ import { constants } from 'node:os';
 
 const errno = constants.errno;
 
+/** Names that share a value with an alias (ENOTSUP, EWOULDBLOCK, EDEADLOCK): the name tools print. */
+const PREFERRED_CODES: Readonly<Record<number, string>> = {
+  [errno.EOPNOTSUPP]: 'EOPNOTSUPP',
+  [errno.EAGAIN]: 'EAGAIN',
+  [errno.EDEADLK]: 'EDEADLK',
+};
+
 /**
  * The error a handler throws to answer an op with a specific errno. Any other exception becomes `EIO` and a log line.
  */
@@ -21,6 +28,8 @@ export class FsError extends Error {
   }
 
   static codeOf(errnoValue: number): string {
+    const preferred = PREFERRED_CODES[errnoValue];
+    if (preferred) return preferred;
     for (const [code, value] of Object.entries(errno)) {
       if (value === errnoValue) return code;
     }

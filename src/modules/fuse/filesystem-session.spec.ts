@@ -1,0 +1,159 @@
+import { Logger } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
+import { MemoryFilesystem, SLOW_READ_MS } from '../../../test/fixtures/memory.filesystem';
+import { OrderingFilesystem } from '../../../test/fixtures/ordering.filesystem';
+import { FilesystemSession, FsError, FuseFilesystemRegistry, FuseModule, FuseModuleOptions, ROOT_INO } from './index';
+
+async function sessionOf(provider: Function, name: string, options: FuseModuleOptions = {}) {
+  const moduleRef = await Test.createTestingModule({
+    imports: [FuseModule.forRoot(options)],
+    providers: [provider as never],
+  }).compile();
+  await moduleRef.init();
+  return { moduleRef, session: moduleRef.get(FuseFilesystemRegistry).get(name) };
+}
+
+function errnoOf(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => 'resolved',
+    (error: unknown) => (error instanceof FsError ? error.code : `not an FsError: ${String(error)}`),
+  );
+}
+
+describe('FilesystemSession', () => {
+  let moduleRef: TestingModule;
+  let session: FilesystemSession;
+  let memory: MemoryFilesystem;
+  let logged: jest.SpyInstance;
+  let warned: jest.SpyInstance;
+
+  beforeEach(async () => {
+    logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    ({ moduleRef, session } = await sessionOf(MemoryFilesystem, 'memory', { deadlineMs: { default: 2_000, read: 200 } }));
+    memory = moduleRef.get(MemoryFilesystem);
+  });
+
+  afterEach(async () => {
+    await moduleRef.close();
+    jest.restoreAllMocks();
+  });
+
+  it('resolves paths one lookup per component', async () => {
+    const ino = await session.resolve('/dir/nested.txt');
+    expect((await session.getattr(ino)).size).toBe(7);
+    expect(await session.resolve('/')).toBe(ROOT_INO);
+    expect(await session.resolve('/dir/../hello.txt')).toBe(await session.resolve('/hello.txt'));
+  });
+
+  it('answers ENOENT for a missing name and ENOTDIR for a path through a file', async () => {
+    expect(await errnoOf(session.resolve('/missing'))).toBe('ENOENT');
+    expect(await errnoOf(session.resolve('/hello.txt/x'))).toBe('ENOTDIR');
+  });
+
+  it('rejects names the kernel could never send, before any handler runs', async () => {
+    expect(await errnoOf(session.lookup(ROOT_INO, 'x'.repeat(256)))).toBe('ENAMETOOLONG');
+    expect(await errnoOf(session.lookup(ROOT_INO, 'a/b'))).toBe('EINVAL');
+    expect(await errnoOf(session.lookup(ROOT_INO, '..'))).toBe('EINVAL');
+  });
+
+  it('passes an FsError through with its errno', async () => {
+    const ino = await session.resolve('/denied');
+    expect(await errnoOf(session.open(ino, 0))).toBe('EACCES');
+    expect(logged).not.toHaveBeenCalled();
+  });
+
+  it('turns any other exception into EIO and one log line naming Class.method', async () => {
+    const ino = await session.resolve('/boom');
+    const fh = await session.open(ino, 0);
+    expect(await errnoOf(session.read(ino, fh, 0, 10))).toBe('EIO');
+    expect(logged).toHaveBeenCalledTimes(1);
+    expect(String(logged.mock.calls[0][0])).toMatch(/read MemoryFilesystem\.read\(\d+, \d+, 0, 10\) failed .*kaboom/s);
+  });
+
+  it('turns a result of the wrong type into EIO and a log line', async () => {
+    const ino = await session.resolve('/bad-result');
+    const fh = await session.open(ino, 0);
+    expect(await errnoOf(session.read(ino, fh, 0, 10))).toBe('EIO');
+    expect(String(logged.mock.calls[0][0])).toMatch(/MemoryFilesystem\.read must resolve with a Buffer/);
+  });
+
+  it('answers ETIMEDOUT when a handler outlives its deadline, while other ops keep completing', async () => {
+    const ino = await session.resolve('/slow');
+    const fh = await session.open(ino, 0);
+    const started = Date.now();
+    const slow = errnoOf(session.read(ino, fh, 0, 1));
+    const hello = await session.resolve('/hello.txt');
+    const helloFh = await session.open(hello, 0);
+    expect((await session.read(hello, helloFh, 0, 5)).toString()).toBe('hello');
+    expect(await slow).toBe('ETIMEDOUT');
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(190);
+    expect(elapsed).toBeLessThan(SLOW_READ_MS);
+    expect(String(warned.mock.calls[0][0])).toMatch(/within its 200 ms deadline/);
+  });
+
+  it('answers ENOSYS for an op the filesystem does not implement', async () => {
+    expect(await errnoOf(session.mkdir(ROOT_INO, 'new', 0o755))).toBe('ENOSYS');
+    expect(await errnoOf(session.readlink(2))).toBe('ENOSYS');
+  });
+
+  it('caches names and attributes for their TTL instead of asking again', async () => {
+    await session.resolve('/dir/nested.txt');
+    const before = memory.calls.length;
+    await session.resolve('/dir/nested.txt');
+    await session.getattr(await session.resolve('/dir'));
+    expect(memory.calls.length).toBe(before);
+  });
+
+  it('asks again once the TTL is over', async () => {
+    const { moduleRef: uncachedRef, session: uncached } = await sessionOf(MemoryFilesystem, 'memory', { entryTtlMs: 0, attrTtlMs: 0 });
+    try {
+      const instance = uncachedRef.get(MemoryFilesystem);
+      await uncached.resolve('/hello.txt');
+      const before = instance.calls.length;
+      await uncached.resolve('/hello.txt');
+      expect(instance.calls.length).toBe(before + 1);
+    } finally {
+      await uncachedRef.close();
+    }
+  });
+
+  it('follows readdir offsets across pages and warms the caches from returned attributes', async () => {
+    const entries = await session.readdirAll(ROOT_INO, 0);
+    expect(entries.map((entry) => entry.name)).toEqual(['hello.txt', 'dir', 'big.bin', 'empty', 'boom', 'slow', 'denied', 'bad-result']);
+    const before = memory.calls.length;
+    await session.resolve('/big.bin');
+    expect(memory.calls.length).toBe(before);
+  });
+});
+
+describe('FilesystemSession ordering', () => {
+  it('orders a read after a write of the same inode, but not of another inode', async () => {
+    const { moduleRef, session } = await sessionOf(OrderingFilesystem, 'ordering');
+    try {
+      const fs = moduleRef.get(OrderingFilesystem);
+      const write = session.write(2, 0, 0, Buffer.from('abc'));
+      const readSame = session.read(2, 0, 0, 3);
+      const readOther = session.read(3, 0, 0, 3);
+      expect((await readSame).toString()).toBe('abc');
+      await Promise.all([write, readOther]);
+      expect(fs.events.indexOf('read 2 start')).toBeGreaterThan(fs.events.indexOf('write 2 end'));
+      expect(fs.events.indexOf('read 3 end')).toBeLessThan(fs.events.indexOf('write 2 end'));
+    } finally {
+      await moduleRef.close();
+    }
+  });
+
+  it('runs two writes of one inode one after the other, in arrival order', async () => {
+    const { moduleRef, session } = await sessionOf(OrderingFilesystem, 'ordering');
+    try {
+      const fs = moduleRef.get(OrderingFilesystem);
+      await Promise.all([session.write(2, 0, 0, Buffer.from('first')), session.write(2, 0, 0, Buffer.from('SECOND'))]);
+      expect(fs.events).toEqual(['write 2 start', 'write 2 end', 'write 2 start', 'write 2 end']);
+      expect((await session.read(2, 0, 0, 10)).toString()).toBe('SECOND');
+    } finally {
+      await moduleRef.close();
+    }
+  });
+});

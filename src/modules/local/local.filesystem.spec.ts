@@ -1,0 +1,181 @@
+import { Test, TestingModule } from '@nestjs/testing';
+import { constants } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FilesystemSession, FsError, FuseFilesystemRegistry, FuseModule, ROOT_INO } from '../fuse';
+import { LocalModule } from './local.module';
+
+const XATTR_CREATE = 1;
+
+describe('LocalFilesystem (handlers called directly)', () => {
+  let root: string;
+  let moduleRef: TestingModule;
+  let local: FilesystemSession;
+
+  beforeEach(async () => {
+    root = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-local-'));
+    await fs.writeFile(join(root, 'hello.txt'), 'hello world\n');
+    await fs.mkdir(join(root, 'sub'));
+    await fs.writeFile(join(root, 'sub', 'inner.txt'), 'inner');
+    await fs.symlink('/etc', join(root, 'escape'));
+    moduleRef = await Test.createTestingModule({
+      // TTL 0: every call reaches the handlers, which is what this spec is about.
+      imports: [LocalModule.forRoot({ root }), FuseModule.forRoot({ entryTtlMs: 0, attrTtlMs: 0 })],
+    }).compile();
+    await moduleRef.init();
+    local = moduleRef.get(FuseFilesystemRegistry).get('local');
+  });
+
+  afterEach(async () => {
+    await moduleRef.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  const code = (promise: Promise<unknown>): Promise<string> =>
+    promise.then(
+      () => 'resolved',
+      (error: unknown) => (error instanceof FsError ? error.code : String(error)),
+    );
+
+  it('reports real inode numbers, sizes, modes and timestamps', async () => {
+    const entry = await local.lookup(ROOT_INO, 'hello.txt');
+    const real = await fs.lstat(join(root, 'hello.txt'));
+    expect(entry.attr).toMatchObject({ ino: real.ino, size: 12, kind: 'file', perm: real.mode & 0o7777, nlink: 1 });
+    expect(entry.attr.mtime.getTime()).toBe(real.mtime.getTime());
+    expect(entry.attr.mtime.getFullYear()).toBeGreaterThan(2000);
+    expect((await local.getattr(ROOT_INO)).kind).toBe('dir');
+  });
+
+  it('lists a directory with attributes, as a snapshot stable across offsets', async () => {
+    const fh = await local.opendir(ROOT_INO, constants.O_RDONLY);
+    const first = await local.readdir(ROOT_INO, fh, 0);
+    await fs.writeFile(join(root, 'late.txt'), 'x');
+    const all = await local.readdirAll(ROOT_INO, fh);
+    await local.releasedir(ROOT_INO, fh);
+    expect(all.map((entry) => entry.name).sort()).toEqual(['escape', 'hello.txt', 'sub']);
+    expect(first.every((entry) => entry.attr !== undefined)).toBe(true);
+    expect(all.find((entry) => entry.name === 'escape')?.kind).toBe('symlink');
+  });
+
+  it('creates, writes, reads, truncates and fsyncs a file', async () => {
+    const { entry, fh } = await local.create(ROOT_INO, 'new.bin', 0o640, constants.O_RDWR);
+    expect(await local.write(entry.attr.ino, fh, 0, Buffer.from('abcdef'))).toBe(6);
+    expect(await local.write(entry.attr.ino, fh, 10, Buffer.from('Z'))).toBe(1);
+    await local.fsync(entry.attr.ino, fh, false);
+    expect((await local.read(entry.attr.ino, fh, 0, 100)).equals(Buffer.from('abcdef\0\0\0\0Z'))).toBe(true);
+    const truncated = await local.setattr(entry.attr.ino, { size: 3 }, fh);
+    expect(truncated.size).toBe(3);
+    await local.release(entry.attr.ino, fh, 0);
+    expect(await fs.readFile(join(root, 'new.bin'), 'utf8')).toBe('abc');
+    expect((await fs.stat(join(root, 'new.bin'))).mode & 0o777).toBe(0o640);
+  });
+
+  it('refuses to create over an existing name', async () => {
+    expect(await code(local.create(ROOT_INO, 'hello.txt', 0o644, constants.O_RDWR))).toBe('EEXIST');
+  });
+
+  it('changes mode, owner and times', async () => {
+    const ino = await local.resolve('/hello.txt');
+    const when = new Date('2001-02-03T04:05:06Z');
+    const attr = await local.setattr(ino, { mode: 0o600, uid: 1234, gid: 4321, atime: when, mtime: when });
+    expect(attr).toMatchObject({ perm: 0o600, uid: 1234, gid: 4321 });
+    expect(attr.mtime.getTime()).toBe(when.getTime());
+    const real = await fs.stat(join(root, 'hello.txt'));
+    expect(real.mode & 0o777).toBe(0o600);
+    expect(real.uid).toBe(1234);
+    expect(real.mtime.getTime()).toBe(when.getTime());
+  });
+
+  it('makes and removes directories, refusing to remove a non-empty one', async () => {
+    const dir = await local.mkdir(ROOT_INO, 'made', 0o750);
+    expect(dir.attr).toMatchObject({ kind: 'dir', perm: 0o750 });
+    expect(await code(local.rmdir(ROOT_INO, 'sub'))).toBe('ENOTEMPTY');
+    await local.rmdir(ROOT_INO, 'made');
+    expect(await code(fs.stat(join(root, 'made')))).toMatch(/ENOENT/);
+  });
+
+  it('renames files and directories and keeps serving them by inode', async () => {
+    const inner = await local.resolve('/sub/inner.txt');
+    await local.rename(ROOT_INO, 'sub', ROOT_INO, 'moved');
+    const fh = await local.open(inner, constants.O_RDONLY);
+    expect((await local.read(inner, fh, 0, 10)).toString()).toBe('inner');
+    await local.release(inner, fh, 0);
+    expect(await local.resolve('/moved/inner.txt')).toBe(inner);
+    await local.rename(await local.resolve('/moved'), 'inner.txt', ROOT_INO, 'hello.txt');
+    expect(await fs.readFile(join(root, 'hello.txt'), 'utf8')).toBe('inner');
+  });
+
+  it('unlinks, symlinks, reads links and makes hard links', async () => {
+    const link = await local.symlink(ROOT_INO, 'rel', 'sub/inner.txt');
+    expect(link.attr.kind).toBe('symlink');
+    expect(await local.readlink(link.attr.ino)).toBe('sub/inner.txt');
+    const hello = await local.resolve('/hello.txt');
+    const hard = await local.link(hello, ROOT_INO, 'hard.txt');
+    expect(hard.attr.ino).toBe(hello);
+    expect(hard.attr.nlink).toBe(2);
+    await local.unlink(ROOT_INO, 'hello.txt');
+    expect((await local.getattr(hello)).nlink).toBe(1);
+    expect(await fs.readFile(join(root, 'hard.txt'), 'utf8')).toBe('hello world\n');
+  });
+
+  it('sets, gets, lists and removes extended attributes, honouring XATTR_CREATE', async () => {
+    const ino = await local.resolve('/hello.txt');
+    const binary = Buffer.from([0, 1, 2, 255, 10]);
+    await local.setxattr(ino, 'user.blob', binary, 0);
+    expect((await local.getxattr(ino, 'user.blob')).equals(binary)).toBe(true);
+    expect(await local.listxattr(ino)).toEqual(['user.blob']);
+    expect(await code(local.setxattr(ino, 'user.blob', Buffer.from('x'), XATTR_CREATE))).toBe('EEXIST');
+    await local.removexattr(ino, 'user.blob');
+    expect(await code(local.getxattr(ino, 'user.blob'))).toBe('ENODATA');
+  });
+
+  it('reports statfs figures of the backing filesystem', async () => {
+    const stats = await local.statfs(ROOT_INO);
+    const real = await fs.statfs(root);
+    expect(stats).toMatchObject({ bsize: real.bsize, blocks: real.blocks, namelen: 255 });
+  });
+
+  it('never reaches outside the root: names with .. or / are refused', async () => {
+    expect(await code(local.lookup(ROOT_INO, '..'))).toBe('EINVAL');
+    expect(await code(local.create(ROOT_INO, '../evil', 0o644, 0))).toBe('EINVAL');
+    expect(await code(local.resolve('/../../etc/passwd'))).toBe('ENOENT');
+  });
+
+  it('returns an absolute symlink as-is and never follows it', async () => {
+    const escape = await local.lookup(ROOT_INO, 'escape');
+    expect(escape.attr.kind).toBe('symlink');
+    expect(await local.readlink(escape.attr.ino)).toBe('/etc');
+    expect(await code(local.resolve('/escape/passwd'))).toBe('ENOTDIR');
+    expect(await code(local.lookup(escape.attr.ino, 'passwd'))).toBe('ENOTDIR');
+    expect(await code(local.open(escape.attr.ino, constants.O_RDONLY))).toBe('ELOOP');
+    expect(await code(local.setattr(escape.attr.ino, { mode: 0o777 }))).toBe('EOPNOTSUPP');
+    expect(await code(local.setattr(escape.attr.ino, { size: 0 }))).toBe('EINVAL');
+    expect((await fs.stat('/etc')).mode & 0o777).not.toBe(0o777);
+  });
+
+  it('answers ESTALE for an inode whose name now holds a different file', async () => {
+    const old = await local.resolve('/hello.txt');
+    await fs.rm(join(root, 'hello.txt'));
+    await fs.writeFile(join(root, 'placeholder'), 'keeps the old inode number from being reused at once');
+    await fs.writeFile(join(root, 'hello.txt'), 'replaced');
+    expect(await code(local.getattr(old))).toMatch(/ESTALE|ENOENT/);
+    const fresh = await local.resolve('/hello.txt');
+    expect((await local.getattr(fresh)).size).toBe(8);
+  });
+
+  it('keeps reading a file that was unlinked while open', async () => {
+    const ino = await local.resolve('/hello.txt');
+    const fh = await local.open(ino, constants.O_RDONLY);
+    await local.unlink(ROOT_INO, 'hello.txt');
+    expect((await local.read(ino, fh, 0, 5)).toString()).toBe('hello');
+    expect((await local.getattr(ino, fh)).nlink).toBe(0);
+    await local.release(ino, fh, 0);
+  });
+
+  it('fails boot with a clear message for a root that is not a directory', async () => {
+    const file = join(root, 'hello.txt');
+    const broken = await Test.createTestingModule({ imports: [LocalModule.forRoot({ root: file }), FuseModule.forRoot({})] }).compile();
+    await expect(broken.init()).rejects.toThrow(`Local root ${file} is not a directory`);
+  });
+});
