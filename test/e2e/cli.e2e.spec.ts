@@ -1,0 +1,104 @@
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, MountProcess, startCliMount, stopMount } from './support/mount-process';
+import { sh } from './support/shell';
+
+const cli = (args: string): ReturnType<typeof sh> => sh(`node ${CLI} ${args}`, 20_000);
+
+/** Bad input: one clear line on stderr, nothing mounted, exit 2 for usage errors and 1 for environment errors. */
+describe('nestjs-fuse CLI', () => {
+  let work: string;
+  let src: string;
+  let mnt: string;
+
+  beforeAll(async () => {
+    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-cli-'));
+    await fs.chmod(work, 0o755);
+    src = join(work, 'src');
+    mnt = join(work, 'mnt');
+    await fs.mkdir(src);
+    await fs.mkdir(mnt);
+    await fs.writeFile(join(work, 'plain-file'), 'x');
+  });
+
+  afterAll(async () => {
+    await stopMount(undefined, mnt);
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  const expectUsageError = async (args: string, message: RegExp, code = 2): Promise<void> => {
+    const result = await cli(args);
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code, stdout: '' });
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+  };
+
+  it('prints help and version and exits 0', async () => {
+    const help = await cli('mount --help');
+    expect(help.code).toBe(0);
+    for (const flag of ['--read-only', '--allow-other', '--debug', '--uid', '--page-cache', '--deadline']) expect(help.stdout).toContain(flag);
+    const version = await cli('--version');
+    expect(version.code).toBe(0);
+    const { version: expected } = JSON.parse(await fs.readFile(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    expect(version.stdout.trim()).toBe(expected);
+  });
+
+  it('rejects an unknown flag', () => expectUsageError(`mount ${mnt} local ${src} --bogus`, /unknown option '--bogus'/));
+
+  it('rejects a missing argument', () => expectUsageError(`mount ${mnt} local`, /missing required argument 'source'/));
+
+  it('rejects an unknown backend, listing the known ones', () =>
+    expectUsageError(`mount ${mnt} ftp ${src}`, /unknown backend "ftp"\. Use one of: local/));
+
+  it('rejects a missing local directory', () =>
+    expectUsageError(`mount ${mnt} local ${work}/nope`, /local directory .*\/nope does not exist/));
+
+  it('rejects a local source that is not a directory', () =>
+    expectUsageError(`mount ${mnt} local ${work}/plain-file`, /is not a directory\. Pass a directory to serve/));
+
+  it('rejects a missing mountpoint, suggesting --mkdir', () =>
+    expectUsageError(`mount ${work}/absent local ${src}`, /mountpoint .*\/absent does not exist\. Create it .* or pass --mkdir/));
+
+  it('rejects a mountpoint that is a file', () =>
+    expectUsageError(`mount ${work}/plain-file local ${src}`, /mountpoint .*plain-file is not a directory/));
+
+  it('rejects malformed numbers', async () => {
+    await expectUsageError(`mount ${mnt} local ${src} --uid abc`, /--uid needs a whole number/);
+    await expectUsageError(`mount ${mnt} local ${src} --attr-ttl -1`, /--attr-ttl needs a number of seconds/);
+    await expectUsageError(`mount ${mnt} local ${src} --umask 999`, /--umask needs an octal mask/);
+    await expectUsageError(`mount ${mnt} local ${src} --page-cache sometimes`, /--page-cache must be one of auto, keep, drop, direct/);
+  });
+
+  it('explains a missing permission for /dev/fuse', async () => {
+    const result = await sh(`runuser -u nobody -- node ${CLI} mount ${mnt} local ${src}`, 20_000);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/No permission to use \/dev\/fuse/);
+  });
+
+  it('refuses a mountpoint that is already served, and leaves that mount alone', async () => {
+    let first: MountProcess | undefined;
+    try {
+      first = await startCliMount(mnt, 'local', src);
+      const second = await cli(`mount ${mnt} local ${src}`);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/already mounted by a live filesystem\. Unmount it first/);
+      expect((await sh(`ls ${mnt}`)).code).toBe(0);
+    } finally {
+      await stopMount(first, mnt);
+    }
+  });
+
+  it('mounts read-only with --read-only and logs ops with --debug', async () => {
+    let mount: MountProcess | undefined;
+    try {
+      mount = await startCliMount(mnt, 'local', src, ['--read-only', '--debug']);
+      expect(mount.output()).toContain('(read-only)');
+      expect((await sh(`touch ${mnt}/x`)).stderr).toMatch(/Read-only file system/);
+      await sh(`ls ${mnt}`);
+      expect(mount.output()).toMatch(/readdir LocalFilesystem\.readdir\(1, \d+, 0\) → ok in [\d.]+ ms/);
+    } finally {
+      await stopMount(mount, mnt);
+    }
+  });
+});

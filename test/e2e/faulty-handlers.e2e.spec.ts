@@ -1,0 +1,64 @@
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMounted, MountProcess, startFixtureMount, stopMount } from './support/mount-process';
+import { sh, shOk } from './support/shell';
+
+/** The MemoryFilesystem fixture, whose `boom` read throws and whose `slow` read outlives its 500 ms deadline. */
+describe('misbehaving handlers on a real mount', () => {
+  let mnt: string;
+  let mount: MountProcess | undefined;
+
+  beforeAll(async () => {
+    mnt = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-faulty-'));
+    mount = await startFixtureMount('serve-memory.ts', [mnt], mnt);
+  });
+
+  afterAll(async () => {
+    await stopMount(mount, mnt);
+    await fs.rm(mnt, { recursive: true, force: true });
+  });
+
+  it('turns a handler exception into EIO, logs it, and keeps the mount usable', async () => {
+    const boom = await sh(`cat ${mnt}/boom`);
+    expect(boom.code).not.toBe(0);
+    expect(boom.stderr).toMatch(/Input\/output error/);
+    expect(mount?.output()).toMatch(/MemoryFilesystem\.read\(.*kaboom/s);
+    expect(await shOk(`cat ${mnt}/hello.txt`)).toBe('hello world\n');
+    expect(await shOk(`ls ${mnt}`)).toContain('boom');
+  });
+
+  it('answers ETIMEDOUT for a handler slower than its deadline, without holding up other requests', async () => {
+    const started = Date.now();
+    const [slow, fast] = await Promise.all([sh(`cat ${mnt}/slow`, 10_000), sh(`sleep 0.1; cat ${mnt}/dir/nested.txt`)]);
+    const elapsed = Date.now() - started;
+    expect(slow.stderr).toMatch(/Connection timed out/);
+    expect(elapsed).toBeLessThan(2_500);
+    expect(fast.stdout).toBe('nested\n');
+    expect(mount?.output()).toMatch(/did not finish within its 500 ms deadline/);
+  });
+
+  it('answers the errno a handler chose', async () => {
+    expect((await sh(`cat ${mnt}/denied`)).stderr).toMatch(/Permission denied/);
+    expect((await sh(`cat ${mnt}/missing`)).stderr).toMatch(/No such file or directory/);
+  });
+
+  it('mounts a filesystem without write ops read-only', async () => {
+    const mounts = await fs.readFile('/proc/mounts', 'utf8');
+    const line = mounts.split('\n').find((entry) => entry.split(' ')[1] === mnt);
+    expect(line?.split(' ')[3].split(',')).toContain('ro');
+    expect((await sh(`touch ${mnt}/new`)).stderr).toMatch(/Read-only file system/);
+  });
+
+  it('reads through paged readdir results and an empty file', async () => {
+    const names = (await shOk(`ls -a ${mnt}`)).split('\n').filter(Boolean);
+    expect(names).toEqual(['.', '..', 'bad-result', 'big.bin', 'boom', 'denied', 'dir', 'empty', 'hello.txt', 'slow']);
+    expect(await shOk(`cat ${mnt}/empty | wc -c`)).toBe('0\n');
+  });
+
+  it('unmounts on SIGTERM through the module’s own signal handling', async () => {
+    mount?.child.kill('SIGTERM');
+    await mount?.exited;
+    expect(await isMounted(mnt)).toBe(false);
+  });
+});

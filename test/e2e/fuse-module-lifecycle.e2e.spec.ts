@@ -1,0 +1,71 @@
+import { Test, TestingModule } from '@nestjs/testing';
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FuseModule, FuseMountService, MountException } from '../../src/modules/fuse';
+import { MemoryFilesystem } from '../fixtures/memory.filesystem';
+import { isMounted, stopMount } from './support/mount-process';
+
+// In-process: the memory handlers never touch the threadpool, and the test reads the mount only with async calls.
+describe('FuseModule mount lifecycle (in process)', () => {
+  let work: string;
+  const refs: TestingModule[] = [];
+
+  async function app(mountpoint: string, mkdir = false): Promise<TestingModule> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [FuseModule.forRoot({ mountpoint, unmountOnSignal: false, mount: { mkdir } })],
+      providers: [MemoryFilesystem],
+    }).compile();
+    refs.push(moduleRef);
+    await moduleRef.init();
+    return moduleRef;
+  }
+
+  beforeAll(async () => {
+    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-module-'));
+  });
+
+  afterEach(async () => {
+    for (const ref of refs.splice(0)) await ref.close().catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    for (const name of ['mnt', 'created']) await stopMount(undefined, join(work, name));
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('mounts at bootstrap and unmounts on close', async () => {
+    const mnt = join(work, 'mnt');
+    await fs.mkdir(mnt);
+    const moduleRef = await app(mnt);
+    expect(await isMounted(mnt)).toBe(true);
+    expect(moduleRef.get(FuseMountService).mountpoints()).toEqual([mnt]);
+    expect(await fs.readFile(join(mnt, 'hello.txt'), 'utf8')).toBe('hello world\n');
+    await moduleRef.close();
+    refs.pop();
+    expect(await isMounted(mnt)).toBe(false);
+  });
+
+  it('refuses a mountpoint that a live filesystem already serves', async () => {
+    const mnt = join(work, 'mnt');
+    await app(mnt);
+    await expect(app(mnt)).rejects.toThrow(MountException);
+    await expect(app(mnt)).rejects.toThrow(/already mounted by a live filesystem/);
+    expect(await isMounted(mnt)).toBe(true);
+  });
+
+  it('refuses a missing mountpoint, or creates it when asked', async () => {
+    await expect(app(join(work, 'absent'))).rejects.toThrow(/does not exist\. Create it/);
+    const created = join(work, 'created');
+    await app(created, true);
+    expect(await isMounted(created)).toBe(true);
+  });
+
+  it('refuses a mountpoint that is a file or a non-empty directory', async () => {
+    await fs.writeFile(join(work, 'file'), 'x');
+    await expect(app(join(work, 'file'))).rejects.toThrow(/is not a directory/);
+    await fs.mkdir(join(work, 'full'));
+    await fs.writeFile(join(work, 'full', 'x'), 'x');
+    await expect(app(join(work, 'full'))).rejects.toThrow(/is not empty/);
+  });
+});

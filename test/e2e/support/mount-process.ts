@@ -1,0 +1,89 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { sh } from './shell';
+
+export const REPO = resolve(__dirname, '..', '..', '..');
+export const CLI = join(REPO, 'dist', 'main.js');
+
+export interface MountProcess {
+  child: ChildProcess;
+  mountpoint: string;
+  output(): string;
+  /** Resolves with the exit code (or the signal's name) once the process is gone. */
+  exited: Promise<number | string>;
+}
+
+/**
+ * Starts a process that serves a mount and resolves once it prints `ready` — the CLI's "mounted at" line or a
+ * fixture server's "ready". Rejects with the process output if it exits or stays silent for `timeoutMs`.
+ */
+export function startMount(command: string[], mountpoint: string, ready = /mounted at|ready/, timeoutMs = 20_000): Promise<MountProcess> {
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolveExit) => child.on('exit', (code, signal) => resolveExit(code ?? signal ?? -1)));
+  const handle: MountProcess = { child, mountpoint, output: () => output, exited };
+  return new Promise((resolveStart, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mount did not become ready in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const check = (): void => {
+      if (!ready.test(output)) return;
+      clearTimeout(timer);
+      resolveStart(handle);
+    };
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`mount process exited (${code}) before it was ready:\n${output}`));
+    });
+  });
+}
+
+/** The CLI as a user runs it: `node dist/main.js mount <mountpoint> <backend> <source> …`. */
+export function startCliMount(mountpoint: string, backend: string, source: string, flags: string[] = []): Promise<MountProcess> {
+  return startMount([process.execPath, CLI, 'mount', mountpoint, backend, source, ...flags], mountpoint);
+}
+
+/** A fixture server under test/e2e/fixtures, run through ts-node. */
+export function startFixtureMount(script: string, args: string[], mountpoint: string): Promise<MountProcess> {
+  return startMount(
+    [process.execPath, '-r', 'ts-node/register/transpile-only', join(REPO, 'test', 'e2e', 'fixtures', script), ...args],
+    mountpoint,
+  );
+}
+
+export async function isMounted(mountpoint: string): Promise<boolean> {
+  const mounts = await readFile('/proc/mounts', 'utf8');
+  return mounts.split('\n').some((line) => line.split(' ')[1] === mountpoint);
+}
+
+/** Stops the process (SIGTERM, then SIGKILL) and makes sure nothing stays mounted. For `finally`/`afterAll`. */
+export async function stopMount(mount: MountProcess | undefined, mountpoint?: string): Promise<void> {
+  if (mount && mount.child.exitCode === null && mount.child.signalCode === null) {
+    mount.child.kill('SIGTERM');
+    const gone = await Promise.race([mount.exited.then(() => true), delay(5_000).then(() => false)]);
+    if (!gone) mount.child.kill('SIGKILL');
+    await Promise.race([mount.exited, delay(2_000)]);
+  }
+  const path = mountpoint ?? mount?.mountpoint;
+  if (path && (await isMounted(path))) await sh(`fusermount -uz ${JSON.stringify(path)}`, 10_000);
+}
+
+export async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await delay(50);
+  }
+  return condition();
+}
+
+/** A timer that does not keep the test process alive. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
