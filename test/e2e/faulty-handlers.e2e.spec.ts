@@ -62,3 +62,19 @@ describe('misbehaving handlers on a real mount', () => {
     expect(await isMounted(mnt)).toBe(false);
   });
 });
+
+describe('the README example on a real mount', () => {
+  it('serves hello.txt read-only', async () => {
+    const mnt = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-hello-'));
+    let mount: MountProcess | undefined;
+    try {
+      mount = await startFixtureMount('serve-hello.ts', [mnt], mnt);
+      expect(await shOk(`cat ${mnt}/hello.txt`)).toBe('Hello from NestJS!\n');
+      expect(await shOk(`ls ${mnt}`)).toBe('hello.txt\n');
+      expect((await sh(`echo x > ${mnt}/hello.txt`)).stderr).toMatch(/Read-only file system/);
+    } finally {
+      await stopMount(mount, mnt);
+      await fs.rm(mnt, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,2 @@
+export * from './modules/fuse';
+export * from './modules/local';
