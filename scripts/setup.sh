@@ -33,4 +33,5 @@ fi
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules ]]; then
   npm ci --no-audit --no-fund
 fi
+node scripts/build-fuse-native.js
 npm run build

@@ -120,6 +120,24 @@ describe('local backend on a real mount', () => {
     expect((await fs.stat(join(src, 'touched'))).size).toBe(0);
   });
 
+  it('keeps distinct access and modification times (cp -p, rsync -t)', async () => {
+    await shOk(`python3 -c "import os; os.utime('${mnt}/hello.txt', (1000000000, 1500000000))"`);
+    const direct = await fs.stat(join(src, 'hello.txt'));
+    expect([direct.atimeMs, direct.mtimeMs]).toEqual([1e12, 1.5e12]);
+    await shOk(`cp -p ${mnt}/hello.txt ${mnt}/copy.txt`);
+    expect((await fs.stat(join(src, 'copy.txt'))).mtimeMs).toBe(1.5e12);
+    await shOk(`rm ${mnt}/copy.txt`);
+  });
+
+  it('honours O_EXCL on create', async () => {
+    const script = `import os\ntry:\n    os.open('${mnt}/hello.txt', os.O_CREAT | os.O_EXCL | os.O_WRONLY)\nexcept FileExistsError:\n    print('EEXIST')`;
+    expect(await shOk(`printf "${script}" | python3`)).toBe('EEXIST\n');
+    const fresh = `import os\nfd = os.open('${mnt}/excl.txt', os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)\nos.write(fd, b'x')\nos.close(fd)`;
+    await shOk(`printf "${fresh}" | python3`);
+    expect((await fs.stat(join(src, 'excl.txt'))).mode & 0o777).toBe(0o600);
+    await shOk(`rm ${mnt}/excl.txt`);
+  });
+
   it('sets, reads, lists and removes extended attributes', async () => {
     await shOk(`setfattr -n user.colour -v blue ${mnt}/hello.txt`);
     expect(await shOk(`getfattr --only-values -n user.colour ${mnt}/hello.txt`)).toBe('blue');

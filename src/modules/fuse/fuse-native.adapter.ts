@@ -62,7 +62,8 @@ export class FuseNativeAdapter {
       protected override _fuseOptions(): string {
         return optionString;
       }
-      // fuse-native's fgetattr drops the handle and its getxattr/listxattr never answer ERANGE: replaced here.
+      // fuse-native's fgetattr drops the handle, its getxattr/listxattr never answer ERANGE and its create drops the
+      // flags: replaced here.
       _op_fgetattr(signal: NativeCallback, _path: string, fd: number): void {
         adapter.fgetattr(fd, signal);
       }
@@ -71,6 +72,10 @@ export class FuseNativeAdapter {
       }
       _op_listxattr(signal: NativeCallback, path: string, listBuf: Buffer): void {
         adapter.listxattr(path, listBuf, signal);
+      }
+      // Upstream passes no flags; the binding scripts/build-fuse-native.js builds passes them as a fourth argument.
+      _op_create(signal: NativeCallback, path: string, mode: number, flags?: number): void {
+        adapter.create(path, mode, flags, signal);
       }
     }
     const native = new AdaptedFuse(this.mountpoint, this.buildOps() as Record<string, NativeCallback>, {
@@ -139,16 +144,8 @@ export class FuseNativeAdapter {
     const s = this.session;
     const done = (): unknown[] => [0];
     return {
-      create: (path: string, mode: number, cb: NativeCallback) =>
-        this.reply(
-          cb,
-          () =>
-            this.onParent(path, async (parent, name) => {
-              const reply = await s.create(parent, name, mode & 0o7777, fsConstants.O_CREAT | fsConstants.O_RDWR);
-              return this.addHandle(reply.entry.attr.ino, reply.fh);
-            }),
-          (handle) => [0, handle],
-        ),
+      // Routed to the _op_create override in mount(), which also receives the open flags.
+      create: () => undefined,
       write: (_path: string, fd: number, buf: Buffer, len: number, pos: number, cb: NativeCallback) => {
         // The buffer is libfuse's and is detached once we answer: handlers get their own copy.
         const data = Buffer.from(buf.subarray(0, len));
@@ -246,6 +243,20 @@ export class FuseNativeAdapter {
       signal,
       () => this.withHandle(fd, (h) => this.session.getattr(h.ino, h.fh)),
       (attr) => [0, toNativeStatArray(toNativeStat(attr))],
+    );
+  }
+
+  private create(path: string, mode: number, flags: number | undefined, signal: NativeCallback): void {
+    // Without the flags (fuse-native's prebuilt binary), create exclusively for reading and writing.
+    const openFlags = flags ?? fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_RDWR;
+    this.reply(
+      signal,
+      () =>
+        this.onParent(path, async (parent, name) => {
+          const reply = await this.session.create(parent, name, mode & 0o7777, openFlags);
+          return this.addHandle(reply.entry.attr.ino, reply.fh);
+        }),
+      (handle) => [0, handle],
     );
   }
 

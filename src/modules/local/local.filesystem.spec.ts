@@ -71,8 +71,8 @@ describe('LocalFilesystem (handlers called directly)', () => {
     expect((await fs.stat(join(root, 'new.bin'))).mode & 0o777).toBe(0o640);
   });
 
-  it('refuses to create over an existing name', async () => {
-    expect(await code(local.create(ROOT_INO, 'hello.txt', 0o644, constants.O_RDWR))).toBe('EEXIST');
+  it('honours O_EXCL when creating over an existing name', async () => {
+    expect(await code(local.create(ROOT_INO, 'hello.txt', 0o644, constants.O_RDWR | constants.O_EXCL))).toBe('EEXIST');
   });
 
   it('changes mode, owner and times', async () => {

@@ -165,9 +165,10 @@ export class LocalFilesystem implements OnModuleInit, OnModuleDestroy {
   }
 
   @Create()
-  async create(parent: Ino, name: string, mode: number): Promise<CreateReply> {
+  async create(parent: Ino, name: string, mode: number, flags: number): Promise<CreateReply> {
     const path = this.childPath(parent, name);
-    const handle = await sys(fs.open(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, mode));
+    const openFlags = (flags & ~constants.O_NOCTTY) | constants.O_CREAT | constants.O_NOFOLLOW;
+    const handle = await sys(fs.open(path, openFlags, mode));
     try {
       // The kernel already applied the caller's umask; the daemon's own umask must not narrow the mode again.
       await sys(handle.chmod(mode & 0o7777));

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// Rebuilds fuse-native 2.2.6's native binding from its own source with two fixes, so the daemon gets what the kernel
+// sent: utimens passes the modification time (upstream passes the access time twice, so `cp -p`, `rsync -t` and
+// `tar x` lose mtimes), and create passes the open flags (upstream drops them). node-gyp-build loads build/Release
+// before the bundled prebuild. Without a C toolchain the prebuild stays in use and the README's limits apply;
+// NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 (set by scripts/test.sh) makes that an error instead.
+'use strict';
+const { execFile } = require('node:child_process');
+const fs = require('node:fs/promises');
+const path = require('node:path');
+const { promisify } = require('node:util');
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '..');
+const pkgDir = path.join(root, 'node_modules', 'fuse-native');
+const MARKER = path.join(pkgDir, 'build', 'Release', '.nestjs-fuse-patched');
+const PATCH_ID = 'utimens-mtime+create-flags/1';
+
+const PATCHES = [
+  {
+    name: 'utimens passes mtime',
+    from: 'FUSE_UINT64_TO_INTS_ARGV(l->atime, 5)',
+    to: 'FUSE_UINT64_TO_INTS_ARGV(l->mtime, 5)',
+  },
+  {
+    name: 'create passes its flags (one more callback argument)',
+    from: 'FUSE_METHOD(create, 2, 1,',
+    to: 'FUSE_METHOD(create, 3, 1,',
+  },
+  {
+    name: 'create passes its flags (the argument)',
+    from: '  napi_create_uint32(env, l->mode, &(argv[3]));\n}, {\n  NAPI_ARGV_INT32(fd, 2)\n  if (fd != 0) {\n    l->info->fh = fd;\n  }\n})\n\nFUSE_METHOD_VOID(utimens',
+    to: '  napi_create_uint32(env, l->mode, &(argv[3]));\n  napi_create_uint32(env, l->info != NULL ? l->info->flags : 0, &(argv[4]));\n}, {\n  NAPI_ARGV_INT32(fd, 2)\n  if (fd != 0) {\n    l->info->fh = fd;\n  }\n})\n\nFUSE_METHOD_VOID(utimens',
+  },
+];
+
+async function main() {
+  const version = JSON.parse(await fs.readFile(path.join(pkgDir, 'package.json'), 'utf8')).version;
+  if (version !== '2.2.6') throw new Error(`expected fuse-native 2.2.6, found ${version}: review the patches first`);
+  if ((await fs.readFile(MARKER, 'utf8').catch(() => '')) === PATCH_ID) return log('patched binding already built');
+
+  const sourcePath = path.join(pkgDir, 'fuse-native.c');
+  const originalPath = `${sourcePath}.orig`;
+  const original = await fs.readFile(originalPath, 'utf8').catch(() => fs.readFile(sourcePath, 'utf8'));
+  await fs.writeFile(originalPath, original);
+  let patched = original;
+  for (const patch of PATCHES) {
+    const count = patched.split(patch.from).length - 1;
+    if (count !== 1) throw new Error(`patch "${patch.name}" matches ${count} places instead of 1`);
+    patched = patched.replace(patch.from, patch.to);
+  }
+  await fs.writeFile(sourcePath, patched);
+
+  const npmRoot = (await run('npm', ['root', '-g'])).stdout.trim();
+  const nodeGyp = path.join(npmRoot, 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  const args = [nodeGyp, 'rebuild'];
+  // Build against the running Node's own headers when it has them (no download needed).
+  const prefix = path.dirname(path.dirname(process.execPath));
+  if (await fs.access(path.join(prefix, 'include', 'node', 'node_api.h')).then(() => true, () => false)) args.push(`--nodedir=${prefix}`);
+  log('building the patched fuse-native binding');
+  await run(process.execPath, args, { cwd: pkgDir, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 });
+  await run(process.execPath, ['-e', "require('fuse-native')"], { cwd: root, timeout: 30_000 });
+  await fs.writeFile(MARKER, PATCH_ID);
+  log('patched binding built');
+}
+
+function log(message) {
+  process.stdout.write(`build-fuse-native: ${message}\n`);
+}
+
+main().catch(async (error) => {
+  await fs.rm(path.join(pkgDir, 'build'), { recursive: true, force: true });
+  const message = `build-fuse-native: could not build the patched binding (${String(error.stderr || error.message).trim().split('\n').slice(-3).join(' | ')})`;
+  if (process.env.NESTJS_FUSE_REQUIRE_PATCHED_BINARY === '1') {
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`${message}; using fuse-native's prebuilt binary (see "Known limitations" in the README)\n`);
+});
