@@ -124,7 +124,7 @@ export class MountCommand extends CommandRunner {
     return parseNonNegativeInteger('--gid', value);
   }
 
-  @Option({ flags: '--umask <octal>', description: 'mask applied to reported permissions, e.g. 022' })
+  @Option({ flags: '--umask <octal>', description: 'report every file with permissions 0777 minus this mask (as vfat), e.g. 022 → 755' })
   parseUmask(value: string): number {
     return parseOctalMask('--umask', value);
   }

@@ -89,6 +89,21 @@ describe('nestjs-fuse CLI', () => {
     }
   });
 
+  it('reports the owner and mask of --uid/--gid/--umask, and pairs --allow-other with default_permissions', async () => {
+    let mount: MountProcess | undefined;
+    try {
+      await fs.writeFile(join(src, 'owned'), 'x');
+      mount = await startCliMount(mnt, 'local', src, ['--uid', '1234', '--gid', '4321', '--umask', '027', '--allow-other']);
+      // libfuse's umask replaces the permission bits, as on vfat and ntfs-3g: 0777 & ~027.
+      expect((await sh(`stat -c '%u %g %a' ${mnt}/owned`)).stdout.trim()).toBe('1234 4321 750');
+      const line = (await fs.readFile('/proc/mounts', 'utf8')).split('\n').find((entry) => entry.split(' ')[1] === mnt);
+      expect(line?.split(' ')[3].split(',')).toEqual(expect.arrayContaining(['allow_other', 'default_permissions']));
+    } finally {
+      await stopMount(mount, mnt);
+      await fs.rm(join(src, 'owned'), { force: true });
+    }
+  });
+
   it('mounts read-only with --read-only and logs ops with --debug', async () => {
     let mount: MountProcess | undefined;
     try {

@@ -22,7 +22,7 @@ export interface FuseMountOptions {
   /** Report every file as owned by this uid / gid. */
   uid?: number;
   gid?: number;
-  /** Mask applied to every reported permission, e.g. `0o022`. */
+  /** Report every file with permissions `0o777 & ~umask` (libfuse semantics, as on vfat), e.g. `0o022` → 755. */
   umask?: number;
   /** How long (seconds) the kernel caches names and attributes. libfuse's default is 1 s; 0 disables caching. */
   kernelEntryTtlSeconds?: number;
