@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+
+// The pinned AWS SDK supports Node 20; its notice about future releases needing Node 22 is not for our users.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { CommandFactory } from 'nest-commander';
 import { join } from 'node:path';
 import { CliModule } from './cli/cli.module';

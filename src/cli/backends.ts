@@ -2,19 +2,24 @@ import type { DynamicModule } from '@nestjs/common';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LocalModule } from '../modules/local';
+import { S3Module, S3ModuleOptions } from '../modules/s3';
+import type { MountCommandOptions } from './mount-command-options';
+import { S3_ONLY_FLAGS } from './mount-command-options';
 import { UsageError } from './usage.error';
 
 export interface Backend {
   /** The `@FuseFilesystem()` name the backend registers. */
   filesystem: string;
-  /** Checks the source argument and builds the backend's module. */
-  module(source: string): Promise<DynamicModule>;
+  /** Checks the source argument and the flags, and builds the backend's module. */
+  module(source: string, options: MountCommandOptions): Promise<DynamicModule>;
   describe(source: string): string;
 }
 
 const local: Backend = {
   filesystem: 'local',
-  async module(source) {
+  async module(source, options) {
+    const misplaced = Object.entries(S3_ONLY_FLAGS).find(([option]) => options[option as keyof MountCommandOptions] !== undefined);
+    if (misplaced) throw new UsageError(`${misplaced[1]} only applies to the s3 backend.`);
     const root = resolve(source);
     const info = await stat(root).catch((error: NodeJS.ErrnoException) => {
       throw new UsageError(
@@ -29,7 +34,48 @@ const local: Backend = {
   describe: (source) => `local:${resolve(source)}`,
 };
 
-export const BACKENDS: Readonly<Record<string, Backend>> = { local };
+/** Bucket names as S3 allows them (3–63 characters of lowercase letters, digits, dots and hyphens). */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+const s3: Backend = {
+  filesystem: 's3',
+  async module(source, options) {
+    const [bucket, ...rest] = source.replace(/^s3:\/\//, '').split('/');
+    if (!BUCKET_NAME.test(bucket)) {
+      throw new UsageError(`"${bucket}" is not a valid bucket name. Pass <bucket> or <bucket>/<prefix>, e.g. my-bucket/photos.`);
+    }
+    const s3Options: S3ModuleOptions = {
+      bucket,
+      prefix: rest.join('/'),
+      endpoint: options.endpoint,
+      region: options.region,
+      forcePathStyle: options.pathStyle,
+      profile: options.profile,
+      caBundle: options.caBundle,
+      readOnly: options.readOnly,
+      metadataTtlMs: options.metadataTtl === undefined ? undefined : options.metadataTtl * 1000,
+      negativeTtlMs: options.negativeTtl === undefined ? undefined : options.negativeTtl * 1000,
+      cacheBytes: options.cacheSize,
+      prefetchWindowBytes: options.prefetchWindow,
+      prefetchTotalBytes: options.prefetchTotal,
+      partSize: options.partSize,
+      uploadConcurrency: options.uploadConcurrency,
+      requestTimeoutMs: options.requestTimeout,
+      maxAttempts: options.maxAttempts,
+      fileMode: options.fileMode,
+      dirMode: options.dirMode,
+      stagingDir: options.stagingDir,
+      stagingMaxBytes: options.stagingMax,
+    };
+    if (s3Options.partSize !== undefined && (s3Options.partSize < 5 * 1024 ** 2 || s3Options.partSize > 5 * 1024 ** 3)) {
+      throw new UsageError('--part-size must be between 5M and 5G (S3\'s limits).');
+    }
+    return S3Module.forRoot(s3Options);
+  },
+  describe: (source) => `s3://${source.replace(/^s3:\/\//, '')}`,
+};
+
+export const BACKENDS: Readonly<Record<string, Backend>> = { local, s3 };
 
 export function backendNamed(name: string): Backend {
   const backend = BACKENDS[name];

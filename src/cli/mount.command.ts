@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
+import type { MountCommandOptions } from './mount-command-options';
+import { S3FlagsCommandBase } from './s3-flags.command-base';
 import type { FuseModuleOptions, PageCachePolicy } from '../modules/fuse';
 import { isMounted } from '../modules/fuse';
 import { BACKENDS, backendNamed } from './backends';
@@ -11,21 +13,6 @@ import { MountAppModule } from './mount-app.module';
 import { parseChoice, parseNonNegativeInteger, parseOctalMask, parseSeconds } from './option-parsers';
 import { UsageError } from './usage.error';
 
-export interface MountCommandOptions {
-  readOnly?: boolean;
-  allowOther?: boolean;
-  allowNonEmpty?: boolean;
-  mkdir?: boolean;
-  debug?: boolean;
-  uid?: number;
-  gid?: number;
-  umask?: number;
-  entryTtl?: number;
-  attrTtl?: number;
-  pageCache?: PageCachePolicy;
-  deadline?: number;
-  fsname?: string;
-}
 
 const PAGE_CACHE_POLICIES: readonly PageCachePolicy[] = ['auto', 'keep', 'drop', 'direct'];
 const QUIET: LogLevel[] = ['error', 'warn'];
@@ -37,11 +24,11 @@ const VERBOSE: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
   argsDescription: {
     mountpoint: 'an empty directory to mount on',
     backend: `where the files come from: ${Object.keys(BACKENDS).join(', ')}`,
-    source: 'for local: the directory to serve',
+    source: 'local: the directory to serve; s3: <bucket> or <bucket>/<prefix>',
   },
   description: 'Mount a backend in the foreground; Ctrl-C (or SIGTERM) unmounts and exits.',
 })
-export class MountCommand extends CommandRunner {
+export class MountCommand extends S3FlagsCommandBase {
   /** nest-commander sets the exit override on the root command only; sub-commands need their own. */
   override setCommand(command: Parameters<CommandRunner['setCommand']>[0]): this {
     command.exitOverride(exitOnCommanderError);
@@ -51,7 +38,7 @@ export class MountCommand extends CommandRunner {
   async run([mountpoint, backendName, source]: string[], options: MountCommandOptions = {}): Promise<void> {
     const backend = backendNamed(backendName);
     const target = await checkMountpoint(mountpoint, options);
-    const backendModule = await backend.module(source);
+    const backendModule = await backend.module(source, options);
     const app = await NestFactory.createApplicationContext(
       MountAppModule.register(backendModule, this.fuseOptions(target, backend.filesystem, options)),
       { logger: options.debug ? VERBOSE : QUIET, abortOnError: false },

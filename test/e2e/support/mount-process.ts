@@ -18,8 +18,14 @@ export interface MountProcess {
  * Starts a process that serves a mount and resolves once it prints `ready` — the CLI's "mounted at" line or a
  * fixture server's "ready". Rejects with the process output if it exits or stays silent for `timeoutMs`.
  */
-export function startMount(command: string[], mountpoint: string, ready = /mounted at|ready/, timeoutMs = 20_000): Promise<MountProcess> {
-  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO });
+export function startMount(
+  command: string[],
+  mountpoint: string,
+  env: NodeJS.ProcessEnv = {},
+  ready = /mounted at|ready/,
+  timeoutMs = 20_000,
+): Promise<MountProcess> {
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO, env: { ...process.env, ...env } });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -45,8 +51,14 @@ export function startMount(command: string[], mountpoint: string, ready = /mount
 }
 
 /** The CLI as a user runs it: `node dist/main.js mount <mountpoint> <backend> <source> …`. */
-export function startCliMount(mountpoint: string, backend: string, source: string, flags: string[] = []): Promise<MountProcess> {
-  return startMount([process.execPath, CLI, 'mount', mountpoint, backend, source, ...flags], mountpoint);
+export function startCliMount(
+  mountpoint: string,
+  backend: string,
+  source: string,
+  flags: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<MountProcess> {
+  return startMount([process.execPath, CLI, 'mount', mountpoint, backend, source, ...flags], mountpoint, env);
 }
 
 /** A fixture server under test/e2e/fixtures, run through ts-node. */

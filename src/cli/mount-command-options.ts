@@ -1,0 +1,59 @@
+import type { PageCachePolicy } from '../modules/fuse';
+
+/** The parsed flags of `nestjs-fuse mount`. */
+export interface MountCommandOptions {
+  readOnly?: boolean;
+  allowOther?: boolean;
+  allowNonEmpty?: boolean;
+  mkdir?: boolean;
+  debug?: boolean;
+  uid?: number;
+  gid?: number;
+  umask?: number;
+  entryTtl?: number;
+  attrTtl?: number;
+  pageCache?: PageCachePolicy;
+  deadline?: number;
+  fsname?: string;
+  // s3 only
+  endpoint?: string;
+  region?: string;
+  pathStyle?: boolean;
+  profile?: string;
+  caBundle?: string;
+  metadataTtl?: number;
+  negativeTtl?: number;
+  cacheSize?: number;
+  prefetchWindow?: number;
+  prefetchTotal?: number;
+  partSize?: number;
+  uploadConcurrency?: number;
+  requestTimeout?: number;
+  maxAttempts?: number;
+  fileMode?: number;
+  dirMode?: number;
+  stagingDir?: string;
+  stagingMax?: number;
+}
+
+/** Flags that mean nothing to the local backend, by option name. */
+export const S3_ONLY_FLAGS: Readonly<Partial<Record<keyof MountCommandOptions, string>>> = {
+  endpoint: '--endpoint',
+  region: '--region',
+  pathStyle: '--path-style',
+  profile: '--profile',
+  caBundle: '--ca-bundle',
+  metadataTtl: '--metadata-ttl',
+  negativeTtl: '--negative-ttl',
+  cacheSize: '--cache-size',
+  prefetchWindow: '--prefetch-window',
+  prefetchTotal: '--prefetch-total',
+  partSize: '--part-size',
+  uploadConcurrency: '--upload-concurrency',
+  requestTimeout: '--request-timeout',
+  maxAttempts: '--max-attempts',
+  fileMode: '--file-mode',
+  dirMode: '--dir-mode',
+  stagingDir: '--staging-dir',
+  stagingMax: '--staging-max',
+};

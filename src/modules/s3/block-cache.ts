@@ -1,0 +1,99 @@
+/**
+ * A least-recently-used cache of object blocks, capped in bytes, shared by every open file of a mount. Blocks are
+ * keyed by object key, ETag and index, so two versions of an object never mix. Concurrent requests for one block
+ * share a single fetch.
+ */
+export class BlockCache {
+  private readonly blocks = new Map<string, Buffer>();
+  private readonly inflight = new Map<string, Promise<Buffer>>();
+  private bytes = 0;
+
+  constructor(private readonly capacityBytes: number) {}
+
+  get size(): number {
+    return this.bytes;
+  }
+
+  get(id: string): Buffer | undefined {
+    const block = this.blocks.get(id);
+    if (block) {
+      this.blocks.delete(id);
+      this.blocks.set(id, block);
+    }
+    return block;
+  }
+
+  has(id: string): boolean {
+    return this.blocks.has(id) || this.inflight.has(id);
+  }
+
+  /** The cached block, or the result of one shared `fetch` for it (cached when it succeeds). */
+  getOrFetch(id: string, fetch: () => Promise<Buffer>): Promise<Buffer> {
+    const cached = this.get(id);
+    if (cached) return Promise.resolve(cached);
+    let pending = this.inflight.get(id);
+    if (!pending) {
+      pending = fetch().then(
+        (block) => {
+          this.inflight.delete(id);
+          this.put(id, block);
+          return block;
+        },
+        (error: unknown) => {
+          this.inflight.delete(id);
+          throw error;
+        },
+      );
+      this.inflight.set(id, pending);
+    }
+    return pending;
+  }
+
+  put(id: string, block: Buffer): void {
+    if (block.length > this.capacityBytes) return;
+    const old = this.blocks.get(id);
+    if (old) {
+      this.bytes -= old.length;
+      this.blocks.delete(id);
+    }
+    this.blocks.set(id, block);
+    this.bytes += block.length;
+    for (const [oldest, value] of this.blocks) {
+      if (this.bytes <= this.capacityBytes) break;
+      this.blocks.delete(oldest);
+      this.bytes -= value.length;
+    }
+  }
+
+  /** Drops every block of `key` (all versions), after the object was rewritten. */
+  evictObject(key: string): void {
+    const marker = `|${key}|`;
+    for (const [id, block] of this.blocks) {
+      if (id.includes(marker)) {
+        this.blocks.delete(id);
+        this.bytes -= block.length;
+      }
+    }
+  }
+}
+
+/** Bytes of read-ahead in flight across all open files; read-ahead that does not fit is skipped, never queued. */
+export class PrefetchBudget {
+  private used = 0;
+
+  constructor(private readonly capacityBytes: number) {}
+
+  tryTake(bytes: number): boolean {
+    if (this.used + bytes > this.capacityBytes) return false;
+    this.used += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes);
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+}

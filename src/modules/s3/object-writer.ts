@@ -1,0 +1,336 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import { join } from 'node:path';
+import { FsError } from '../fuse';
+import type { ResolvedS3Options } from './s3-module-options.interface';
+import type { CompletedPart, ObjectMetadata, S3ObjectStore } from './s3-object.store';
+
+export interface UploadResult {
+  etag: string;
+  size: number;
+}
+
+type Mode =
+  /** Sequential writes from offset 0, streamed as a multipart upload (or one PUT when small). */
+  | 'streaming'
+  /** The whole file in a local temporary file, for appends and writes at any offset. */
+  | 'staged';
+
+/**
+ * The pending new content of one object while it is open for writing. Nothing is visible in the bucket until
+ * {@link commit} succeeds (a PUT, or a multipart upload completed last), and a failed upload is an error of
+ * `flush`/`fsync`/`close`, never silently dropped data.
+ */
+export class ObjectWriter {
+  private mode: Mode = 'streaming';
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Bytes already handed to uploaded (or uploading) parts, in streaming mode. */
+  private streamed = 0;
+  private uploadId?: string;
+  private parts: Array<Promise<CompletedPart>> = [];
+  private failure?: FsError;
+  private staging?: { path: string; handle: fs.FileHandle };
+  private length = 0;
+  private dirty: boolean;
+  /** The object to stage from on the first change, when the writer started from existing content. */
+  private source?: { key: string; size: number; etag: string };
+  private readonly uploading = new Set<Promise<void>>();
+
+  private constructor(
+    private readonly store: S3ObjectStore,
+    private readonly options: ResolvedS3Options,
+    public key: string,
+    public metadata: ObjectMetadata,
+    private readonly logger: Logger,
+    dirty: boolean,
+  ) {
+    this.dirty = dirty;
+  }
+
+  /** New, empty content (create, or open with O_TRUNC): uploaded on commit even if nothing is written. */
+  static empty(store: S3ObjectStore, options: ResolvedS3Options, key: string, metadata: ObjectMetadata, logger: Logger): ObjectWriter {
+    return new ObjectWriter(store, options, key, metadata, logger, true);
+  }
+
+  /** The existing object of `size` bytes, staged locally on the first write so it can be changed anywhere. */
+  static existing(
+    store: S3ObjectStore,
+    options: ResolvedS3Options,
+    object: { key: string; size: number; etag: string },
+    metadata: ObjectMetadata,
+    logger: Logger,
+  ): ObjectWriter {
+    const writer = new ObjectWriter(store, options, object.key, metadata, logger, false);
+    writer.length = object.size;
+    writer.source = object;
+    writer.mode = 'staged';
+    return writer;
+  }
+
+  get size(): number {
+    return this.length;
+  }
+
+  get hasChanges(): boolean {
+    return this.dirty;
+  }
+
+  async write(offset: number, data: Buffer): Promise<number> {
+    if (this.failure) throw this.failure;
+    if (this.mode === 'streaming' && !this.canStream(offset)) await this.switchToStaging();
+    if (this.mode === 'streaming') await this.appendStreaming(offset, data);
+    else await this.writeStaged(offset, data);
+    this.dirty = true;
+    return data.length;
+  }
+
+  async truncate(size: number): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.mode === 'streaming' && size >= this.streamed) {
+      const content = this.takeBuffer();
+      const resized = Buffer.alloc(size - this.streamed);
+      content.copy(resized, 0, 0, Math.min(content.length, resized.length));
+      this.chunks = resized.length ? [resized] : [];
+      this.buffered = resized.length;
+      this.length = size;
+    } else {
+      await this.switchToStaging();
+      const staging = await this.ensureStaged();
+      await staging.handle.truncate(size);
+      this.length = size;
+    }
+    this.dirty = true;
+  }
+
+  /** Uploads the content if it changed since the last commit; the object is complete when this resolves. */
+  async commit(): Promise<UploadResult | undefined> {
+    if (this.failure) throw this.failure;
+    if (!this.dirty) return undefined;
+    try {
+      const etag = this.mode === 'streaming' ? await this.commitStreaming() : await this.commitStaged();
+      this.dirty = false;
+      return { etag, size: this.length };
+    } catch (error) {
+      this.failure = error instanceof FsError ? error : FsError.io(String(error));
+      this.logger.error(`Upload of ${this.key} failed; the object was not changed and the data written is lost: ${this.failure.message}`);
+      throw this.failure;
+    }
+  }
+
+  /** Frees local resources; uncommitted changes are discarded (commit first to keep them). */
+  async discard(): Promise<void> {
+    if (this.uploadId) {
+      const uploadId = this.uploadId;
+      this.uploadId = undefined;
+      await Promise.allSettled(this.parts);
+      await this.store.abortMultipart(this.key, uploadId);
+    }
+    this.chunks = [];
+    const staging = this.staging;
+    this.staging = undefined;
+    if (staging) {
+      await staging.handle.close().catch(() => undefined);
+      await fs.rm(staging.path, { force: true });
+    }
+  }
+
+  /** Reads back written content (a file being written is readable through the mount). */
+  async read(offset: number, size: number): Promise<Buffer> {
+    const end = Math.min(this.length, offset + size);
+    if (offset >= end) return Buffer.alloc(0);
+    if (this.mode === 'streaming') {
+      if (offset < this.streamed) {
+        await this.switchToStaging();
+        return this.read(offset, size);
+      }
+      return this.takeBuffer().subarray(offset - this.streamed, end - this.streamed);
+    }
+    const staging = await this.ensureStaged();
+    const buffer = Buffer.alloc(end - offset);
+    const { bytesRead } = await staging.handle.read(buffer, 0, buffer.length, offset);
+    return buffer.subarray(0, bytesRead);
+  }
+
+  // ── streaming ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  private canStream(offset: number): boolean {
+    // Appends, and rewrites of the part not yet uploaded, stay in streaming mode.
+    return offset >= this.streamed && offset <= this.length;
+  }
+
+  private async appendStreaming(offset: number, data: Buffer): Promise<void> {
+    if (offset === this.length) {
+      this.chunks.push(data);
+      this.buffered += data.length;
+    } else {
+      const content = this.takeBuffer();
+      const relative = offset - this.streamed;
+      const merged = Buffer.alloc(Math.max(content.length, relative + data.length));
+      content.copy(merged);
+      data.copy(merged, relative);
+      this.chunks = [merged];
+      this.buffered = merged.length;
+    }
+    this.length = Math.max(this.length, offset + data.length);
+    while (this.buffered >= this.options.partSize) await this.uploadNextPart();
+  }
+
+  private async uploadNextPart(): Promise<void> {
+    const content = this.takeBuffer();
+    const part = content.subarray(0, this.options.partSize);
+    const rest = content.subarray(this.options.partSize);
+    this.chunks = rest.length ? [rest] : [];
+    this.buffered = rest.length;
+    this.streamed += part.length;
+    this.uploadId ??= await this.store.createMultipart(this.key, this.metadata);
+    const uploadId = this.uploadId;
+    const partNumber = this.parts.length + 1;
+    const upload = this.store.uploadPart(this.key, uploadId, partNumber, Buffer.from(part));
+    this.parts.push(upload);
+    // Settles only after leaving the set, so the back-pressure loop below always sees the set shrink.
+    const settled: Promise<void> = upload
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.failure ??= error instanceof FsError ? error : FsError.io(String(error));
+        },
+      )
+      .then(() => {
+        this.uploading.delete(settled);
+      });
+    this.uploading.add(settled);
+    // Back-pressure: at most `uploadConcurrency` parts in flight per file; the writer waits for one to finish.
+    while (this.uploading.size >= this.options.uploadConcurrency) await Promise.race(this.uploading);
+    if (this.failure) throw this.failure;
+  }
+
+  private async commitStreaming(): Promise<string> {
+    if (!this.uploadId) {
+      const body = this.takeBuffer();
+      return this.store.put(this.key, body, this.metadata, body.length);
+    }
+    if (this.buffered > 0 || this.parts.length === 0) {
+      const rest = this.takeBuffer();
+      this.chunks = [];
+      this.buffered = 0;
+      this.streamed += rest.length;
+      this.parts.push(this.store.uploadPart(this.key, this.uploadId, this.parts.length + 1, rest));
+    }
+    const uploadId = this.uploadId;
+    try {
+      const parts = await Promise.all(this.parts);
+      const etag = await this.store.completeMultipart(this.key, uploadId, parts);
+      // The object now holds everything: later writes start from it, staged.
+      this.uploadId = undefined;
+      this.parts = [];
+      this.mode = 'staged';
+      this.source = { key: this.key, size: this.length, etag };
+      this.streamed = 0;
+      return etag;
+    } catch (error) {
+      this.uploadId = undefined;
+      await Promise.allSettled(this.parts);
+      await this.store.abortMultipart(this.key, uploadId);
+      throw error;
+    }
+  }
+
+  private takeBuffer(): Buffer {
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  private async switchToStaging(): Promise<void> {
+    if (this.mode === 'staged') return;
+    if (this.streamed > 0) {
+      // Parts already sent cannot be read back before the upload completes: S3 offers no way to rewrite them.
+      this.failure = FsError.invalid(
+        `${this.key}: a write went back before the ${this.streamed} bytes already uploaded; S3 cannot rewrite them. ` +
+          'Write new files sequentially, or raise the part size.',
+      );
+      this.logger.error(this.failure.message);
+      throw this.failure;
+    }
+    const content = this.takeBuffer();
+    this.mode = 'staged';
+    const staging = await this.ensureStaged();
+    await staging.handle.write(content, 0, content.length, 0);
+    this.chunks = [];
+    this.buffered = 0;
+  }
+
+  // ── staged ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+  private async writeStaged(offset: number, data: Buffer): Promise<void> {
+    if (offset + data.length > this.options.stagingMaxBytes) {
+      throw FsError.tooBig(`${this.key}: writing beyond ${this.options.stagingMaxBytes} bytes needs a larger staging cap`);
+    }
+    const staging = await this.ensureStaged();
+    await staging.handle.write(data, 0, data.length, offset);
+    this.length = Math.max(this.length, offset + data.length);
+  }
+
+  private async ensureStaged(): Promise<{ path: string; handle: fs.FileHandle }> {
+    if (this.staging) return this.staging;
+    if (this.length > this.options.stagingMaxBytes) {
+      this.logger.error(`${this.key} is ${this.length} bytes, over the staging cap of ${this.options.stagingMaxBytes}: cannot change it in place`);
+      throw FsError.tooBig(`${this.key} is larger than the staging cap`);
+    }
+    await fs.mkdir(this.options.stagingDir, { recursive: true, mode: 0o700 });
+    const path = join(this.options.stagingDir, `${randomUUID()}.part`);
+    const handle = await fs.open(path, 'w+', 0o600);
+    this.staging = { path, handle };
+    if (this.source && this.mode === 'staged') await this.download(this.source, handle);
+    return this.staging;
+  }
+
+  private async download(source: { key: string; size: number; etag: string }, handle: fs.FileHandle): Promise<void> {
+    const chunk = this.options.partSize;
+    for (let start = 0; start < source.size; start += chunk * this.options.uploadConcurrency) {
+      const ranges = [];
+      for (let offset = start; offset < Math.min(source.size, start + chunk * this.options.uploadConcurrency); offset += chunk) {
+        ranges.push(offset);
+      }
+      await Promise.all(
+        ranges.map(async (offset) => {
+          const data = await this.store.getRange(source.key, offset, Math.min(source.size, offset + chunk) - 1, source.etag);
+          await handle.write(data, 0, data.length, offset);
+        }),
+      );
+    }
+    this.source = undefined;
+  }
+
+  private async commitStaged(): Promise<string> {
+    const staging = await this.ensureStaged();
+    if (this.length <= this.options.partSize) {
+      const body = Buffer.alloc(this.length);
+      await staging.handle.read(body, 0, body.length, 0);
+      return this.store.put(this.key, body, this.metadata, body.length);
+    }
+    const uploadId = await this.store.createMultipart(this.key, this.metadata);
+    try {
+      const parts: CompletedPart[] = [];
+      const offsets: number[] = [];
+      for (let offset = 0; offset < this.length; offset += this.options.partSize) offsets.push(offset);
+      for (let i = 0; i < offsets.length; i += this.options.uploadConcurrency) {
+        const batch = offsets.slice(i, i + this.options.uploadConcurrency);
+        parts.push(
+          ...(await Promise.all(
+            batch.map(async (offset) => {
+              const body = Buffer.alloc(Math.min(this.options.partSize, this.length - offset));
+              await staging.handle.read(body, 0, body.length, offset);
+              return this.store.uploadPart(this.key, uploadId, offset / this.options.partSize + 1, body);
+            }),
+          )),
+        );
+      }
+      return await this.store.completeMultipart(this.key, uploadId, parts);
+    } catch (error) {
+      await this.store.abortMultipart(this.key, uploadId);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { readFile } from 'node:fs/promises';
+import type { ResolvedS3Options } from './s3-module-options.interface';
+
+/**
+ * The S3 client of a mount. Credentials come from the SDK's default provider chain only (environment, shared
+ * config and credentials files with an optional profile, SSO, web identity, container and instance metadata), never
+ * from a command-line flag. Retries with backoff for 5xx, throttling and network errors are the SDK's standard mode.
+ */
+export async function createS3Client(options: ResolvedS3Options): Promise<S3Client> {
+  const ca = options.caBundle ? await readCaBundle(options.caBundle) : undefined;
+  const agent = { keepAlive: true, maxSockets: 128 };
+  return new S3Client({
+    region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (options.endpoint ? 'us-east-1' : undefined),
+    endpoint: options.endpoint,
+    forcePathStyle: options.forcePathStyle,
+    profile: options.profile,
+    maxAttempts: options.maxAttempts,
+    retryMode: 'standard',
+    // Checksums only where S3 requires them: S3-compatible servers (s3rver among them) mishandle aws-chunked
+    // uploads, and ranged reads cannot be validated against a whole-object checksum anyway.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs,
+      connectionTimeout: Math.min(options.requestTimeoutMs, 10_000),
+      httpAgent: agent,
+      httpsAgent: ca ? { ...agent, ca } : agent,
+    },
+  });
+}
+
+async function readCaBundle(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `The CA bundle ${path} (from --ca-bundle or AWS_CA_BUNDLE) cannot be read: ${(error as Error).message}. ` +
+        'Point it at a readable PEM file or unset it.',
+    );
+  }
+}

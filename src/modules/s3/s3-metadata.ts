@@ -1,0 +1,47 @@
+import { constants } from 'node:fs';
+import type { FileKind } from '../fuse';
+import type { ObjectMetadata } from './s3-object.store';
+
+/** What object metadata says about a file, in the keys s3fs uses, so buckets written by either tool read the same. */
+export interface PosixMetadata {
+  kind?: FileKind;
+  perm?: number;
+  uid?: number;
+  gid?: number;
+  mtime?: Date;
+}
+
+const TYPE_MASK = constants.S_IFMT;
+
+export function decodeMetadata(metadata: ObjectMetadata): PosixMetadata {
+  const out: PosixMetadata = {};
+  const mode = integer(metadata.mode);
+  if (mode !== undefined) {
+    const type = mode & TYPE_MASK;
+    if (type === constants.S_IFLNK) out.kind = 'symlink';
+    else if (type === constants.S_IFDIR) out.kind = 'dir';
+    else if (type === constants.S_IFREG) out.kind = 'file';
+    out.perm = mode & 0o7777;
+  }
+  out.uid = integer(metadata.uid);
+  out.gid = integer(metadata.gid);
+  const seconds = Number(metadata.mtime);
+  if (metadata.mtime !== undefined && Number.isFinite(seconds)) out.mtime = new Date(Math.round(seconds * 1000));
+  return out;
+}
+
+export function encodeMetadata(kind: FileKind, meta: PosixMetadata): ObjectMetadata {
+  const typeBits = kind === 'symlink' ? constants.S_IFLNK : kind === 'dir' ? constants.S_IFDIR : constants.S_IFREG;
+  const out: ObjectMetadata = {};
+  if (meta.perm !== undefined) out.mode = String(typeBits | (meta.perm & 0o7777));
+  else if (kind !== 'file') out.mode = String(typeBits | (kind === 'symlink' ? 0o777 : 0o755));
+  if (meta.uid !== undefined) out.uid = String(meta.uid);
+  if (meta.gid !== undefined) out.gid = String(meta.gid);
+  if (meta.mtime !== undefined) out.mtime = (meta.mtime.getTime() / 1000).toFixed(3).replace(/\.?0+$/, '');
+  return out;
+}
+
+function integer(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
+}

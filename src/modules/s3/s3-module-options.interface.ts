@@ -1,0 +1,88 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Options of {@link S3Module}. Sizes are in bytes, durations in milliseconds. */
+export interface S3ModuleOptions {
+  bucket: string;
+  /** Serve only the keys below this prefix (`photos/2024`); the trailing slash is added. */
+  prefix?: string;
+  /** An S3-compatible endpoint, e.g. `http://127.0.0.1:4568`; AWS when omitted. */
+  endpoint?: string;
+  /** The region; from the environment or shared config when omitted, else `us-east-1`. */
+  region?: string;
+  /** Path-style addressing (`endpoint/bucket/key`), needed by most S3-compatible servers. */
+  forcePathStyle?: boolean;
+  /** A named profile of the shared AWS config/credentials files. Credentials always come from the SDK's default chain. */
+  profile?: string;
+  /** A PEM file of extra CA certificates for the endpoint; default: the `AWS_CA_BUNDLE` environment variable. */
+  caBundle?: string;
+  /** Refuse every change (the mount is read-only). */
+  readOnly?: boolean;
+  /** How long object metadata (HEAD and listing results) is trusted; default 1000. */
+  metadataTtlMs?: number;
+  /** How long a missing name is remembered as missing; default 1000. */
+  negativeTtlMs?: number;
+  /** Byte cap of the block cache shared by all open files; default 256 MiB. */
+  cacheBytes?: number;
+  /** Largest read-ahead window of one sequentially read file; default 64 MiB. */
+  prefetchWindowBytes?: number;
+  /** Cap on read-ahead bytes in flight across all open files; default 256 MiB. */
+  prefetchTotalBytes?: number;
+  /** Multipart upload part size; default 8 MiB (S3 allows 5 MiB – 5 GiB). */
+  partSize?: number;
+  /** Parts uploaded at once per file; default 4. */
+  uploadConcurrency?: number;
+  /** Timeout of one HTTP request, after which the SDK retries; default 30 000. */
+  requestTimeoutMs?: number;
+  /** Attempts per request including retries (5xx, throttling, network errors); default 4. */
+  maxAttempts?: number;
+  /** Owner and modes of objects that carry none in their metadata; default: the daemon's uid/gid, 0644, 0755. */
+  uid?: number;
+  gid?: number;
+  fileMode?: number;
+  dirMode?: number;
+  /** Where files written at random offsets are staged before upload; default `$TMPDIR/nestjs-fuse-s3`. */
+  stagingDir?: string;
+  /** Largest file that can be staged for random writes; default 16 GiB. Above it writes fail with EFBIG. */
+  stagingMaxBytes?: number;
+}
+
+export interface ResolvedS3Options extends Required<Omit<S3ModuleOptions, 'endpoint' | 'region' | 'profile' | 'caBundle'>> {
+  endpoint?: string;
+  region?: string;
+  profile?: string;
+  caBundle?: string;
+}
+
+const MiB = 1024 * 1024;
+
+export function resolveS3Options(options: S3ModuleOptions): ResolvedS3Options {
+  if (!options.bucket) throw new Error('S3Module needs a bucket name.');
+  const partSize = options.partSize ?? 8 * MiB;
+  if (partSize < 5 * MiB || partSize > 5 * 1024 * MiB) {
+    throw new Error(`The part size must be between 5 MiB and 5 GiB (S3's limits), got ${partSize} bytes.`);
+  }
+  const prefix = (options.prefix ?? '').replace(/^\/+/, '').replace(/\/+$/, '');
+  return {
+    ...options,
+    prefix: prefix === '' ? '' : `${prefix}/`,
+    forcePathStyle: options.forcePathStyle ?? false,
+    caBundle: options.caBundle ?? process.env.AWS_CA_BUNDLE,
+    readOnly: options.readOnly ?? false,
+    metadataTtlMs: options.metadataTtlMs ?? 1_000,
+    negativeTtlMs: options.negativeTtlMs ?? 1_000,
+    cacheBytes: options.cacheBytes ?? 256 * MiB,
+    prefetchWindowBytes: options.prefetchWindowBytes ?? 64 * MiB,
+    prefetchTotalBytes: options.prefetchTotalBytes ?? 256 * MiB,
+    partSize,
+    uploadConcurrency: options.uploadConcurrency ?? 4,
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    maxAttempts: options.maxAttempts ?? 4,
+    uid: options.uid ?? process.getuid?.() ?? 0,
+    gid: options.gid ?? process.getgid?.() ?? 0,
+    fileMode: options.fileMode ?? 0o644,
+    dirMode: options.dirMode ?? 0o755,
+    stagingDir: options.stagingDir ?? join(tmpdir(), 'nestjs-fuse-s3'),
+    stagingMaxBytes: options.stagingMaxBytes ?? 16 * 1024 * MiB,
+  };
+}

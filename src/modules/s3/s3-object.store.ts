@@ -1,0 +1,223 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { Logger } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { FsError } from '../fuse';
+import { toFsError } from './s3-errno.mapper';
+
+export type ObjectMetadata = Record<string, string>;
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  mtime: Date;
+  etag: string;
+  metadata: ObjectMetadata;
+}
+
+export interface ListedObject {
+  key: string;
+  size: number;
+  mtime: Date;
+  etag: string;
+}
+
+export interface ListPage {
+  objects: ListedObject[];
+  prefixes: string[];
+  nextToken?: string;
+}
+
+export interface CompletedPart {
+  PartNumber: number;
+  ETag: string;
+}
+
+/** The S3 operations the filesystem uses, on one bucket, with every failure mapped to an FsError. */
+export class S3ObjectStore {
+  constructor(
+    readonly client: S3Client,
+    readonly bucket: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Raw HeadBucket, for the start-up check that explains its own failures. */
+  async headBucket(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+  }
+
+  /** The object's metadata, or undefined when there is no such key. */
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return {
+        key,
+        size: out.ContentLength ?? 0,
+        mtime: out.LastModified ?? new Date(0),
+        etag: out.ETag ?? '',
+        metadata: out.Metadata ?? {},
+      };
+    } catch (error) {
+      const mapped = toFsError(error, `HEAD ${key}`, this.logger);
+      if (mapped.code === 'ENOENT') return undefined;
+      throw mapped;
+    }
+  }
+
+  /** One page of the keys below `prefix`: objects and, with a delimiter, the common prefixes ("directories"). */
+  async list(prefix: string, token?: string, delimiter: string | undefined = '/', maxKeys?: number): Promise<ListPage> {
+    try {
+      const out = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token, MaxKeys: maxKeys }),
+      );
+      return {
+        objects: (out.Contents ?? []).map((object) => ({
+          key: object.Key ?? '',
+          size: object.Size ?? 0,
+          mtime: object.LastModified ?? new Date(0),
+          etag: object.ETag ?? '',
+        })),
+        prefixes: (out.CommonPrefixes ?? []).map((common) => common.Prefix ?? '').filter((p) => p !== ''),
+        nextToken: out.IsTruncated ? out.NextContinuationToken : undefined,
+      };
+    } catch (error) {
+      throw toFsError(error, `LIST ${prefix}`, this.logger);
+    }
+  }
+
+  /** The first key that starts with `prefix`, if any. */
+  async firstKeyBelow(prefix: string): Promise<string | undefined> {
+    const page = await this.list(prefix, undefined, undefined, 1);
+    return page.objects[0]?.key;
+  }
+
+  /** Bytes `start`..`end` (inclusive) of the object, only if it still has ETag `etag` when one is given. */
+  async getRange(key: string, start: number, end: number, etag?: string): Promise<Buffer> {
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: etag || undefined }),
+      );
+      const body = Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+      const expected = end - start + 1;
+      const total = contentRangeTotal(out.ContentRange);
+      const expectedLength = total === undefined ? expected : Math.max(0, Math.min(expected, total - start));
+      if (body.length !== expectedLength) {
+        this.logger.error(`GET ${key} bytes ${start}-${end} returned ${body.length} bytes instead of ${expectedLength}`);
+        throw FsError.io(`short read of ${key}`);
+      }
+      return body;
+    } catch (error) {
+      throw toFsError(error, `GET ${key} bytes ${start}-${end}`, this.logger);
+    }
+  }
+
+  /** The whole (small) object, e.g. a symlink's target. */
+  async getAll(key: string): Promise<Buffer> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    } catch (error) {
+      throw toFsError(error, `GET ${key}`, this.logger);
+    }
+  }
+
+  async put(key: string, body: Buffer | Readable, metadata: ObjectMetadata, contentLength?: number): Promise<string> {
+    try {
+      const out = await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, Metadata: metadata, ContentLength: contentLength }),
+      );
+      return out.ETag ?? '';
+    } catch (error) {
+      throw toFsError(error, `PUT ${key}`, this.logger);
+    }
+  }
+
+  /** Server-side copy; with `metadata` the copy gets exactly that metadata, without it the source's. */
+  async copy(from: string, to: string, metadata?: ObjectMetadata): Promise<string> {
+    try {
+      const out = await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: to,
+          CopySource: `${this.bucket}/${encodeURIComponent(from).replace(/%2F/g, '/')}`,
+          MetadataDirective: metadata ? 'REPLACE' : 'COPY',
+          Metadata: metadata,
+        }),
+      );
+      return out.CopyObjectResult?.ETag ?? '';
+    } catch (error) {
+      throw toFsError(error, `COPY ${from} → ${to}`, this.logger);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      throw toFsError(error, `DELETE ${key}`, this.logger);
+    }
+  }
+
+  async createMultipart(key: string, metadata: ObjectMetadata): Promise<string> {
+    try {
+      const out = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, Metadata: metadata }));
+      if (!out.UploadId) throw new Error('no UploadId in the answer');
+      return out.UploadId;
+    } catch (error) {
+      throw toFsError(error, `CREATE MULTIPART ${key}`, this.logger);
+    }
+  }
+
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<CompletedPart> {
+    try {
+      const out = await this.client.send(
+        new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }),
+      );
+      return { PartNumber: partNumber, ETag: out.ETag ?? '' };
+    } catch (error) {
+      throw toFsError(error, `UPLOAD PART ${partNumber} of ${key}`, this.logger);
+    }
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<string> {
+    try {
+      const out = await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: [...parts].sort((a, b) => a.PartNumber - b.PartNumber) },
+        }),
+      );
+      return out.ETag ?? '';
+    } catch (error) {
+      throw toFsError(error, `COMPLETE MULTIPART ${key}`, this.logger);
+    }
+  }
+
+  /** Best effort: some servers cannot abort; the parts then expire by the bucket's lifecycle rules. */
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+    } catch (error) {
+      this.logger.warn(`Could not abort the multipart upload of ${key} (${(error as Error).name}); its parts stay until they expire.`);
+    }
+  }
+}
+
+function contentRangeTotal(range: string | undefined): number | undefined {
+  const match = /\/(\d+)$/.exec(range ?? '');
+  return match ? Number(match[1]) : undefined;
+}

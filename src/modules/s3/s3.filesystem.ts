@@ -1,0 +1,560 @@
+import { Inject, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { constants } from 'node:fs';
+import {
+  Create,
+  CreateReply,
+  DirEntry,
+  Entry,
+  Fh,
+  FileAttr,
+  Flush,
+  FsError,
+  FsStats,
+  Fsync,
+  FuseFilesystem,
+  GetAttr,
+  Ino,
+  Lookup,
+  MkDir,
+  Open,
+  OpenDir,
+  OpenReply,
+  Read,
+  ReadDir,
+  ReadLink,
+  Release,
+  ReleaseDir,
+  Rename,
+  RmDir,
+  ROOT_INO,
+  SetAttr,
+  SetAttrChanges,
+  StatFs,
+  Symlink,
+  Unlink,
+  Write,
+} from '../fuse';
+import { BlockCache, PrefetchBudget } from './block-cache';
+import { ObjectReader } from './object-reader';
+import { ObjectWriter } from './object-writer';
+import { checkBucket } from './s3-bucket.check';
+import { decodeMetadata, encodeMetadata, PosixMetadata } from './s3-metadata';
+import type { ResolvedS3Options } from './s3-module-options.interface';
+import { S3Namespace } from './s3-namespace';
+import type { S3ObjectStore } from './s3-object.store';
+import { S3_RESOLVED_OPTIONS, S3_STORE } from './s3.constants';
+import { S3Listing, S3Node, S3Tree } from './s3-tree';
+
+const ACCESS_MODE = 3;
+const READDIR_PAGE = 512;
+const COPY_CONCURRENCY = 16;
+/** S3 refuses a single CopyObject above 5 GiB. */
+const MAX_SINGLE_COPY = 5 * 1024 ** 3;
+
+interface OpenFile {
+  ino: Ino;
+  path: string;
+  reader?: ObjectReader;
+  writer?: SharedWriter;
+}
+
+interface SharedWriter {
+  writer: ObjectWriter;
+  opens: number;
+  /** Unlinked while open: its content must never be uploaded. */
+  unlinked: boolean;
+}
+
+/**
+ * A bucket (or a prefix of it) as a read-write filesystem. See the README's "S3 consistency model" for what is
+ * cached for how long and when changes become visible.
+ */
+@FuseFilesystem('s3')
+export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('S3Filesystem');
+  private readonly namespace = new S3Namespace();
+  private readonly tree: S3Tree;
+  private readonly cache: BlockCache;
+  private readonly budget: PrefetchBudget;
+  private readonly files = new Map<Fh, OpenFile>();
+  private readonly listings = new Map<Fh, { ino: Ino; entries: DirEntry[] }>();
+  private readonly writers = new Map<string, SharedWriter>();
+  private nextFh = 1;
+
+  constructor(
+    @Inject(S3_RESOLVED_OPTIONS) private readonly options: ResolvedS3Options,
+    @Inject(S3_STORE) private readonly store: S3ObjectStore,
+  ) {
+    this.tree = new S3Tree(store, options, this.logger);
+    this.cache = new BlockCache(options.cacheBytes);
+    this.budget = new PrefetchBudget(options.prefetchTotalBytes);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await checkBucket(this.store, this.options);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    for (const [path, shared] of this.writers) {
+      if (shared.writer.hasChanges && !shared.unlinked) {
+        this.logger.warn(`Uploading ${path} before exit (it was still open)`);
+        await shared.writer.commit().catch(() => undefined);
+      }
+      await shared.writer.discard();
+    }
+    this.writers.clear();
+    this.store.client.destroy();
+  }
+
+  // ── names and attributes ───────────────────────────────────────────────────────────────────────────────────
+
+  @Lookup()
+  async lookup(parent: Ino, name: string): Promise<Entry> {
+    const path = this.namespace.childPath(parent, name);
+    const node = await this.nodeAt(path);
+    if (!node) throw FsError.notFound();
+    return { attr: this.attrOf(this.namespace.inodeOf(parent, name, node.kind), node) };
+  }
+
+  @GetAttr()
+  async getattr(ino: Ino): Promise<FileAttr> {
+    if (ino === ROOT_INO) return this.attrOf(ino, this.tree.syntheticDir());
+    const path = this.namespace.pathOf(ino);
+    const node = this.tree.peek(path) ?? (await this.nodeAt(path));
+    if (!node) throw FsError.notFound();
+    return this.attrOf(ino, this.withWriter(path, node));
+  }
+
+  @OpenDir()
+  async opendir(ino: Ino): Promise<OpenReply> {
+    const path = ino === ROOT_INO ? '' : this.namespace.pathOf(ino);
+    const listed = await this.tree.list(path);
+    const names = new Set(listed.map((entry) => entry.name));
+    // Files created through the mount and not uploaded yet are listed too.
+    for (const [pending, shared] of this.writers) {
+      const name = childName(path, pending);
+      if (name !== undefined && !names.has(name) && !shared.unlinked) listed.push({ name, node: this.pendingNode(shared.writer) });
+    }
+    const entries = listed.map((entry, index) => this.direntOf(ino, entry, index + 1));
+    const fh = this.allocateFh();
+    this.listings.set(fh, { ino, entries });
+    return { fh };
+  }
+
+  @ReadDir()
+  async readdir(ino: Ino, fh: Fh, offset: number): Promise<DirEntry[]> {
+    let listing = this.listings.get(fh);
+    if (!listing || listing.ino !== ino) {
+      const { fh: fresh } = await this.opendir(ino);
+      listing = this.listings.get(fresh);
+      this.listings.delete(fresh);
+    }
+    return (listing?.entries ?? []).slice(offset, offset + READDIR_PAGE);
+  }
+
+  @ReleaseDir()
+  async releasedir(_ino: Ino, fh: Fh): Promise<void> {
+    this.listings.delete(fh);
+  }
+
+  // ── reading ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  @Open()
+  async open(ino: Ino, flags: number): Promise<OpenReply> {
+    const path = this.namespace.pathOf(ino);
+    const writing = (flags & ACCESS_MODE) !== constants.O_RDONLY;
+    if (writing && this.options.readOnly) throw FsError.readOnly();
+    const shared = this.writers.get(path);
+    if (shared && !shared.unlinked) {
+      shared.opens += 1;
+      if (flags & constants.O_TRUNC) await shared.writer.truncate(0);
+      return { fh: this.keep({ ino, path, writer: shared }) };
+    }
+    const key = this.tree.fileKey(path);
+    // A fresh HEAD on every open pins the version the handle reads (If-Match on each GET).
+    const object = await this.store.head(key);
+    if (!object) {
+      if (this.tree.peek(path)?.kind === 'dir' || (await this.nodeAt(path))?.kind === 'dir') throw FsError.isDirectory();
+      throw FsError.notFound();
+    }
+    const node = this.tree.fromObject(object, 'file');
+    this.tree.remember(path, node);
+    if (!writing) {
+      const reader = new ObjectReader(this.store, this.cache, this.budget, { key, etag: object.etag, size: object.size }, this.options.prefetchWindowBytes, this.logger);
+      return { fh: this.keep({ ino, path, reader }) };
+    }
+    const metadata = object.metadata;
+    const writer =
+      flags & constants.O_TRUNC
+        ? ObjectWriter.empty(this.store, this.options, key, metadata, this.logger)
+        : ObjectWriter.existing(this.store, this.options, { key, size: object.size, etag: object.etag }, metadata, this.logger);
+    const created: SharedWriter = { writer, opens: 1, unlinked: false };
+    this.writers.set(path, created);
+    return { fh: this.keep({ ino, path, writer: created }) };
+  }
+
+  @Read()
+  async read(_ino: Ino, fh: Fh, offset: number, size: number): Promise<Buffer> {
+    const file = this.fileOf(fh);
+    if (file.writer) return file.writer.writer.read(offset, size);
+    if (!file.reader) throw FsError.badHandle();
+    return file.reader.read(offset, size);
+  }
+
+  @ReadLink()
+  async readlink(ino: Ino): Promise<string> {
+    const path = this.namespace.pathOf(ino);
+    return (await this.store.getAll(this.tree.fileKey(path))).toString('utf8');
+  }
+
+  // ── writing ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  @Create()
+  async create(parent: Ino, name: string, mode: number): Promise<CreateReply> {
+    this.assertWritable();
+    const path = this.namespace.childPath(parent, name);
+    const existing = this.writers.get(path);
+    if (existing && !existing.unlinked) throw FsError.exists();
+    const writer = ObjectWriter.empty(this.store, this.options, this.tree.fileKey(path), this.metadataFor('file', mode & 0o7777), this.logger);
+    const shared: SharedWriter = { writer, opens: 1, unlinked: false };
+    this.writers.set(path, shared);
+    this.tree.forget(path);
+    const ino = this.namespace.inodeOf(parent, name, 'file');
+    return { entry: { attr: this.attrOf(ino, this.pendingNode(writer)) }, fh: this.keep({ ino, path, writer: shared }) };
+  }
+
+  @Write()
+  async write(_ino: Ino, fh: Fh, offset: number, data: Buffer): Promise<number> {
+    const writer = this.writerOf(fh);
+    return writer.write(offset, data);
+  }
+
+  @Flush()
+  async flush(_ino: Ino, fh: Fh): Promise<void> {
+    const file = this.files.get(fh);
+    if (file?.writer) await this.commit(file.path, file.writer);
+  }
+
+  @Fsync()
+  async fsync(_ino: Ino, fh: Fh): Promise<void> {
+    const file = this.files.get(fh);
+    if (file?.writer) await this.commit(file.path, file.writer);
+  }
+
+  @Release()
+  async release(_ino: Ino, fh: Fh): Promise<void> {
+    const file = this.files.get(fh);
+    this.files.delete(fh);
+    const shared = file?.writer;
+    if (!file || !shared) return;
+    shared.opens -= 1;
+    if (shared.opens > 0) return;
+    try {
+      // Normally flush already uploaded; this catches writers whose last flush failed or was skipped.
+      await this.commit(file.path, shared);
+    } finally {
+      if (this.writers.get(file.path) === shared) this.writers.delete(file.path);
+      await shared.writer.discard();
+    }
+  }
+
+  @SetAttr()
+  async setattr(ino: Ino, changes: SetAttrChanges, fh?: Fh): Promise<FileAttr> {
+    if (ino === ROOT_INO) {
+      if (changes.size !== undefined) throw FsError.isDirectory();
+      return this.attrOf(ino, this.tree.syntheticDir());
+    }
+    this.assertWritable();
+    const path = this.namespace.pathOf(ino);
+    const shared = (fh !== undefined ? this.files.get(fh)?.writer : undefined) ?? this.writers.get(path);
+    const metaChange = changes.mode !== undefined || changes.uid !== undefined || changes.gid !== undefined || changes.mtime !== undefined;
+    if (shared && !shared.unlinked) {
+      if (changes.size !== undefined) await shared.writer.truncate(changes.size);
+      if (metaChange) shared.writer.metadata = this.mergeMetadata('file', shared.writer.metadata, changes);
+      if (metaChange && !shared.writer.hasChanges) await this.rewriteMetadata(path, 'file', changes);
+      return this.attrOf(ino, this.pendingNode(shared.writer));
+    }
+    const node = await this.freshNode(path);
+    if (changes.size !== undefined) {
+      if (node.kind !== 'file') throw node.kind === 'dir' ? FsError.isDirectory() : FsError.invalid();
+      await this.truncateObject(path, node, changes.size);
+    }
+    if (metaChange) await this.rewriteMetadata(path, node.kind, changes);
+    this.tree.forget(path);
+    return this.attrOf(ino, await this.freshNode(path));
+  }
+
+  // ── directory changes ──────────────────────────────────────────────────────────────────────────────────────
+
+  @MkDir()
+  async mkdir(parent: Ino, name: string, mode: number): Promise<Entry> {
+    this.assertWritable();
+    const path = this.namespace.childPath(parent, name);
+    if (await this.nodeAt(path)) throw FsError.exists();
+    await this.store.put(this.tree.dirPrefix(path), Buffer.alloc(0), this.metadataFor('dir', mode & 0o7777), 0);
+    this.tree.forget(path);
+    const node = (await this.tree.lookup(path)) ?? this.tree.syntheticDir();
+    return { attr: this.attrOf(this.namespace.inodeOf(parent, name, 'dir'), node) };
+  }
+
+  @Symlink()
+  async symlink(parent: Ino, name: string, target: string): Promise<Entry> {
+    this.assertWritable();
+    const path = this.namespace.childPath(parent, name);
+    if (await this.nodeAt(path)) throw FsError.exists();
+    const body = Buffer.from(target, 'utf8');
+    await this.store.put(this.tree.fileKey(path), body, this.metadataFor('symlink', 0o777), body.length);
+    this.tree.forget(path);
+    const node = await this.freshNode(path);
+    return { attr: this.attrOf(this.namespace.inodeOf(parent, name, 'symlink'), node) };
+  }
+
+  @Unlink()
+  async unlink(parent: Ino, name: string): Promise<void> {
+    this.assertWritable();
+    const path = this.namespace.childPath(parent, name);
+    const shared = this.writers.get(path);
+    const node = await this.nodeAt(path);
+    if (!node) throw FsError.notFound();
+    if (node.kind === 'dir') throw FsError.isDirectory();
+    if (shared) {
+      shared.unlinked = true;
+      this.writers.delete(path);
+    }
+    // Idempotent in S3: also right for a file created through the mount and never uploaded.
+    await this.store.delete(this.tree.fileKey(path));
+    this.forgetPath(path);
+    this.namespace.removed(parent, name);
+  }
+
+  @RmDir()
+  async rmdir(parent: Ino, name: string): Promise<void> {
+    this.assertWritable();
+    const path = this.namespace.childPath(parent, name);
+    const node = await this.nodeAt(path);
+    if (!node) throw FsError.notFound();
+    if (node.kind !== 'dir') throw FsError.notDirectory();
+    const prefix = this.tree.dirPrefix(path);
+    const page = await this.store.list(prefix, undefined, undefined, 2);
+    const pendingInside = [...this.writers.keys()].some((pending) => pending.startsWith(`${path}/`));
+    if (pendingInside || page.objects.some((object) => object.key !== prefix)) throw FsError.notEmpty();
+    if (page.objects.some((object) => object.key === prefix)) await this.store.delete(prefix);
+    this.tree.forgetTree(path);
+    this.namespace.removed(parent, name);
+  }
+
+  @Rename()
+  async rename(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
+    this.assertWritable();
+    const from = this.namespace.childPath(parent, name);
+    const to = this.namespace.childPath(newParent, newName);
+    const source = await this.nodeAt(from);
+    if (!source) throw FsError.notFound();
+    const target = await this.nodeAt(to);
+    if (source.kind === 'dir') {
+      if (target && target.kind !== 'dir') throw FsError.notDirectory();
+      if (target && (await this.store.list(this.tree.dirPrefix(to), undefined, undefined, 2)).objects.some((o) => o.key !== this.tree.dirPrefix(to))) {
+        throw FsError.notEmpty();
+      }
+      await this.renameDirectory(from, to);
+    } else {
+      if (target?.kind === 'dir') throw FsError.isDirectory();
+      await this.renameFile(from, to, source);
+    }
+    this.tree.forgetTree(from);
+    this.tree.forgetTree(to);
+    this.namespace.renamed(parent, name, newParent, newName);
+  }
+
+  @StatFs()
+  async statfs(): Promise<FsStats> {
+    // A bucket has no size limit: report a petabyte, free, so tools that check free space go ahead.
+    const blocks = 2 ** 50 / 4096;
+    return { bsize: 4096, blocks, bfree: blocks, bavail: blocks, files: 2 ** 32 - 1, ffree: 2 ** 32 - 1, namelen: 255 };
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** What is at `path` now: an open writer's pending content, or the bucket's answer (cached). */
+  private async nodeAt(path: string): Promise<S3Node | undefined> {
+    const shared = this.writers.get(path);
+    if (shared && !shared.unlinked) return this.pendingNode(shared.writer);
+    return this.tree.lookup(path);
+  }
+
+  private async freshNode(path: string): Promise<S3Node> {
+    this.tree.forget(path);
+    const node = await this.tree.lookup(path);
+    if (!node) throw FsError.notFound();
+    return node;
+  }
+
+  private withWriter(path: string, node: S3Node): S3Node {
+    const shared = this.writers.get(path);
+    return shared && !shared.unlinked ? this.pendingNode(shared.writer) : node;
+  }
+
+  private pendingNode(writer: ObjectWriter): S3Node {
+    const meta = decodeMetadata(writer.metadata);
+    return { kind: 'file', size: writer.size, mtime: meta.mtime ?? new Date(), etag: '', meta, complete: true };
+  }
+
+  private async commit(path: string, shared: SharedWriter): Promise<void> {
+    if (shared.unlinked) return;
+    const result = await shared.writer.commit();
+    if (!result) return;
+    this.cache.evictObject(shared.writer.key);
+    this.tree.forget(path);
+  }
+
+  private async truncateObject(path: string, node: S3Node, size: number): Promise<void> {
+    const key = this.tree.fileKey(path);
+    const object = await this.store.head(key);
+    if (!object) throw FsError.notFound();
+    const writer =
+      size === 0
+        ? ObjectWriter.empty(this.store, this.options, key, object.metadata, this.logger)
+        : ObjectWriter.existing(this.store, this.options, { key, size: node.size, etag: object.etag }, object.metadata, this.logger);
+    try {
+      await writer.truncate(size);
+      await writer.commit();
+    } finally {
+      await writer.discard();
+    }
+    this.cache.evictObject(key);
+  }
+
+  /** mode/uid/gid/mtime live in object metadata: a copy of the object onto itself with the new metadata. */
+  private async rewriteMetadata(path: string, kind: S3Node['kind'], changes: SetAttrChanges): Promise<void> {
+    const key = kind === 'dir' ? this.tree.dirPrefix(path) : this.tree.fileKey(path);
+    const object = await this.store.head(key);
+    const metadata = this.mergeMetadata(kind, object?.metadata ?? {}, changes);
+    if (!object) {
+      if (kind !== 'dir') throw FsError.notFound();
+      // A directory that exists only as a prefix gets a marker to carry its metadata.
+      await this.store.put(key, Buffer.alloc(0), metadata, 0);
+    } else if (object.size > MAX_SINGLE_COPY) {
+      throw FsError.tooBig(`${key}: changing the metadata of an object over 5 GiB is not supported yet`);
+    } else {
+      await this.store.copy(key, key, metadata);
+    }
+    this.tree.forget(path);
+  }
+
+  private mergeMetadata(kind: S3Node['kind'], current: Record<string, string>, changes: SetAttrChanges): Record<string, string> {
+    const meta: PosixMetadata = { ...decodeMetadata(current) };
+    if (changes.mode !== undefined) meta.perm = changes.mode & 0o7777;
+    if (changes.uid !== undefined) meta.uid = changes.uid;
+    if (changes.gid !== undefined) meta.gid = changes.gid;
+    if (changes.mtime !== undefined) meta.mtime = changes.mtime;
+    const others = Object.fromEntries(Object.entries(current).filter(([name]) => !['mode', 'uid', 'gid', 'mtime'].includes(name)));
+    return { ...others, ...encodeMetadata(kind, meta) };
+  }
+
+  private async renameFile(from: string, to: string, source: S3Node): Promise<void> {
+    const shared = this.writers.get(from);
+    if (shared && !shared.unlinked) {
+      await this.commit(from, shared);
+      this.writers.delete(from);
+      this.writers.set(to, shared);
+      shared.writer.key = this.tree.fileKey(to);
+    }
+    if (source.size > MAX_SINGLE_COPY) throw FsError.tooBig(`${from}: renaming an object over 5 GiB is not supported yet`);
+    await this.store.copy(this.tree.fileKey(from), this.tree.fileKey(to));
+    await this.store.delete(this.tree.fileKey(from));
+    this.cache.evictObject(this.tree.fileKey(from));
+    this.cache.evictObject(this.tree.fileKey(to));
+  }
+
+  /** Each key below the directory is copied, then deleted; the marker goes last, so a failure leaves it findable. */
+  private async renameDirectory(from: string, to: string): Promise<void> {
+    for (const pending of this.writers.keys()) {
+      if (pending.startsWith(`${from}/`)) throw FsError.invalid(`${pending} is open for writing; close it before renaming its directory`);
+    }
+    const fromPrefix = this.tree.dirPrefix(from);
+    const toPrefix = this.tree.dirPrefix(to);
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.store.list(fromPrefix, token, undefined);
+      keys.push(...page.objects.map((object) => object.key));
+      token = page.nextToken;
+    } while (token);
+    const contents = keys.filter((key) => key !== fromPrefix);
+    await inBatches(contents, COPY_CONCURRENCY, (key) => this.store.copy(key, toPrefix + key.slice(fromPrefix.length)));
+    if (keys.includes(fromPrefix)) await this.store.copy(fromPrefix, toPrefix);
+    else await this.store.put(toPrefix, Buffer.alloc(0), {}, 0);
+    await inBatches(contents, COPY_CONCURRENCY, (key) => this.store.delete(key));
+    if (keys.includes(fromPrefix)) await this.store.delete(fromPrefix);
+  }
+
+  private forgetPath(path: string): void {
+    this.tree.forget(path);
+    this.cache.evictObject(this.tree.fileKey(path));
+  }
+
+  private metadataFor(kind: S3Node['kind'], perm: number): Record<string, string> {
+    const defaultPerm = kind === 'dir' ? this.options.dirMode : kind === 'symlink' ? 0o777 : this.options.fileMode;
+    return encodeMetadata(kind, perm === defaultPerm && kind === 'file' ? {} : { perm });
+  }
+
+  private attrOf(ino: Ino, node: S3Node): FileAttr {
+    const perm = node.meta.perm ?? (node.kind === 'dir' ? this.options.dirMode : node.kind === 'symlink' ? 0o777 : this.options.fileMode);
+    return {
+      ino,
+      size: node.size,
+      blocks: Math.ceil(node.size / 512),
+      atime: node.mtime,
+      mtime: node.mtime,
+      ctime: node.mtime,
+      kind: node.kind,
+      perm,
+      nlink: node.kind === 'dir' ? 2 : 1,
+      uid: node.meta.uid ?? this.options.uid,
+      gid: node.meta.gid ?? this.options.gid,
+    };
+  }
+
+  private direntOf(parent: Ino, entry: S3Listing, offset: number): DirEntry {
+    const ino = this.namespace.inodeOf(parent, entry.name, entry.node.kind);
+    return { ino, name: entry.name, kind: entry.node.kind, offset, attr: this.attrOf(ino, entry.node) };
+  }
+
+  private assertWritable(): void {
+    if (this.options.readOnly) throw FsError.readOnly();
+  }
+
+  private keep(file: OpenFile): Fh {
+    const fh = this.allocateFh();
+    this.files.set(fh, file);
+    return fh;
+  }
+
+  private allocateFh(): Fh {
+    return this.nextFh++;
+  }
+
+  private fileOf(fh: Fh): OpenFile {
+    const file = this.files.get(fh);
+    if (!file) throw FsError.badHandle();
+    return file;
+  }
+
+  private writerOf(fh: Fh): ObjectWriter {
+    const writer = this.fileOf(fh).writer;
+    if (!writer) throw FsError.badHandle('the file is not open for writing');
+    return writer.writer;
+  }
+}
+
+/** The name of `path` if it is directly inside directory `dir`. */
+function childName(dir: string, path: string): string | undefined {
+  const base = dir === '' ? '' : `${dir}/`;
+  if (!path.startsWith(base)) return undefined;
+  const rest = path.slice(base.length);
+  return rest !== '' && !rest.includes('/') ? rest : undefined;
+}
+
+async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+}

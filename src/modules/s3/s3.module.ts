@@ -1,0 +1,27 @@
+import { Logger, Module } from '@nestjs/common';
+import { createS3Client } from './s3-client.factory';
+import { resolveS3Options, type ResolvedS3Options, type S3ModuleOptions } from './s3-module-options.interface';
+import { S3ObjectStore } from './s3-object.store';
+import { S3_RESOLVED_OPTIONS, S3_STORE } from './s3.constants';
+import { S3Filesystem } from './s3.filesystem';
+import { ConfigurableS3Module, S3_MODULE_OPTIONS } from './s3.module-definition';
+
+/**
+ * A bucket (or a prefix of it) as the filesystem named `s3`. `S3Module.forRoot({ bucket, prefix, endpoint, region,
+ * forcePathStyle, … })` or `forRootAsync({ useFactory })`. The bucket is checked once at module init.
+ */
+@Module({
+  providers: [
+    { provide: S3_RESOLVED_OPTIONS, useFactory: resolveS3Options, inject: [S3_MODULE_OPTIONS] },
+    {
+      provide: S3_STORE,
+      useFactory: async (options: ResolvedS3Options) => new S3ObjectStore(await createS3Client(options), options.bucket, new Logger('S3')),
+      inject: [S3_RESOLVED_OPTIONS],
+    },
+    S3Filesystem,
+  ],
+  exports: [S3Filesystem],
+})
+export class S3Module extends ConfigurableS3Module {}
+
+export type { S3ModuleOptions };
