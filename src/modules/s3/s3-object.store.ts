@@ -76,8 +76,17 @@ export class S3ObjectStore {
     }
   }
 
-  /** One page of the keys below `prefix`: objects and, with a delimiter, the common prefixes ("directories"). */
-  async list(prefix: string, token?: string, delimiter: string | undefined = '/', maxKeys?: number): Promise<ListPage> {
+  /** One page of a directory: the objects directly below `prefix` and the common prefixes ("subdirectories"). */
+  list(prefix: string, token?: string): Promise<ListPage> {
+    return this.listPage(prefix, token, '/');
+  }
+
+  /** One page of every key below `prefix`, at any depth. */
+  listRecursive(prefix: string, token?: string, maxKeys?: number): Promise<ListPage> {
+    return this.listPage(prefix, token, undefined, maxKeys);
+  }
+
+  private async listPage(prefix: string, token: string | undefined, delimiter: string | undefined, maxKeys?: number): Promise<ListPage> {
     try {
       const out = await this.client.send(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token, MaxKeys: maxKeys }),
@@ -99,7 +108,7 @@ export class S3ObjectStore {
 
   /** The first key that starts with `prefix`, if any. */
   async firstKeyBelow(prefix: string): Promise<string | undefined> {
-    const page = await this.list(prefix, undefined, undefined, 1);
+    const page = await this.listRecursive(prefix, undefined, 1);
     return page.objects[0]?.key;
   }
 

@@ -335,7 +335,7 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
     if (!node) throw FsError.notFound();
     if (node.kind !== 'dir') throw FsError.notDirectory();
     const prefix = this.tree.dirPrefix(path);
-    const page = await this.store.list(prefix, undefined, undefined, 2);
+    const page = await this.store.listRecursive(prefix, undefined, 2);
     const pendingInside = [...this.writers.keys()].some((pending) => pending.startsWith(`${path}/`));
     if (pendingInside || page.objects.some((object) => object.key !== prefix)) throw FsError.notEmpty();
     if (page.objects.some((object) => object.key === prefix)) await this.store.delete(prefix);
@@ -353,7 +353,7 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
     const target = await this.nodeAt(to);
     if (source.kind === 'dir') {
       if (target && target.kind !== 'dir') throw FsError.notDirectory();
-      if (target && (await this.store.list(this.tree.dirPrefix(to), undefined, undefined, 2)).objects.some((o) => o.key !== this.tree.dirPrefix(to))) {
+      if (target && (await this.store.listRecursive(this.tree.dirPrefix(to), undefined, 2)).objects.some((o) => o.key !== this.tree.dirPrefix(to))) {
         throw FsError.notEmpty();
       }
       await this.renameDirectory(from, to);
@@ -476,7 +476,7 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.store.list(fromPrefix, token, undefined);
+      const page = await this.store.listRecursive(fromPrefix, token);
       keys.push(...page.objects.map((object) => object.key));
       token = page.nextToken;
     } while (token);

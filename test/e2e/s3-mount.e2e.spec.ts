@@ -1,0 +1,281 @@
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, MountProcess, startCliMount, stopMount } from './support/mount-process';
+import { S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { sh, shOk } from './support/shell';
+import { SteppedProcess } from './support/stepped-process';
+
+const BUCKET = 'e2e-bucket';
+const BIG = 256 * 1024 * 1024;
+const MANY = 5_000;
+
+/** The S3 backend on a real mount, against a real S3 server (s3rver) on loopback, driven from child processes. */
+describe('S3 backend on a real mount', () => {
+  let server: S3Server;
+  let client: S3Client;
+  let work: string;
+  let mnt: string;
+  let bigFile: string;
+  let mount: MountProcess | undefined;
+
+  const flags = (): string[] => ['--endpoint', server.endpoint, '--path-style', '--request-timeout', '3000', '--max-attempts', '2'];
+  const mountBucket = async (extra: string[] = []): Promise<MountProcess> =>
+    startCliMount(mnt, 's3', BUCKET, [...flags(), ...extra], S3_CREDENTIALS);
+  const put = (key: string, body: string | Buffer): Promise<unknown> => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+  const get = async (key: string): Promise<Buffer> => {
+    const out = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+  };
+  const exists = (key: string): Promise<boolean> =>
+    client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
+      () => true,
+      () => false,
+    );
+
+  beforeAll(async () => {
+    server = await S3Server.start();
+    await server.createBucket(BUCKET);
+    client = server.client();
+    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-s3e2e-'));
+    mnt = join(work, 'mnt');
+    await fs.mkdir(mnt);
+    bigFile = join(work, 'big.bin');
+    await fs.writeFile(bigFile, randomBytes(BIG));
+    await put('big.bin', await fs.readFile(bigFile));
+    await put('hello.txt', 'hello from s3\n');
+    await put('empty', '');
+    await put('docs/readme.md', '# readme\n');
+    await put('with space.txt', 'spaced\n');
+    await put('ünïcødé-文件.txt', 'unicode\n');
+    await put('shadow', 'a file hidden by the directory below');
+    await put('shadow/inside.txt', 'inside\n');
+    await put('marker-only/', '');
+    // 5,000 keys under one prefix: five pages of s3rver's 1,000-key listings.
+    const names = Array.from({ length: MANY }, (_, i) => `many/f${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < names.length; i += 100) await Promise.all(names.slice(i, i + 100).map((key) => put(key, key)));
+    mount = await mountBucket();
+  }, 180_000);
+
+  afterAll(async () => {
+    await stopMount(mount, mnt);
+    client?.destroy();
+    await server?.destroy();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('reads a 256 MiB object byte for byte, sequentially and at random ranges', async () => {
+    await shOk(`cmp ${bigFile} ${mnt}/big.bin`, 120_000);
+    const script = [
+      'import os, random, sys',
+      'random.seed(42)',
+      `a = open('${bigFile}', 'rb'); b = open('${mnt}/big.bin', 'rb')`,
+      'for i in range(300):',
+      `    size = random.choice([1, 4096, 65536, 1000000]); off = random.randrange(0, ${BIG} - 1)`,
+      '    a.seek(off); b.seek(off)',
+      '    if a.read(size) != b.read(size): sys.exit(f"mismatch at {off}+{size}")',
+      'print("ok")',
+    ].join('\n');
+    await fs.writeFile(join(work, 'random.py'), script);
+    expect(await shOk(`python3 ${join(work, 'random.py')}`, 120_000)).toBe('ok\n');
+  });
+
+  it('lists a 5,000-key prefix completely with ls -l and find (pagination)', async () => {
+    const listing = (await shOk(`ls -l ${mnt}/many | tail -n +2`, 60_000)).trim().split('\n');
+    expect(listing).toHaveLength(MANY);
+    expect(listing[0]).toMatch(/^-rw-r--r-- 1 \S+ \S+ 11 .* f00000$/);
+    const found = (await shOk(`find ${mnt}/many -type f | sort`, 60_000)).trim().split('\n');
+    expect(found).toHaveLength(MANY);
+    expect(new Set(found).size).toBe(MANY);
+    expect(await shOk(`cat ${mnt}/many/f04999`)).toBe('many/f04999');
+  });
+
+  it('shows edge-case keys: spaces, unicode, empty objects, markers, a file shadowed by a directory', async () => {
+    const names = (await shOk(`ls -1a ${mnt}`)).split('\n').filter(Boolean);
+    expect(names).toEqual(expect.arrayContaining(['.', '..', 'with space.txt', 'ünïcødé-文件.txt', 'empty', 'marker-only', 'shadow', 'docs']));
+    expect(await shOk(`cat "${mnt}/with space.txt" "${mnt}/ünïcødé-文件.txt"`)).toBe('spaced\nunicode\n');
+    expect(await shOk(`stat -c '%s %F' ${mnt}/empty`)).toBe('0 regular empty file\n');
+    expect(await shOk(`cat ${mnt}/empty | wc -c`)).toBe('0\n');
+    expect(await shOk(`stat -c '%F' ${mnt}/marker-only ${mnt}/shadow`)).toBe('directory\ndirectory\n');
+    expect(await shOk(`ls -A ${mnt}/marker-only | wc -l`)).toBe('0\n');
+    expect(await shOk(`cat ${mnt}/shadow/inside.txt`)).toBe('inside\n');
+    expect(mount?.output()).toMatch(/S3 key "shadow" is hidden by the directory/);
+  });
+
+  it('writes with dd and cp; the SDK reads the objects back byte for byte', async () => {
+    await shOk(`dd if=${bigFile} of=${mnt}/written.bin bs=1M count=40 status=none`, 60_000);
+    const expected = (await fs.readFile(bigFile)).subarray(0, 40 * 1024 * 1024);
+    expect((await get('written.bin')).equals(expected)).toBe(true);
+    await fs.writeFile(join(work, 'small.txt'), 'small file\n');
+    await shOk(`cp ${join(work, 'small.txt')} ${mnt}/docs/small.txt`);
+    expect((await get('docs/small.txt')).toString()).toBe('small file\n');
+    expect(await shOk(`cat ${mnt}/docs/small.txt`)).toBe('small file\n');
+  });
+
+  it('overwrites, appends, writes at random offsets and truncates', async () => {
+    await shOk(`printf 'version one\\n' > ${mnt}/edit.txt && printf 'v2\\n' > ${mnt}/edit.txt`);
+    expect((await get('edit.txt')).toString()).toBe('v2\n');
+    await shOk(`printf 'appended\\n' >> ${mnt}/edit.txt`);
+    expect((await get('edit.txt')).toString()).toBe('v2\nappended\n');
+    await shOk(`printf 'XY' | dd of=${mnt}/edit.txt bs=1 seek=4 conv=notrunc status=none`);
+    expect((await get('edit.txt')).toString()).toBe('v2\naXYended\n');
+    await shOk(`truncate -s 5 ${mnt}/edit.txt`);
+    expect((await get('edit.txt')).toString()).toBe('v2\naX');
+    await shOk(`truncate -s 0 ${mnt}/edit.txt`);
+    expect((await get('edit.txt')).length).toBe(0);
+    expect(await shOk(`stat -c %s ${mnt}/edit.txt`)).toBe('0\n');
+  });
+
+  it('renames files and directories, unlinks, makes and removes directories', async () => {
+    await shOk(`mkdir ${mnt}/tree && mkdir ${mnt}/tree/sub && echo one > ${mnt}/tree/sub/one.txt && echo two > ${mnt}/tree/two.txt`);
+    expect(await exists('tree/')).toBe(true);
+    await shOk(`mv ${mnt}/tree/two.txt ${mnt}/tree/deux.txt`);
+    expect(await exists('tree/two.txt')).toBe(false);
+    expect((await get('tree/deux.txt')).toString()).toBe('two\n');
+    await shOk(`mv ${mnt}/tree ${mnt}/moved`);
+    expect(await exists('tree/sub/one.txt')).toBe(false);
+    expect((await get('moved/sub/one.txt')).toString()).toBe('one\n');
+    expect(await shOk(`cat ${mnt}/moved/sub/one.txt ${mnt}/moved/deux.txt`)).toBe('one\ntwo\n');
+    const notEmpty = await sh(`rmdir ${mnt}/moved`);
+    expect(notEmpty.stderr).toMatch(/Directory not empty/);
+    await shOk(`rm ${mnt}/moved/sub/one.txt ${mnt}/moved/deux.txt && rmdir ${mnt}/moved/sub ${mnt}/moved`);
+    expect(await exists('moved/')).toBe(false);
+    expect(await exists('moved/sub/')).toBe(false);
+    expect((await sh(`ls ${mnt}/moved`)).stderr).toMatch(/No such file or directory/);
+  });
+
+  it('stores symlinks as objects that readlink reads', async () => {
+    await shOk(`ln -s docs/readme.md ${mnt}/link`);
+    expect(await shOk(`readlink ${mnt}/link`)).toBe('docs/readme.md\n');
+    expect(await shOk(`cat ${mnt}/link`)).toBe('# readme\n');
+    expect((await get('link')).toString()).toBe('docs/readme.md');
+    await shOk(`rm ${mnt}/link`);
+    expect(await exists('link')).toBe(false);
+  });
+
+  it('answers ENOENT for a missing key', async () => {
+    expect((await sh(`cat ${mnt}/nope`)).stderr).toMatch(/No such file or directory/);
+  });
+
+  it('keeps chmod, and a symlink, across a remount', async () => {
+    await shOk(`echo secret > ${mnt}/private.txt && chmod 600 ${mnt}/private.txt && ln -s private.txt ${mnt}/plink`);
+    await stopMount(mount, mnt);
+    mount = await mountBucket();
+    expect(await shOk(`stat -c '%a %s' ${mnt}/private.txt`)).toBe('600 7\n');
+    expect(await shOk(`readlink ${mnt}/plink`)).toBe('private.txt\n');
+  });
+
+  it('fails close() when the upload fails, and no object appears', async () => {
+    const script = [
+      'import os, sys',
+      `fd = os.open('${mnt}/doomed.txt', os.O_CREAT | os.O_WRONLY, 0o644)`,
+      "os.write(fd, b'data that cannot be uploaded')",
+      "print('written', flush=True)",
+      'sys.stdin.readline()',
+      'try:',
+      '    os.close(fd)',
+      "    print('closed without error', flush=True)",
+      'except OSError as e:',
+      "    print(f'close failed errno {e.errno}', flush=True)",
+    ].join('\n');
+    await fs.writeFile(join(work, 'doomed.py'), script);
+    const writer = new SteppedProcess('python3', [join(work, 'doomed.py')]);
+    try {
+      await writer.waitFor(/written/);
+      await server.stop();
+      writer.step();
+      await writer.waitFor(/close/);
+      expect(writer.output).toContain('close failed errno 5');
+    } finally {
+      writer.kill();
+      await server.restart();
+    }
+    expect(await exists('doomed.txt')).toBe(false);
+    expect(mount?.output()).toMatch(/Upload of doomed\.txt failed/);
+  });
+
+  it('fails reads with EIO within the request timeout while the server is gone, and reads again once it is back', async () => {
+    const script = [
+      'import sys, time',
+      `f = open('${mnt}/big.bin', 'rb', buffering=0)`,
+      'f.read(1024)',
+      "print('opened', flush=True)",
+      'sys.stdin.readline()',
+      'start = time.time()',
+      'try:',
+      "    f.seek(200 * 1024 * 1024); f.read(65536); print('unexpected success', flush=True)",
+      'except OSError as e:',
+      "    print(f'errno {e.errno} after {time.time() - start:.1f}s', flush=True)",
+      'sys.stdin.readline()',
+      'f.seek(150 * 1024 * 1024); data = f.read(65536)',
+      `g = open('${bigFile}', 'rb'); g.seek(150 * 1024 * 1024)`,
+      "print('same' if g.read(65536) == data else 'different', flush=True)",
+    ].join('\n');
+    await fs.writeFile(join(work, 'outage.py'), script);
+    const reader = new SteppedProcess('python3', [join(work, 'outage.py')]);
+    try {
+      await reader.waitFor(/opened/);
+      await server.stop();
+      reader.step();
+      await reader.waitFor(/errno|unexpected/);
+      expect(reader.output).toMatch(/errno 5 after \d+\.\ds/);
+      expect(Number(/after (\d+\.\d)s/.exec(reader.output)?.[1])).toBeLessThan(10);
+      await server.restart();
+      reader.step();
+      await reader.waitFor(/same|different/);
+      expect(reader.output).toContain('same');
+    } finally {
+      reader.kill();
+      await server.restart();
+    }
+  });
+});
+
+describe('S3 mount configuration errors', () => {
+  let server: S3Server;
+  let work: string;
+
+  beforeAll(async () => {
+    server = await S3Server.start();
+    await server.createBucket('exists');
+    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-s3cfg-'));
+    await fs.mkdir(join(work, 'mnt'));
+  });
+
+  afterAll(async () => {
+    await stopMount(undefined, join(work, 'mnt'));
+    await server.destroy();
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  const mountCli = (source: string, extra: string, env = 'AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER') =>
+    sh(`env ${env} node ${CLI} mount ${join(work, 'mnt')} s3 ${source} --path-style --max-attempts 1 --request-timeout 2000 ${extra}`, 30_000);
+
+  it('names a missing bucket and exits 1 before mounting', async () => {
+    const result = await mountCli('no-such-bucket', `--endpoint ${server.endpoint}`);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^nestjs-fuse: Bucket "no-such-bucket" does not exist at http:\/\/127\.0\.0\.1:\d+\. Check the bucket name/);
+  });
+
+  it('names an unreachable endpoint', async () => {
+    const result = await mountCli('exists', '--endpoint http://127.0.0.1:9');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9 for bucket "exists".*Check --endpoint/);
+  });
+
+  it('reports refused credentials without printing them', async () => {
+    const result = await mountCli('exists', `--endpoint ${server.endpoint}`, 'AWS_ACCESS_KEY_ID=WRONGKEY AWS_SECRET_ACCESS_KEY=topsecret');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Access to bucket "exists" .* was refused .*Check the credentials/);
+    expect(result.stderr).not.toContain('topsecret');
+  });
+
+  it('rejects malformed flags as usage errors', async () => {
+    expect((await mountCli('exists', '--endpoint not-a-url')).code).toBe(2);
+    expect((await mountCli('exists', `--endpoint ${server.endpoint} --cache-size lots`)).stderr).toMatch(/--cache-size needs a size/);
+    expect((await mountCli('Bad_Bucket', `--endpoint ${server.endpoint}`)).stderr).toMatch(/is not a valid bucket name/);
+    expect((await mountCli('exists', `--endpoint ${server.endpoint} --part-size 1M`)).stderr).toMatch(/--part-size must be between 5M and 5G/);
+  });
+});
