@@ -155,6 +155,37 @@ describe('S3 backend on a real mount', () => {
     expect(await exists('link')).toBe(false);
   });
 
+  it('pins the version opened: an object replaced under a reader gives ESTALE, never a mix of versions', async () => {
+    await put('versioned.bin', Buffer.alloc(10 * 1024 * 1024, 1));
+    const script = [
+      'import sys',
+      `f = open('${mnt}/versioned.bin', 'rb', buffering=0)`,
+      'assert f.read(4096) == bytes([1]) * 4096',
+      "print('opened', flush=True)",
+      'sys.stdin.readline()',
+      'try:',
+      '    f.seek(8 * 1024 * 1024); data = f.read(4096)',
+      "    print('old' if data == bytes([1]) * 4096 else 'MIXED', flush=True)",
+      'except OSError as e:',
+      "    print(f'errno {e.errno}', flush=True)",
+    ].join('\n');
+    await fs.writeFile(join(work, 'versioned.py'), script);
+    const reader = new SteppedProcess('python3', [join(work, 'versioned.py')]);
+    try {
+      await reader.waitFor(/opened/);
+      await put('versioned.bin', Buffer.alloc(10 * 1024 * 1024, 2));
+      reader.step();
+      await reader.waitFor(/errno|old|MIXED/);
+      expect(reader.output).toContain('errno 116');
+      expect(mount?.output()).toMatch(/versioned\.bin.*changed since it was opened; close and reopen/);
+    } finally {
+      reader.kill();
+    }
+    // Once the metadata TTL (1 s here) has passed, a new open reads the new version.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await shOk(`head -c 1 ${mnt}/versioned.bin | od -An -tu1`)).trim()).toBe('2');
+  });
+
   it('answers ENOENT for a missing key', async () => {
     expect((await sh(`cat ${mnt}/nope`)).stderr).toMatch(/No such file or directory/);
   });

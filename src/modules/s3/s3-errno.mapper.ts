@@ -37,7 +37,8 @@ export function toFsError(error: unknown, what: string, logger: Logger): FsError
 
 /** `Name (HTTP 503): message` — never the request itself, which carries the signature. */
 export function describeSdkError(error: SdkError): string {
-  const name = error.name ?? error.code ?? 'Error';
+  // Node's network errors are plain Errors whose code says what happened (ECONNREFUSED, ECONNRESET, …).
+  const name = error.name && error.name !== 'Error' ? error.name : (error.code ?? error.name ?? 'Error');
   const status = error.$metadata?.httpStatusCode;
   return `${name}${status ? ` (HTTP ${status})` : ''}: ${error.message ?? 'no message'}`;
 }

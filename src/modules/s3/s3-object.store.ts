@@ -118,6 +118,12 @@ export class S3ObjectStore {
       const out = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: etag || undefined }),
       );
+      // Not every S3-compatible server honours If-Match: the answer's own ETag is checked too, so two versions of an
+      // object can never be mixed in one read.
+      if (etag && out.ETag && out.ETag !== etag) {
+        (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        throw Object.assign(new Error(`ETag ${out.ETag} differs from the ${etag} pinned at open`), { name: 'PreconditionFailed' });
+      }
       const body = Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
       const expected = end - start + 1;
       const total = contentRangeTotal(out.ContentRange);

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { FileKind, FsError, NAME_MAX_BYTES } from '../fuse';
+import { FileKind, NAME_MAX_BYTES } from '../fuse';
 import { decodeMetadata, PosixMetadata } from './s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
 import type { ObjectInfo, S3ObjectStore } from './s3-object.store';
@@ -96,7 +96,7 @@ export class S3Tree {
           this.warnOnce(`${path}/${name}`, `S3 key "${object.key}" is hidden by the directory "${object.key}/"`);
           continue;
         }
-        const node: S3Node = { kind: 'file', size: object.size, mtime: object.mtime, etag: object.etag, meta: {}, complete: false };
+        const node: S3Node = { kind: 'file', size: object.size, mtime: versionTime(object.mtime, object.etag), etag: object.etag, meta: {}, complete: false };
         entries.set(name, { name, node });
       }
       token = page.nextToken;
@@ -138,7 +138,7 @@ export class S3Tree {
   fromObject(object: ObjectInfo, fallbackKind: FileKind): S3Node {
     const meta = decodeMetadata(object.metadata);
     const kind = fallbackKind === 'dir' ? 'dir' : meta.kind === 'symlink' ? 'symlink' : 'file';
-    return { kind, size: kind === 'dir' ? 0 : object.size, mtime: meta.mtime ?? object.mtime, etag: object.etag, meta, complete: true };
+    return { kind, size: kind === 'dir' ? 0 : object.size, mtime: meta.mtime ?? versionTime(object.mtime, object.etag), etag: object.etag, meta, complete: true };
   }
 
   syntheticDir(): S3Node {
@@ -165,6 +165,14 @@ export class S3Tree {
   }
 }
 
-export function notFound(path: string): FsError {
-  return FsError.notFound(`${path}: no such key`);
+/**
+ * S3 timestamps have whole seconds, so two versions of the same size written within one second would look
+ * identical to the kernel, which then keeps serving the old version from its page cache. The version's ETag picks
+ * the milliseconds, so every version has its own modification time.
+ */
+export function versionTime(lastModified: Date, etag: string): Date {
+  if (lastModified.getMilliseconds() !== 0 || etag === '') return lastModified;
+  let hash = 0;
+  for (let i = 0; i < etag.length; i++) hash = (hash * 31 + etag.charCodeAt(i)) >>> 0;
+  return new Date(lastModified.getTime() + (hash % 1000));
 }

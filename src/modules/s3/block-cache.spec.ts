@@ -1,0 +1,49 @@
+import { BlockCache, PrefetchBudget } from './block-cache';
+
+describe('BlockCache', () => {
+  it('evicts the least recently used blocks to stay within its byte cap', () => {
+    const cache = new BlockCache(30);
+    cache.put('a', Buffer.alloc(10));
+    cache.put('b', Buffer.alloc(10));
+    cache.put('c', Buffer.alloc(10));
+    cache.get('a');
+    cache.put('d', Buffer.alloc(10));
+    expect(cache.has('a')).toBe(true);
+    expect(cache.has('b')).toBe(false);
+    expect(cache.size).toBe(30);
+  });
+
+  it('shares one fetch between concurrent requests for a block, and does not cache failures', async () => {
+    const cache = new BlockCache(100);
+    let fetches = 0;
+    const fetch = async (): Promise<Buffer> => {
+      fetches += 1;
+      return Buffer.from('data');
+    };
+    const [a, b] = await Promise.all([cache.getOrFetch('k', fetch), cache.getOrFetch('k', fetch)]);
+    expect(a).toBe(b);
+    expect(fetches).toBe(1);
+    await expect(cache.getOrFetch('bad', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(cache.has('bad')).toBe(false);
+  });
+
+  it('evicts every version of one object', () => {
+    const cache = new BlockCache(100);
+    cache.put('"e1"|dir/a|0', Buffer.alloc(5));
+    cache.put('"e2"|dir/a|1', Buffer.alloc(5));
+    cache.put('"e1"|dir/ab|0', Buffer.alloc(5));
+    cache.evictObject('dir/a');
+    expect(cache.size).toBe(5);
+    expect(cache.has('"e1"|dir/ab|0')).toBe(true);
+  });
+});
+
+describe('PrefetchBudget', () => {
+  it('refuses read-ahead beyond its cap until bytes are given back', () => {
+    const budget = new PrefetchBudget(10);
+    expect(budget.tryTake(6)).toBe(true);
+    expect(budget.tryTake(6)).toBe(false);
+    budget.give(6);
+    expect(budget.tryTake(10)).toBe(true);
+  });
+});

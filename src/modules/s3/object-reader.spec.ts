@@ -1,0 +1,86 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { S3Server } from '../../../test/e2e/support/s3-server';
+import { BlockCache, PrefetchBudget } from './block-cache';
+import { BLOCK_SIZE, ObjectReader } from './object-reader';
+import { S3ObjectStore } from './s3-object.store';
+
+/** The real store against s3rver, counting what it fetches. */
+class CountingStore extends S3ObjectStore {
+  requests = 0;
+  bytes = 0;
+  override async getRange(key: string, start: number, end: number, etag?: string): Promise<Buffer> {
+    this.requests += 1;
+    this.bytes += end - start + 1;
+    return super.getRange(key, start, end, etag);
+  }
+}
+
+describe('ObjectReader against s3rver', () => {
+  const SIZE = 24 * BLOCK_SIZE + 123;
+  const data = randomBytes(SIZE);
+  const logger = new Logger('test');
+  let server: S3Server;
+  let store: CountingStore;
+  let etag: string;
+
+  beforeAll(async () => {
+    server = await S3Server.start();
+    await server.createBucket('reader');
+    const client = server.client();
+    const out = await client.send(new PutObjectCommand({ Bucket: 'reader', Key: 'obj', Body: data }));
+    etag = out.ETag ?? '';
+    client.destroy();
+    store = new CountingStore(server.client(), 'reader', logger);
+  });
+
+  afterAll(async () => {
+    store.client.destroy();
+    await server.destroy();
+  });
+
+  const reader = (cache = new BlockCache(64 * BLOCK_SIZE), budget = new PrefetchBudget(64 * BLOCK_SIZE)) =>
+    new ObjectReader(store, cache, budget, { key: 'obj', etag, size: SIZE }, 16 * BLOCK_SIZE, logger);
+
+  it('reads sequentially byte for byte, with read-ahead that grows', async () => {
+    const r = reader();
+    store.requests = 0;
+    const chunks: Buffer[] = [];
+    for (let offset = 0; offset < SIZE; offset += 128 * 1024) chunks.push(await r.read(offset, 128 * 1024));
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    // One request per block: read-ahead fetched what the reads then found in the cache.
+    expect(store.requests).toBe(Math.ceil(SIZE / BLOCK_SIZE));
+  });
+
+  it('fetches only about what a random read asks for (at most 8× for 4 KiB)', async () => {
+    const r = reader();
+    store.bytes = 0;
+    store.requests = 0;
+    const offsets = [5_000_000, 77_777, 20_000_123, 13_131_313, 999];
+    for (const offset of offsets) expect((await r.read(offset, 4096)).equals(data.subarray(offset, offset + 4096))).toBe(true);
+    expect(store.requests).toBe(offsets.length);
+    expect(store.bytes).toBeLessThanOrEqual(offsets.length * 4096 * 8);
+  });
+
+  it('returns short reads at the end and nothing past it', async () => {
+    const r = reader();
+    expect((await r.read(SIZE - 10, 100)).equals(data.subarray(SIZE - 10))).toBe(true);
+    expect((await r.read(SIZE + 10, 100)).length).toBe(0);
+  });
+
+  it('keeps read-ahead within the shared budget', async () => {
+    const budget = new PrefetchBudget(2 * BLOCK_SIZE);
+    const r = reader(new BlockCache(64 * BLOCK_SIZE), budget);
+    await r.read(0, 128 * 1024);
+    await r.read(128 * 1024, 128 * 1024);
+    expect(budget.inUse).toBeLessThanOrEqual(2 * BLOCK_SIZE);
+  });
+
+  it('fails with ESTALE when the object changed since it was opened', async () => {
+    const r = new ObjectReader(store, new BlockCache(BLOCK_SIZE * 4), new PrefetchBudget(0), { key: 'obj', etag: '"not-the-etag"', size: SIZE }, BLOCK_SIZE, logger);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    await expect(r.read(0, 10)).rejects.toMatchObject({ code: 'ESTALE' });
+    jest.restoreAllMocks();
+  });
+});

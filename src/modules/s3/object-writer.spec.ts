@@ -1,0 +1,140 @@
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Server } from '../../../test/e2e/support/s3-server';
+import { ObjectWriter } from './object-writer';
+import { resolveS3Options } from './s3-module-options.interface';
+import { S3ObjectStore } from './s3-object.store';
+
+const MiB = 1024 * 1024;
+
+/** The real store against s3rver, recording which upload calls the writer makes. */
+class RecordingStore extends S3ObjectStore {
+  calls: string[] = [];
+  override async put(...args: Parameters<S3ObjectStore['put']>): Promise<string> {
+    this.calls.push('put');
+    return super.put(...args);
+  }
+  override async uploadPart(...args: Parameters<S3ObjectStore['uploadPart']>) {
+    this.calls.push(`part ${args[2]}`);
+    return super.uploadPart(...args);
+  }
+  override async completeMultipart(...args: Parameters<S3ObjectStore['completeMultipart']>): Promise<string> {
+    this.calls.push('complete');
+    return super.completeMultipart(...args);
+  }
+}
+
+describe('ObjectWriter against s3rver', () => {
+  const logger = new Logger('test');
+  let server: S3Server;
+  let client: S3Client;
+  let store: RecordingStore;
+  let staging: string;
+
+  beforeAll(async () => {
+    server = await S3Server.start();
+    await server.createBucket('writer');
+    client = server.client();
+    store = new RecordingStore(server.client(), 'writer', logger);
+    staging = await mkdtemp(join(tmpdir(), 'nestjs-fuse-staging-'));
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    store.client.destroy();
+    await server.destroy();
+    await rm(staging, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    store.calls = [];
+  });
+
+  const options = () => resolveS3Options({ bucket: 'writer', partSize: 5 * MiB, uploadConcurrency: 2, stagingDir: staging, stagingMaxBytes: 32 * MiB });
+  const get = async (key: string): Promise<Buffer> => {
+    const out = await client.send(new GetObjectCommand({ Bucket: 'writer', Key: key }));
+    return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+  };
+  const absent = (key: string): Promise<boolean> =>
+    client.send(new HeadObjectCommand({ Bucket: 'writer', Key: key })).then(
+      () => false,
+      () => true,
+    );
+
+  it('uploads a small file with one PUT, and only on commit', async () => {
+    const writer = ObjectWriter.empty(store, options(), 'small', {}, logger);
+    await writer.write(0, Buffer.from('hello '));
+    await writer.write(6, Buffer.from('world'));
+    expect(await absent('small')).toBe(true);
+    expect(await writer.commit()).toMatchObject({ size: 11 });
+    expect((await get('small')).toString()).toBe('hello world');
+    expect(store.calls).toEqual(['put']);
+    await writer.discard();
+  });
+
+  it('streams sequential writes as a multipart upload, visible only when complete', async () => {
+    const data = randomBytes(12 * MiB + 5);
+    const writer = ObjectWriter.empty(store, options(), 'big', { mode: '33188' }, logger);
+    for (let offset = 0; offset < data.length; offset += 128 * 1024) await writer.write(offset, data.subarray(offset, offset + 128 * 1024));
+    expect(store.calls.filter((call) => call.startsWith('part')).length).toBeGreaterThanOrEqual(2);
+    expect(await absent('big')).toBe(true);
+    await writer.commit();
+    expect(store.calls.slice(-2)).toEqual(['part 3', 'complete']);
+    expect((await get('big')).equals(data)).toBe(true);
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'writer', Key: 'big' }));
+    expect(head.Metadata?.mode).toBe('33188');
+    await writer.discard();
+  });
+
+  it('stages an existing object to append and write at offsets, then uploads it whole', async () => {
+    await client.send(new PutObjectCommand({ Bucket: 'writer', Key: 'edit', Body: '0123456789' }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'writer', Key: 'edit' }));
+    const writer = ObjectWriter.existing(store, options(), { key: 'edit', size: 10, etag: head.ETag ?? '' }, {}, logger);
+    await writer.write(10, Buffer.from('AB'));
+    await writer.write(2, Buffer.from('xy'));
+    expect((await writer.read(0, 100)).toString()).toBe('01xy456789AB');
+    await writer.truncate(11);
+    await writer.commit();
+    expect((await get('edit')).toString()).toBe('01xy456789A');
+    await writer.discard();
+    expect(await readdir(staging)).toEqual([]);
+  });
+
+  it('switches a new file to staging when a write goes back before anything was uploaded', async () => {
+    const writer = ObjectWriter.empty(store, options(), 'seek', {}, logger);
+    await writer.write(0, Buffer.from('aaaa'));
+    await writer.write(10, Buffer.from('z'));
+    await writer.write(1, Buffer.from('B'));
+    await writer.commit();
+    expect(await get('seek')).toEqual(Buffer.from('aBaa\0\0\0\0\0\0z'));
+    await writer.discard();
+  });
+
+  it('refuses to grow a staged file past the staging cap with EFBIG', async () => {
+    const writer = ObjectWriter.empty(store, { ...options(), stagingMaxBytes: MiB }, 'capped', {}, logger);
+    await writer.write(0, Buffer.from('x'));
+    await expect(writer.write(2 * MiB, Buffer.from('y'))).rejects.toMatchObject({ code: 'EFBIG' });
+    await writer.discard();
+  });
+
+  it('fails commit with EIO when the server is gone, and leaves no object', async () => {
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const writer = ObjectWriter.empty(store, { ...options(), maxAttempts: 1 }, 'lost', {}, logger);
+    jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    await writer.write(0, Buffer.from('data'));
+    await server.stop();
+    try {
+      await expect(writer.commit()).rejects.toMatchObject({ code: 'EIO' });
+      await expect(writer.write(4, Buffer.from('more'))).rejects.toMatchObject({ code: 'EIO' });
+    } finally {
+      await server.restart();
+      jest.restoreAllMocks();
+    }
+    expect(await absent('lost')).toBe(true);
+    await writer.discard();
+  });
+});

@@ -1,0 +1,42 @@
+import { Logger } from '@nestjs/common';
+import { resolveS3Options } from './s3-module-options.interface';
+import type { ListPage, S3ObjectStore } from './s3-object.store';
+import { S3Tree } from './s3-tree';
+
+// Keys that s3rver cannot even store (it keeps objects as files named by key) are fed through a stub store here;
+// everything a real server can hold is tested against s3rver in test/e2e/s3-mount.e2e.spec.ts.
+function treeOver(pages: ListPage[]): { tree: S3Tree; warnings: string[] } {
+  const warnings: string[] = [];
+  const logger = new Logger('test');
+  jest.spyOn(logger, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
+  let call = 0;
+  const store = { list: async () => pages[call++] } as unknown as S3ObjectStore;
+  return { tree: new S3Tree(store, resolveS3Options({ bucket: 'b' }), logger), warnings };
+}
+
+const object = (key: string) => ({ key, size: 1, mtime: new Date(0), etag: '"e"' });
+
+describe('S3Tree listings', () => {
+  it('skips keys that cannot be names and logs each once', async () => {
+    const { tree, warnings } = treeOver([{ objects: [object('ok'), object('.'), object('..'), object(`${'x'.repeat(256)}`)], prefixes: ['/'] }]);
+    expect((await tree.list('')).map((entry) => entry.name)).toEqual(['ok']);
+    expect(warnings).toHaveLength(4);
+    expect(warnings.join('\n')).toMatch(/cannot be shown as a file name/);
+  });
+
+  it('lets a directory win over a file of the same name, across pages, in either order', async () => {
+    const { tree, warnings } = treeOver([
+      { objects: [object('a'), object('b')], prefixes: [], nextToken: 't1' },
+      { objects: [], prefixes: ['a/', 'c/'], nextToken: 't2' },
+      { objects: [object('c')], prefixes: [] },
+    ]);
+    const listing = await tree.list('');
+    expect(listing.map((entry) => `${entry.name}:${entry.node.kind}`)).toEqual(['a:dir', 'b:file', 'c:dir']);
+    expect(warnings).toHaveLength(2);
+  });
+
+  it('does not list a directory marker as its own entry', async () => {
+    const { tree } = treeOver([{ objects: [object('d/'), object('d/x')], prefixes: [] }]);
+    expect((await tree.list('d')).map((entry) => entry.name)).toEqual(['x']);
+  });
+});
