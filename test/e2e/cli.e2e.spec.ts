@@ -49,7 +49,10 @@ describe('nestjs-fuse CLI', () => {
   it('rejects a missing argument', () => expectUsageError(`mount ${mnt} local`, /missing required argument 'source'/));
 
   it('rejects an unknown backend, listing the known ones', () =>
-    expectUsageError(`mount ${mnt} ftp ${src}`, /unknown backend "ftp"\. Use one of: local/));
+    expectUsageError(`mount ${mnt} ftp ${src}`, /unknown backend "ftp"\. Use one of: local, s3/));
+
+  it('rejects s3 flags on the local backend', () =>
+    expectUsageError(`mount ${mnt} local ${src} --endpoint http://127.0.0.1:9000`, /--endpoint only applies to the s3 backend/));
 
   it('rejects a missing local directory', () =>
     expectUsageError(`mount ${mnt} local ${work}/nope`, /local directory .*\/nope does not exist/));

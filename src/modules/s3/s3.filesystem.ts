@@ -119,10 +119,11 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
   @GetAttr()
   async getattr(ino: Ino): Promise<FileAttr> {
     if (ino === ROOT_INO) return this.attrOf(ino, this.tree.syntheticDir());
+    // Listings carry no metadata: only a HEAD (cached for the metadata TTL) gives mode, owner and symlink type.
     const path = this.namespace.pathOf(ino);
-    const node = this.tree.peek(path) ?? (await this.nodeAt(path));
+    const node = await this.nodeAt(path);
     if (!node) throw FsError.notFound();
-    return this.attrOf(ino, this.withWriter(path, node));
+    return this.attrOf(ino, node);
   }
 
   @OpenDir()
@@ -387,11 +388,6 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
     const node = await this.tree.lookup(path);
     if (!node) throw FsError.notFound();
     return node;
-  }
-
-  private withWriter(path: string, node: S3Node): S3Node {
-    const shared = this.writers.get(path);
-    return shared && !shared.unlinked ? this.pendingNode(shared.writer) : node;
   }
 
   private pendingNode(writer: ObjectWriter): S3Node {
