@@ -30,6 +30,8 @@ export interface S3ModuleOptions {
   prefetchTotalBytes?: number;
   /** Multipart upload part size; default 8 MiB (S3 allows 5 MiB – 5 GiB). */
   partSize?: number;
+  /** Objects larger than this are copied (rename, chmod, …) part by part; default 5 GiB, S3's single-copy limit. */
+  multipartCopyThresholdBytes?: number;
   /** Parts uploaded at once per file; default 4. */
   uploadConcurrency?: number;
   /** Timeout of one HTTP request, after which the SDK retries; default 30 000. */
@@ -76,6 +78,7 @@ export function resolveS3Options(options: S3ModuleOptions): ResolvedS3Options {
     prefetchTotalBytes: options.prefetchTotalBytes ?? 256 * MiB,
     partSize,
     uploadConcurrency: options.uploadConcurrency ?? 4,
+    multipartCopyThresholdBytes: options.multipartCopyThresholdBytes ?? 5 * 1024 * MiB,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     maxAttempts: options.maxAttempts ?? 4,
     uid: options.uid ?? process.getuid?.() ?? 0,

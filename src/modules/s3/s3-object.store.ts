@@ -11,6 +11,7 @@ import {
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
@@ -45,12 +46,24 @@ export interface CompletedPart {
   ETag: string;
 }
 
+export interface CopyLimits {
+  /** Objects larger than this are copied part by part (S3 refuses a single CopyObject above 5 GiB). */
+  multipartCopyThreshold: number;
+  partSize: number;
+  concurrency: number;
+}
+
+/** S3 allows at most 10,000 parts per upload. */
+const MAX_PARTS = 10_000;
+const DEFAULT_COPY_LIMITS: CopyLimits = { multipartCopyThreshold: 5 * 1024 ** 3, partSize: 64 * 1024 ** 2, concurrency: 8 };
+
 /** The S3 operations the filesystem uses, on one bucket, with every failure mapped to an FsError. */
 export class S3ObjectStore {
   constructor(
     readonly client: S3Client,
     readonly bucket: string,
     private readonly logger: Logger,
+    private readonly copyLimits: CopyLimits = DEFAULT_COPY_LIMITS,
   ) {}
 
   /** Raw HeadBucket, for the start-up check that explains its own failures. */
@@ -159,14 +172,18 @@ export class S3ObjectStore {
     }
   }
 
-  /** Server-side copy; with `metadata` the copy gets exactly that metadata, without it the source's. */
-  async copy(from: string, to: string, metadata?: ObjectMetadata): Promise<string> {
+  /**
+   * Server-side copy; with `metadata` the copy gets exactly that metadata, without it the source's. Objects of `size`
+   * above the multipart-copy threshold are copied part by part (UploadPartCopy), so objects over 5 GiB work too.
+   */
+  async copy(from: string, to: string, metadata?: ObjectMetadata, size = 0): Promise<string> {
+    if (size > this.copyLimits.multipartCopyThreshold) return this.copyInParts(from, to, size, metadata);
     try {
       const out = await this.client.send(
         new CopyObjectCommand({
           Bucket: this.bucket,
           Key: to,
-          CopySource: `${this.bucket}/${encodeURIComponent(from).replace(/%2F/g, '/')}`,
+          CopySource: copySource(this.bucket, from),
           MetadataDirective: metadata ? 'REPLACE' : 'COPY',
           Metadata: metadata,
         }),
@@ -174,6 +191,46 @@ export class S3ObjectStore {
       return out.CopyObjectResult?.ETag ?? '';
     } catch (error) {
       throw toFsError(error, `COPY ${from} → ${to}`, this.logger);
+    }
+  }
+
+  private async copyInParts(from: string, to: string, size: number, metadata?: ObjectMetadata): Promise<string> {
+    const source = metadata ? undefined : await this.head(from);
+    if (!metadata && !source) throw FsError.notFound(`${from}: not found`);
+    const partSize = Math.max(this.copyLimits.partSize, Math.ceil(size / MAX_PARTS));
+    const uploadId = await this.createMultipart(to, metadata ?? source?.metadata ?? {});
+    try {
+      const starts: number[] = [];
+      for (let start = 0; start < size; start += partSize) starts.push(start);
+      const parts: CompletedPart[] = [];
+      for (let i = 0; i < starts.length; i += this.copyLimits.concurrency) {
+        const batch = starts.slice(i, i + this.copyLimits.concurrency);
+        parts.push(
+          ...(await Promise.all(batch.map((start, j) => this.copyPart(from, to, uploadId, i + j + 1, start, Math.min(size, start + partSize) - 1)))),
+        );
+      }
+      return await this.completeMultipart(to, uploadId, parts);
+    } catch (error) {
+      await this.abortMultipart(to, uploadId);
+      throw error;
+    }
+  }
+
+  private async copyPart(from: string, to: string, uploadId: string, partNumber: number, start: number, end: number): Promise<CompletedPart> {
+    try {
+      const out = await this.client.send(
+        new UploadPartCopyCommand({
+          Bucket: this.bucket,
+          Key: to,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          CopySource: copySource(this.bucket, from),
+          CopySourceRange: `bytes=${start}-${end}`,
+        }),
+      );
+      return { PartNumber: partNumber, ETag: out.CopyPartResult?.ETag ?? '' };
+    } catch (error) {
+      throw toFsError(error, `COPY PART ${partNumber} of ${from} → ${to}`, this.logger);
     }
   }
 
@@ -230,6 +287,10 @@ export class S3ObjectStore {
       this.logger.warn(`Could not abort the multipart upload of ${key} (${(error as Error).name}); its parts stay until they expire.`);
     }
   }
+}
+
+function copySource(bucket: string, key: string): string {
+  return `${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
 }
 
 function contentRangeTotal(range: string | undefined): number | undefined {

@@ -48,8 +48,6 @@ import { S3Listing, S3Node, S3Tree } from './s3-tree';
 const ACCESS_MODE = 3;
 const READDIR_PAGE = 512;
 const COPY_CONCURRENCY = 16;
-/** S3 refuses a single CopyObject above 5 GiB. */
-const MAX_SINGLE_COPY = 5 * 1024 ** 3;
 
 interface OpenFile {
   ino: Ino;
@@ -429,10 +427,8 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
       if (kind !== 'dir') throw FsError.notFound();
       // A directory that exists only as a prefix gets a marker to carry its metadata.
       await this.store.put(key, Buffer.alloc(0), metadata, 0);
-    } else if (object.size > MAX_SINGLE_COPY) {
-      throw FsError.tooBig(`${key}: changing the metadata of an object over 5 GiB is not supported yet`);
     } else {
-      await this.store.copy(key, key, metadata);
+      await this.store.copy(key, key, metadata, object.size);
     }
     this.tree.forget(path);
   }
@@ -455,8 +451,7 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
       this.writers.set(to, shared);
       shared.writer.key = this.tree.fileKey(to);
     }
-    if (source.size > MAX_SINGLE_COPY) throw FsError.tooBig(`${from}: renaming an object over 5 GiB is not supported yet`);
-    await this.store.copy(this.tree.fileKey(from), this.tree.fileKey(to));
+    await this.store.copy(this.tree.fileKey(from), this.tree.fileKey(to), undefined, source.size);
     await this.store.delete(this.tree.fileKey(from));
     this.cache.evictObject(this.tree.fileKey(from));
     this.cache.evictObject(this.tree.fileKey(to));
@@ -469,18 +464,19 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
     }
     const fromPrefix = this.tree.dirPrefix(from);
     const toPrefix = this.tree.dirPrefix(to);
-    const keys: string[] = [];
+    const objects: Array<{ key: string; size: number }> = [];
     let token: string | undefined;
     do {
       const page = await this.store.listRecursive(fromPrefix, token);
-      keys.push(...page.objects.map((object) => object.key));
+      objects.push(...page.objects);
       token = page.nextToken;
     } while (token);
-    const contents = keys.filter((key) => key !== fromPrefix);
-    await inBatches(contents, COPY_CONCURRENCY, (key) => this.store.copy(key, toPrefix + key.slice(fromPrefix.length)));
+    const keys = objects.map((object) => object.key);
+    const contents = objects.filter((object) => object.key !== fromPrefix);
+    await inBatches(contents, COPY_CONCURRENCY, (object) => this.store.copy(object.key, toPrefix + object.key.slice(fromPrefix.length), undefined, object.size));
     if (keys.includes(fromPrefix)) await this.store.copy(fromPrefix, toPrefix);
     else await this.store.put(toPrefix, Buffer.alloc(0), {}, 0);
-    await inBatches(contents, COPY_CONCURRENCY, (key) => this.store.delete(key));
+    await inBatches(contents, COPY_CONCURRENCY, (object) => this.store.delete(object.key));
     if (keys.includes(fromPrefix)) await this.store.delete(fromPrefix);
   }
 

@@ -15,7 +15,12 @@ import { ConfigurableS3Module, S3_MODULE_OPTIONS } from './s3.module-definition'
     { provide: S3_RESOLVED_OPTIONS, useFactory: resolveS3Options, inject: [S3_MODULE_OPTIONS] },
     {
       provide: S3_STORE,
-      useFactory: async (options: ResolvedS3Options) => new S3ObjectStore(await createS3Client(options), options.bucket, new Logger('S3')),
+      useFactory: async (options: ResolvedS3Options) =>
+        new S3ObjectStore(await createS3Client(options), options.bucket, new Logger('S3'), {
+          multipartCopyThreshold: options.multipartCopyThresholdBytes,
+          partSize: options.partSize,
+          concurrency: 8,
+        }),
       inject: [S3_RESOLVED_OPTIONS],
     },
     S3Filesystem,
