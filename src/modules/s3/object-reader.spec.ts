@@ -31,13 +31,13 @@ describe('ObjectReader against s3rver', () => {
     const client = server.client();
     const out = await client.send(new PutObjectCommand({ Bucket: 'reader', Key: 'obj', Body: data }));
     etag = out.ETag ?? '';
-    client.destroy();
+    client?.destroy();
     store = new CountingStore(server.client(), 'reader', logger);
   });
 
   afterAll(async () => {
-    store.client.destroy();
-    await server.destroy();
+    store?.client.destroy();
+    await server?.destroy();
   });
 
   const reader = (cache = new BlockCache(64 * BLOCK_SIZE), budget = new PrefetchBudget(64 * BLOCK_SIZE)) =>

@@ -44,9 +44,9 @@ describe('ObjectWriter against s3rver', () => {
   });
 
   afterAll(async () => {
-    client.destroy();
-    store.client.destroy();
-    await server.destroy();
+    client?.destroy();
+    store?.client.destroy();
+    await server?.destroy();
     await rm(staging, { recursive: true, force: true });
   });
 

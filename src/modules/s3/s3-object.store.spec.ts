@@ -22,9 +22,9 @@ describe('S3ObjectStore against s3rver', () => {
   });
 
   afterAll(async () => {
-    client.destroy();
-    store.client.destroy();
-    await server.destroy();
+    client?.destroy();
+    store?.client.destroy();
+    await server?.destroy();
   });
 
   const get = async (key: string): Promise<Buffer> => {

@@ -1,0 +1,94 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Test, TestingModule } from '@nestjs/testing';
+import { S3Server } from '../../../test/e2e/support/s3-server';
+import { FilesystemSession, FsError, FuseFilesystemRegistry, FuseModule, ROOT_INO } from '../fuse';
+import { S3_STORE } from './s3.constants';
+import { S3Module } from './s3.module';
+import type { S3ObjectStore } from './s3-object.store';
+
+describe('S3Filesystem handlers against s3rver', () => {
+  let server: S3Server;
+  let client: S3Client;
+  let moduleRef: TestingModule;
+  let s3: FilesystemSession;
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    server = await S3Server.start();
+    await server.createBucket('fs-bucket');
+    client = server.client();
+    for (const key of ['a.txt', 'b.txt', 'dir/c.txt', 'dir/e.txt', 'deep/er/d.txt']) {
+      await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: key, Body: key }));
+    }
+    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        S3Module.forRoot({ bucket: 'fs-bucket', endpoint: server.endpoint, forcePathStyle: true, metadataTtlMs: 60_000, negativeTtlMs: 60_000 }),
+        // The module's own caches off: every call reaches the S3 handlers, whose caching is under test.
+        FuseModule.forRoot({ entryTtlMs: 0, attrTtlMs: 0 }),
+      ],
+    }).compile();
+    await moduleRef.init();
+    s3 = moduleRef.get(FuseFilesystemRegistry).get('s3');
+    const store = moduleRef.get<S3ObjectStore>(S3_STORE);
+    store.client.middlewareStack.add(
+      (next, context) => (args) => {
+        requests.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'countRequests' },
+    );
+  });
+
+  afterAll(async () => {
+    await moduleRef?.close();
+    client?.destroy();
+    await server?.destroy();
+  });
+
+  beforeEach(() => {
+    requests.length = 0;
+  });
+
+  it('looks a name up in one round trip (HEAD and LIST in parallel), then from its cache', async () => {
+    const entry = await s3.lookup(ROOT_INO, 'a.txt');
+    expect(entry.attr).toMatchObject({ kind: 'file', size: 5 });
+    expect(requests.sort()).toEqual(['HeadObjectCommand', 'ListObjectsV2Command']);
+    requests.length = 0;
+    await s3.lookup(ROOT_INO, 'a.txt');
+    await s3.getattr(entry.attr.ino);
+    expect(requests).toEqual([]);
+  });
+
+  it('remembers a missing name for the negative TTL', async () => {
+    await expect(s3.lookup(ROOT_INO, 'missing')).rejects.toMatchObject({ code: 'ENOENT' });
+    requests.length = 0;
+    await expect(s3.lookup(ROOT_INO, 'missing')).rejects.toBeInstanceOf(FsError);
+    expect(requests).toEqual([]);
+  });
+
+  // (s3rver leaves such a directory out of its delimited listings of the parent — a bug of its own that real S3 does
+  // not have — so only lookup is checked here.)
+  it('finds a directory that holds only subdirectories', async () => {
+    expect((await s3.lookup(ROOT_INO, 'deep')).attr.kind).toBe('dir');
+    expect(await s3.resolve('/deep/er/d.txt')).toBeGreaterThan(ROOT_INO);
+  });
+
+  it('lists a directory as a snapshot that stays stable across its offsets', async () => {
+    const dir = (await s3.lookup(ROOT_INO, 'dir')).attr.ino;
+    const fh = await s3.opendir(dir, 0);
+    const first = await s3.readdir(dir, fh, 0);
+    await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'dir/late.txt', Body: 'late' }));
+    const again = await s3.readdirAll(dir, fh);
+    await s3.releasedir(dir, fh);
+    expect(again.map((entry) => entry.name)).toEqual(first.map((entry) => entry.name));
+    expect(again.map((entry) => entry.name)).toEqual(['c.txt', 'e.txt']);
+    expect(again.find((entry) => entry.name === 'c.txt')?.attr?.size).toBe(9);
+  });
+
+  it('reports statfs figures that fit and say "plenty of room"', async () => {
+    const stats = await s3.statfs(ROOT_INO);
+    expect(stats.bavail * stats.bsize).toBeGreaterThan(2 ** 49);
+  });
+});
