@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The suite checks behaviour that only the patched fuse-native binding has: its build must not silently fall back.
 NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 bash scripts/setup.sh
-npm test
+# Bounded: a wedged mount or server must fail the run, not hang it.
+timeout --kill-after=30 1800 npm test

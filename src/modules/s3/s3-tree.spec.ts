@@ -24,15 +24,31 @@ describe('S3Tree listings', () => {
     expect(warnings.join('\n')).toMatch(/cannot be shown as a file name/);
   });
 
-  it('lets a directory win over a file of the same name, across pages, in either order', async () => {
+  it('lets a directory win over a file of the same name even when they arrive on different pages', async () => {
+    // S3's byte order: "a" < "a-1" < "a/" < "b".
     const { tree, warnings } = treeOver([
-      { objects: [object('a'), object('b')], prefixes: [], nextToken: 't1' },
-      { objects: [], prefixes: ['a/', 'c/'], nextToken: 't2' },
-      { objects: [object('c')], prefixes: [] },
+      { objects: [object('a'), object('a-1')], prefixes: [], nextToken: 't1' },
+      { objects: [object('b')], prefixes: ['a/'], nextToken: 't2' },
+      { objects: [object('c')], prefixes: ['c/'] },
     ]);
     const listing = await tree.list('');
-    expect(listing.map((entry) => `${entry.name}:${entry.node.kind}`)).toEqual(['a:dir', 'b:file', 'c:dir']);
+    expect(listing.map((entry) => `${entry.name}:${entry.node.kind}`).sort()).toEqual(['a-1:file', 'a:dir', 'b:file', 'c:dir']);
     expect(warnings).toHaveLength(2);
+  });
+
+  it('hands out entries page by page, holding back only files a later directory could hide', async () => {
+    const { tree } = treeOver([
+      { objects: [object('x'), object('y')], prefixes: [], nextToken: 't1' },
+      { objects: [object('z')], prefixes: [] },
+    ]);
+    const cursor = tree.listing('');
+    await cursor.fetchPage();
+    // "x/" sorts before "y", the last key seen: no directory "x" can follow. "y" may still be hidden by "y/".
+    expect(cursor.entries.map((entry) => entry.name)).toEqual(['x']);
+    expect(cursor.done).toBe(false);
+    await cursor.fetchPage();
+    expect(cursor.entries.map((entry) => entry.name)).toEqual(['x', 'y', 'z']);
+    expect(cursor.done).toBe(true);
   });
 
   it('does not list a directory marker as its own entry', async () => {

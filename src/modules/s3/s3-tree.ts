@@ -74,39 +74,37 @@ export class S3Tree {
     return node;
   }
 
-  /** Every entry of a directory, following continuation tokens; the directory's own marker is not an entry. */
+  /** A cursor over a directory's entries, one ListObjectsV2 page at a time. */
+  listing(path: string): S3ListingCursor {
+    return new S3ListingCursor(this, this.store, path, this.dirPrefix(path));
+  }
+
+  /** Every entry of a directory (all pages). */
   async list(path: string): Promise<S3Listing[]> {
-    const prefix = this.dirPrefix(path);
-    const entries = new Map<string, S3Listing>();
-    let token: string | undefined;
-    do {
-      const page = await this.store.list(prefix, token);
-      for (const dir of page.prefixes) {
-        const name = this.nameOf(dir.slice(prefix.length, -1), dir);
-        if (name === undefined) continue;
-        const shadowed = entries.get(name);
-        if (shadowed && shadowed.node.kind !== 'dir') this.warnOnce(`${path}/${name}`, `S3 key "${prefix}${name}" is hidden by the directory "${dir}"`);
-        entries.set(name, { name, node: this.syntheticDir() });
-      }
-      for (const object of page.objects) {
-        if (object.key === prefix) continue;
-        const name = this.nameOf(object.key.slice(prefix.length), object.key);
-        if (name === undefined) continue;
-        if (entries.get(name)?.node.kind === 'dir') {
-          this.warnOnce(`${path}/${name}`, `S3 key "${object.key}" is hidden by the directory "${object.key}/"`);
-          continue;
-        }
-        const node: S3Node = { kind: 'file', size: object.size, mtime: versionTime(object.mtime, object.etag), etag: object.etag, meta: {}, complete: false };
-        entries.set(name, { name, node });
-      }
-      token = page.nextToken;
-    } while (token);
-    const childBase = path === '' ? '' : `${path}/`;
-    for (const entry of entries.values()) {
-      // A listed file carries no metadata: remembered as incomplete, so a lookup still asks for it.
-      if (!this.cache.get(`${childBase}${entry.name}`)?.node?.complete) this.remember(`${childBase}${entry.name}`, entry.node);
-    }
-    return [...entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const cursor = this.listing(path);
+    while (!cursor.done) await cursor.fetchPage();
+    return cursor.entries;
+  }
+
+  /** Called by a cursor for every entry it emits: a listed file carries no metadata, so it is remembered incomplete. */
+  listed(path: string, entry: S3Listing): void {
+    const childPath = path === '' ? entry.name : `${path}/${entry.name}`;
+    if (!this.cache.get(childPath)?.node?.complete) this.remember(childPath, entry.node);
+  }
+
+  /** A listed file's node. */
+  listedFile(object: { size: number; mtime: Date; etag: string }): S3Node {
+    return { kind: 'file', size: object.size, mtime: versionTime(object.mtime, object.etag), etag: object.etag, meta: {}, complete: false };
+  }
+
+  /** The entry name of a key below `prefix`, or undefined (and a log line, once) when it cannot be a name. */
+  entryName(prefix: string, key: string): string | undefined {
+    const rest = key.slice(prefix.length);
+    return this.nameOf(rest.endsWith('/') ? rest.slice(0, -1) : rest, key);
+  }
+
+  shadowed(key: string, dir: string): void {
+    this.warnOnce(key, `S3 key "${key}" is hidden by the directory "${dir}" of the same name`);
   }
 
   /** A listed node, if the cache still has one (complete or not). */
@@ -175,4 +173,67 @@ export function versionTime(lastModified: Date, etag: string): Date {
   let hash = 0;
   for (let i = 0; i < etag.length; i++) hash = (hash * 31 + etag.charCodeAt(i)) >>> 0;
   return new Date(lastModified.getTime() + (hash % 1000));
+}
+
+/**
+ * Lists a directory page by page, as far as readers have asked. The entries emitted so far are kept, so one open
+ * directory is a stable snapshot across offsets. A file is held back until the listing has passed the place where a
+ * directory of the same name would sort (`name/`): the directory wins even when the two arrive on different pages.
+ */
+export class S3ListingCursor {
+  readonly entries: S3Listing[] = [];
+  done = false;
+  private token?: string;
+  private readonly held = new Map<string, S3Listing>();
+  private readonly dirs = new Set<string>();
+  private readonly files = new Set<string>();
+
+  constructor(
+    private readonly tree: S3Tree,
+    private readonly store: S3ObjectStore,
+    private readonly path: string,
+    private readonly prefix: string,
+  ) {}
+
+  /** Fetches the next page and emits what it settles. */
+  async fetchPage(): Promise<void> {
+    if (this.done) return;
+    const page = await this.store.list(this.prefix, this.token);
+    let lastKey = '';
+    for (const dir of page.prefixes) {
+      if (dir > lastKey) lastKey = dir;
+      const name = this.tree.entryName(this.prefix, dir);
+      if (name === undefined || this.dirs.has(name)) continue;
+      if (this.held.delete(name)) this.tree.shadowed(`${this.prefix}${name}`, dir);
+      // Only a server that lists out of S3's byte order gets here; a name is never listed twice.
+      if (this.files.has(name)) continue;
+      this.dirs.add(name);
+      this.emit({ name, node: this.tree.syntheticDir() });
+    }
+    for (const object of page.objects) {
+      if (object.key > lastKey) lastKey = object.key;
+      if (object.key === this.prefix) continue;
+      const name = this.tree.entryName(this.prefix, object.key);
+      if (name === undefined) continue;
+      if (this.dirs.has(name)) {
+        this.tree.shadowed(object.key, `${object.key}/`);
+        continue;
+      }
+      this.held.set(name, { name, node: this.tree.listedFile(object) });
+    }
+    this.token = page.nextToken;
+    this.done = this.token === undefined;
+    for (const [name, entry] of this.held) {
+      if (this.done || `${this.prefix}${name}/` < lastKey) {
+        this.held.delete(name);
+        this.files.add(name);
+        this.emit(entry);
+      }
+    }
+  }
+
+  private emit(entry: S3Listing): void {
+    this.entries.push(entry);
+    this.tree.listed(this.path, entry);
+  }
 }

@@ -43,7 +43,7 @@ import type { ResolvedS3Options } from './s3-module-options.interface';
 import { S3Namespace } from './s3-namespace';
 import type { S3ObjectStore } from './s3-object.store';
 import { S3_RESOLVED_OPTIONS, S3_STORE } from './s3.constants';
-import { S3Listing, S3Node, S3Tree } from './s3-tree';
+import { S3Listing, S3ListingCursor, S3Node, S3Tree } from './s3-tree';
 
 const ACCESS_MODE = 3;
 const READDIR_PAGE = 512;
@@ -54,6 +54,15 @@ interface OpenFile {
   path: string;
   reader?: ObjectReader;
   writer?: SharedWriter;
+}
+
+interface DirListing {
+  ino: Ino;
+  path: string;
+  cursor: S3ListingCursor;
+  /** The entries handed out so far, with their inodes and attributes. */
+  entries: DirEntry[];
+  pendingAdded: boolean;
 }
 
 interface SharedWriter {
@@ -75,7 +84,7 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
   private readonly cache: BlockCache;
   private readonly budget: PrefetchBudget;
   private readonly files = new Map<Fh, OpenFile>();
-  private readonly listings = new Map<Fh, { ino: Ino; entries: DirEntry[] }>();
+  private readonly listings = new Map<Fh, DirListing>();
   private readonly writers = new Map<string, SharedWriter>();
   private nextFh = 1;
 
@@ -127,28 +136,35 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
   @OpenDir()
   async opendir(ino: Ino): Promise<OpenReply> {
     const path = ino === ROOT_INO ? '' : this.namespace.pathOf(ino);
-    const listed = await this.tree.list(path);
-    const names = new Set(listed.map((entry) => entry.name));
-    // Files created through the mount and not uploaded yet are listed too.
-    for (const [pending, shared] of this.writers) {
-      const name = childName(path, pending);
-      if (name !== undefined && !names.has(name) && !shared.unlinked) listed.push({ name, node: this.pendingNode(shared.writer) });
-    }
-    const entries = listed.map((entry, index) => this.direntOf(ino, entry, index + 1));
     const fh = this.allocateFh();
-    this.listings.set(fh, { ino, entries });
+    this.listings.set(fh, { ino, path, cursor: this.tree.listing(path), entries: [], pendingAdded: false });
     return { fh };
   }
 
+  /** Pages through the listing only as far as the offsets asked for; what was listed stays, so offsets are stable. */
   @ReadDir()
   async readdir(ino: Ino, fh: Fh, offset: number): Promise<DirEntry[]> {
     let listing = this.listings.get(fh);
     if (!listing || listing.ino !== ino) {
       const { fh: fresh } = await this.opendir(ino);
-      listing = this.listings.get(fresh);
+      listing = this.listings.get(fresh) as DirListing;
       this.listings.delete(fresh);
     }
-    return (listing?.entries ?? []).slice(offset, offset + READDIR_PAGE);
+    const { cursor, entries } = listing;
+    while (cursor.entries.length < offset + READDIR_PAGE && !cursor.done) await cursor.fetchPage();
+    if (cursor.done && !listing.pendingAdded) {
+      listing.pendingAdded = true;
+      // Files created through the mount and not uploaded yet are listed too.
+      const names = new Set(cursor.entries.map((entry) => entry.name));
+      for (const [pending, shared] of this.writers) {
+        const name = childName(listing.path, pending);
+        if (name !== undefined && !names.has(name) && !shared.unlinked) cursor.entries.push({ name, node: this.pendingNode(shared.writer) });
+      }
+    }
+    while (entries.length < Math.min(cursor.entries.length, offset + READDIR_PAGE)) {
+      entries.push(this.direntOf(ino, cursor.entries[entries.length], entries.length + 1));
+    }
+    return entries.slice(offset, offset + READDIR_PAGE);
   }
 
   @ReleaseDir()
