@@ -303,6 +303,12 @@ describe('S3 mount configuration errors', () => {
     expect(result.stderr).not.toContain('topsecret');
   });
 
+  it('names a CA bundle that cannot be read', async () => {
+    const result = await mountCli('exists', `--endpoint ${server.endpoint} --ca-bundle /nonexistent/ca.pem`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/The CA bundle \/nonexistent\/ca\.pem \(from --ca-bundle or AWS_CA_BUNDLE\) cannot be read/);
+  });
+
   it('rejects malformed flags as usage errors', async () => {
     expect((await mountCli('exists', '--endpoint not-a-url')).code).toBe(2);
     expect((await mountCli('exists', `--endpoint ${server.endpoint} --cache-size lots`)).stderr).toMatch(/--cache-size needs a size/);

@@ -1,0 +1,45 @@
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MountProcess, startCliMount, stopMount } from './support/mount-process';
+import { S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { shOk } from './support/shell';
+
+const LARGE = process.env.NESTJS_FUSE_LARGE === '1';
+const SIZE_MIB = 5 * 1024 + 100;
+
+/**
+ * An object over 5 GiB (S3's single-request copy limit) written, read, renamed and chmod'ed through a real mount.
+ * Takes minutes and ~16 GiB of disk: run with `npm run test:large` (NESTJS_FUSE_LARGE=1), not in the normal suite.
+ */
+(LARGE ? describe : describe.skip)('S3 backend with an object over 5 GiB', () => {
+  let server: S3Server;
+  let work: string;
+  let mnt: string;
+  let mount: MountProcess | undefined;
+
+  beforeAll(async () => {
+    server = await S3Server.start();
+    await server.createBucket('large-bucket');
+    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-large-'));
+    mnt = join(work, 'mnt');
+    await fs.mkdir(mnt);
+    await shOk(`head -c ${SIZE_MIB}M /dev/urandom > ${work}/huge.bin`, 600_000);
+    mount = await startCliMount(mnt, 's3', 'large-bucket', ['--endpoint', server.endpoint, '--path-style', '--part-size', '64M'], S3_CREDENTIALS);
+  }, 900_000);
+
+  afterAll(async () => {
+    await stopMount(mount, mnt);
+    await server?.destroy();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('writes, reads back, renames and changes the mode of a 5.1 GiB file', async () => {
+    await shOk(`dd if=${work}/huge.bin of=${mnt}/huge.bin bs=1M status=none`, 1_800_000);
+    expect(await shOk(`stat -c %s ${mnt}/huge.bin`)).toBe(`${SIZE_MIB * 1024 * 1024}\n`);
+    await shOk(`cmp ${work}/huge.bin ${mnt}/huge.bin`, 1_800_000);
+    await shOk(`mv ${mnt}/huge.bin ${mnt}/renamed.bin && chmod 600 ${mnt}/renamed.bin`, 1_800_000);
+    expect(await shOk(`stat -c '%a %s' ${mnt}/renamed.bin`)).toBe(`600 ${SIZE_MIB * 1024 * 1024}\n`);
+    await shOk(`cmp ${work}/huge.bin ${mnt}/renamed.bin`, 1_800_000);
+  }, 3_600_000);
+});
