@@ -1,6 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { FuseOp } from '../modules/fuse';
 import { LocalModule } from '../modules/local';
 import { S3Module, S3ModuleOptions } from '../modules/s3';
 import type { MountCommandOptions } from './mount-command-options';
@@ -10,6 +11,8 @@ import { UsageError } from './usage.error';
 export interface Backend {
   /** The `@FuseFilesystem()` name the backend registers. */
   filesystem: string;
+  /** Per-op deadlines that differ from the general one (ops that legitimately take long on this backend). */
+  deadlines?: Partial<Record<FuseOp, number>>;
   /** Checks the source argument and the flags, and builds the backend's module. */
   module(source: string, options: MountCommandOptions): Promise<DynamicModule>;
   describe(source: string): string;
@@ -37,8 +40,12 @@ const local: Backend = {
 /** Bucket names as S3 allows them (3–63 characters of lowercase letters, digits, dots and hyphens). */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+/** Closing or syncing a file uploads it: minutes for a large file, which is progress, not a hang. */
+const UPLOAD_DEADLINE_MS = 60 * 60 * 1000;
+
 const s3: Backend = {
   filesystem: 's3',
+  deadlines: { [FuseOp.Flush]: UPLOAD_DEADLINE_MS, [FuseOp.Fsync]: UPLOAD_DEADLINE_MS, [FuseOp.Release]: UPLOAD_DEADLINE_MS },
   async module(source, options) {
     const [bucket, ...rest] = source.replace(/^s3:\/\//, '').split('/');
     if (!BUCKET_NAME.test(bucket)) {

@@ -7,7 +7,7 @@ import type { MountCommandOptions } from './mount-command-options';
 import { S3FlagsCommandBase } from './s3-flags.command-base';
 import type { FuseModuleOptions, PageCachePolicy } from '../modules/fuse';
 import { isMounted } from '../modules/fuse';
-import { BACKENDS, backendNamed } from './backends';
+import { Backend, BACKENDS, backendNamed } from './backends';
 import { exitOnCommanderError } from './commander-exit';
 import { MountAppModule } from './mount-app.module';
 import { parseChoice, parseNonNegativeInteger, parseOctalMask, parseSeconds } from './option-parsers';
@@ -40,7 +40,7 @@ export class MountCommand extends S3FlagsCommandBase {
     const target = await checkMountpoint(mountpoint, options);
     const backendModule = await backend.module(source, options);
     const app = await NestFactory.createApplicationContext(
-      MountAppModule.register(backendModule, this.fuseOptions(target, backend.filesystem, options)),
+      MountAppModule.register(backendModule, this.fuseOptions(target, backend, options)),
       { logger: options.debug ? VERBOSE : QUIET, abortOnError: false },
     );
     const signal = waitForSignal();
@@ -51,13 +51,13 @@ export class MountCommand extends S3FlagsCommandBase {
     process.stdout.write(`nestjs-fuse: unmounted ${target}\n`);
   }
 
-  private fuseOptions(mountpoint: string, filesystem: string, options: MountCommandOptions): FuseModuleOptions {
+  private fuseOptions(mountpoint: string, backend: Backend, options: MountCommandOptions): FuseModuleOptions {
     return {
       mountpoint,
-      filesystem,
+      filesystem: backend.filesystem,
       debug: options.debug,
       unmountOnSignal: false,
-      deadlineMs: options.deadline,
+      deadlineMs: { default: options.deadline, ...backend.deadlines },
       entryTtlMs: options.entryTtl === undefined ? undefined : options.entryTtl * 1000,
       attrTtlMs: options.attrTtl === undefined ? undefined : options.attrTtl * 1000,
       mount: {
