@@ -146,6 +146,19 @@ describe('S3 backend on a real mount', () => {
     expect((await sh(`ls ${mnt}/moved`)).stderr).toMatch(/No such file or directory/);
   });
 
+  it('keeps modification times set by cp -p and touch -d, and saves the way editors do (write, then rename over)', async () => {
+    await fs.writeFile(join(work, 'dated.txt'), 'dated\n');
+    await fs.utimes(join(work, 'dated.txt'), new Date('2010-01-01T00:00:00Z'), new Date('2012-03-04T05:06:07Z'));
+    await shOk(`cp -p ${join(work, 'dated.txt')} ${mnt}/dated.txt`);
+    expect(await shOk(`stat -c %Y ${mnt}/dated.txt`)).toBe(`${Date.UTC(2012, 2, 4, 5, 6, 7) / 1000}\n`);
+    await shOk(`touch -d '2001-02-03 04:05:06 UTC' ${mnt}/hello.txt`);
+    expect(await shOk(`stat -c %Y ${mnt}/hello.txt`)).toBe(`${Date.UTC(2001, 1, 3, 4, 5, 6) / 1000}\n`);
+    await shOk(`printf 'draft\n' > ${mnt}/doc.txt && printf 'saved\n' > ${mnt}/.doc.txt.swp && mv ${mnt}/.doc.txt.swp ${mnt}/doc.txt`);
+    expect((await get('doc.txt')).toString()).toBe('saved\n');
+    expect(await exists('.doc.txt.swp')).toBe(false);
+    expect(await shOk(`cat ${mnt}/doc.txt`)).toBe('saved\n');
+  });
+
   it('stores symlinks as objects that readlink reads', async () => {
     await shOk(`ln -s docs/readme.md ${mnt}/link`);
     expect(await shOk(`readlink ${mnt}/link`)).toBe('docs/readme.md\n');
