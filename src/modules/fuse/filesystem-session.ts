@@ -143,7 +143,8 @@ export class FilesystemSession {
     const entries = await this.invoke(FuseOp.ReadDir, [shared(ino)], ino, fh, offset);
     if (!Array.isArray(entries)) throw this.badResult(FuseOp.ReadDir, 'an array of DirEntry');
     for (const entry of entries) {
-      this.table.rememberChild(ino, entry.name, { ino: entry.ino, kind: entry.kind }, this.entryTtlMs);
+      // An entry of unknown type is not cached: its lookup must ask the handler.
+      if (entry.kind) this.table.rememberChild(ino, entry.name, { ino: entry.ino, kind: entry.kind }, this.entryTtlMs);
       if (entry.attr) this.rememberAttr(entry.attr, this.attrTtlMs);
     }
     return entries;

@@ -86,8 +86,8 @@ export function toNativeStatArray(stat: NativeStat): Uint32Array {
 }
 
 /** Only the type and inode matter to a readdir filler without attributes. */
-export function toNativeDirentStat(ino: number, kind: FileKind): Partial<NativeStat> {
-  return { ino, mode: TYPE_BITS[kind] };
+export function toNativeDirentStat(ino: number, kind: FileKind | undefined): Partial<NativeStat> {
+  return { ino, mode: kind ? TYPE_BITS[kind] : 0 };
 }
 
 /**

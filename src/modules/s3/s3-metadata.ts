@@ -9,7 +9,12 @@ export interface PosixMetadata {
   uid?: number;
   gid?: number;
   mtime?: Date;
+  /** A symlink's target, when it is kept in metadata (the object is then empty). */
+  target?: string;
 }
+
+/** Longest symlink target kept in metadata; S3 allows 2 KiB of user metadata in all. Longer ones go in the body. */
+export const MAX_METADATA_TARGET = 1024;
 
 const TYPE_MASK = constants.S_IFMT;
 
@@ -25,6 +30,13 @@ export function decodeMetadata(metadata: ObjectMetadata): PosixMetadata {
   }
   out.uid = integer(metadata.uid);
   out.gid = integer(metadata.gid);
+  if (metadata['symlink-target'] !== undefined) {
+    try {
+      out.target = decodeURIComponent(metadata['symlink-target']);
+    } catch {
+      out.target = undefined;
+    }
+  }
   const seconds = Number(metadata.mtime);
   if (metadata.mtime !== undefined && Number.isFinite(seconds)) out.mtime = new Date(Math.round(seconds * 1000));
   return out;
@@ -38,6 +50,7 @@ export function encodeMetadata(kind: FileKind, meta: PosixMetadata): ObjectMetad
   if (meta.uid !== undefined) out.uid = String(meta.uid);
   if (meta.gid !== undefined) out.gid = String(meta.gid);
   if (meta.mtime !== undefined) out.mtime = (meta.mtime.getTime() / 1000).toFixed(3).replace(/\.?0+$/, '');
+  if (meta.target !== undefined) out['symlink-target'] = encodeURIComponent(meta.target);
   return out;
 }
 

@@ -13,12 +13,18 @@ export interface S3Node {
   meta: PosixMetadata;
   /** False when it comes from a listing, which carries no object metadata (mode, owner, symlink type). */
   complete: boolean;
+  /**
+   * A listed empty object may be a symlink (whose target is kept in metadata): its type is not known until a HEAD.
+   */
+  typeUnknown?: boolean;
 }
 
 export interface S3Listing {
   name: string;
   node: S3Node;
 }
+
+const MAX_KNOWN_METADATA = 100_000;
 
 interface Cached {
   node: S3Node | undefined;
@@ -36,6 +42,12 @@ interface Cached {
 export class S3Tree {
   private readonly cache = new Map<string, Cached>();
   private readonly warned = new Set<string>();
+  /**
+   * Metadata seen in HEADs of objects that carry some (mode, owner, time, symlink), by key and ETag. Listings have no
+   * metadata; with this, an object whose metadata this mount has seen keeps it in `ls -l` for as long as its ETag
+   * stays the same (a change by another client changes the ETag).
+   */
+  private readonly knownMetadata = new Map<string, { etag: string; meta: PosixMetadata }>();
   /** Directories that exist only as prefixes have no timestamp of their own: they show the mount's start. */
   private readonly mountedAt = new Date();
 
@@ -93,8 +105,16 @@ export class S3Tree {
   }
 
   /** A listed file's node. */
-  listedFile(object: { size: number; mtime: Date; etag: string }): S3Node {
-    return { kind: 'file', size: object.size, mtime: versionTime(object.mtime, object.etag), etag: object.etag, meta: {}, complete: false };
+  listedFile(object: { key: string; size: number; mtime: Date; etag: string }): S3Node {
+    const known = this.knownMetadata.get(object.key);
+    if (known && known.etag === object.etag) {
+      const kind = known.meta.kind === 'symlink' ? 'symlink' : 'file';
+      const size = kind === 'symlink' && known.meta.target !== undefined ? Buffer.byteLength(known.meta.target) : object.size;
+      return { kind, size, mtime: known.meta.mtime ?? versionTime(object.mtime, object.etag), etag: object.etag, meta: known.meta, complete: true };
+    }
+    const node: S3Node = { kind: 'file', size: object.size, mtime: versionTime(object.mtime, object.etag), etag: object.etag, meta: {}, complete: false };
+    if (object.size === 0) node.typeUnknown = true;
+    return node;
   }
 
   /** The entry name of a key below `prefix`, or undefined (and a log line, once) when it cannot be a name. */
@@ -123,6 +143,26 @@ export class S3Tree {
     if (this.cache.size > 200_000) this.sweep();
   }
 
+  /** Remembers the metadata of one version of an object (from a HEAD, or from our own upload) if it has any. */
+  learnMetadata(key: string, etag: string, metadata: Record<string, string>): void {
+    const meta = decodeMetadata(metadata);
+    if (!Object.values(meta).some((value) => value !== undefined)) {
+      this.knownMetadata.delete(key);
+      return;
+    }
+    if (this.knownMetadata.size >= MAX_KNOWN_METADATA) this.knownMetadata.delete(this.knownMetadata.keys().next().value as string);
+    this.knownMetadata.set(key, { etag, meta });
+  }
+
+  /** Keys were copied from `fromPrefix…` to `toPrefix…` (a rename): what was known of their metadata moves along. */
+  movedKeys(fromPrefix: string, toPrefix: string, exact: boolean): void {
+    for (const [key, known] of [...this.knownMetadata]) {
+      if (exact ? key !== fromPrefix : !key.startsWith(fromPrefix)) continue;
+      this.knownMetadata.delete(key);
+      this.knownMetadata.set(toPrefix + key.slice(fromPrefix.length), known);
+    }
+  }
+
   forget(path: string): void {
     this.cache.delete(path);
   }
@@ -136,7 +176,10 @@ export class S3Tree {
   fromObject(object: ObjectInfo, fallbackKind: FileKind): S3Node {
     const meta = decodeMetadata(object.metadata);
     const kind = fallbackKind === 'dir' ? 'dir' : meta.kind === 'symlink' ? 'symlink' : 'file';
-    return { kind, size: kind === 'dir' ? 0 : object.size, mtime: meta.mtime ?? versionTime(object.mtime, object.etag), etag: object.etag, meta, complete: true };
+    // A symlink's size is its target's length, as lstat reports it.
+    const size = kind === 'dir' ? 0 : kind === 'symlink' && meta.target !== undefined ? Buffer.byteLength(meta.target) : object.size;
+    if (kind !== 'dir') this.learnMetadata(object.key, object.etag, object.metadata);
+    return { kind, size, mtime: meta.mtime ?? versionTime(object.mtime, object.etag), etag: object.etag, meta, complete: true };
   }
 
   syntheticDir(): S3Node {

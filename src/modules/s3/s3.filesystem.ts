@@ -38,7 +38,7 @@ import { BlockCache, PrefetchBudget } from './block-cache';
 import { ObjectReader } from './object-reader';
 import { ObjectWriter } from './object-writer';
 import { checkBucket } from './s3-bucket.check';
-import { decodeMetadata, encodeMetadata, PosixMetadata } from './s3-metadata';
+import { decodeMetadata, encodeMetadata, MAX_METADATA_TARGET, PosixMetadata } from './s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
 import { S3Namespace } from './s3-namespace';
 import type { S3ObjectStore } from './s3-object.store';
@@ -194,6 +194,8 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
     }
     const node = this.tree.fromObject(object, 'file');
     this.tree.remember(path, node);
+    // A listing may have shown a symlink object as a file; opening it must not read or overwrite the link itself.
+    if (node.kind === 'symlink') throw FsError.loop(`${path} is a symbolic link`);
     if (!writing) {
       const reader = new ObjectReader(this.store, this.cache, this.budget, { key, etag: object.etag, size: object.size }, this.options.prefetchWindowBytes, this.logger);
       return { fh: this.keep({ ino, path, reader }) };
@@ -219,7 +221,11 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
   @ReadLink()
   async readlink(ino: Ino): Promise<string> {
     const path = this.namespace.pathOf(ino);
-    return (await this.store.getAll(this.tree.fileKey(path))).toString('utf8');
+    const node = await this.nodeAt(path);
+    if (!node) throw FsError.notFound();
+    if (node.kind !== 'symlink') throw FsError.invalid(`${path} is not a symbolic link`);
+    // Short targets live in metadata; long ones (and symlinks made by s3fs) in the object's body.
+    return node.meta.target ?? (await this.store.getAll(this.tree.fileKey(path))).toString('utf8');
   }
 
   // ── writing ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -317,8 +323,11 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
     this.assertWritable();
     const path = this.namespace.childPath(parent, name);
     if (await this.nodeAt(path)) throw FsError.exists();
-    const body = Buffer.from(target, 'utf8');
-    await this.store.put(this.tree.fileKey(path), body, this.metadataFor('symlink', 0o777), body.length);
+    // An empty object with the target in metadata: listings show it as empty, which makes lookups ask what it is.
+    const inMetadata = encodeURIComponent(target).length <= MAX_METADATA_TARGET;
+    const body = inMetadata ? Buffer.alloc(0) : Buffer.from(target, 'utf8');
+    const metadata = { ...this.metadataFor('symlink', 0o777), ...(inMetadata ? encodeMetadata('symlink', { target }) : {}) };
+    await this.store.put(this.tree.fileKey(path), body, metadata, body.length);
     this.tree.forget(path);
     const node = await this.freshNode(path);
     return { attr: this.attrOf(this.namespace.inodeOf(parent, name, 'symlink'), node) };
@@ -413,6 +422,7 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
     if (shared.unlinked) return;
     const result = await shared.writer.commit();
     if (!result) return;
+    this.tree.learnMetadata(shared.writer.key, result.etag, shared.writer.metadata);
     this.cache.evictObject(shared.writer.key);
     this.tree.forget(path);
   }
@@ -469,6 +479,7 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
     }
     await this.store.copy(this.tree.fileKey(from), this.tree.fileKey(to), undefined, source.size);
     await this.store.delete(this.tree.fileKey(from));
+    this.tree.movedKeys(this.tree.fileKey(from), this.tree.fileKey(to), true);
     this.cache.evictObject(this.tree.fileKey(from));
     this.cache.evictObject(this.tree.fileKey(to));
   }
@@ -494,6 +505,7 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
     else await this.store.put(toPrefix, Buffer.alloc(0), {}, 0);
     await inBatches(contents, COPY_CONCURRENCY, (object) => this.store.delete(object.key));
     if (keys.includes(fromPrefix)) await this.store.delete(fromPrefix);
+    this.tree.movedKeys(fromPrefix, toPrefix, false);
   }
 
   private forgetPath(path: string): void {
@@ -525,6 +537,8 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
 
   private direntOf(parent: Ino, entry: S3Listing, offset: number): DirEntry {
     const ino = this.namespace.inodeOf(parent, entry.name, entry.node.kind);
+    // Neither type nor attributes for an entry that may be a symlink: the caller looks it up (one HEAD).
+    if (entry.node.typeUnknown) return { ino, name: entry.name, offset };
     return { ino, name: entry.name, kind: entry.node.kind, offset, attr: this.attrOf(ino, entry.node) };
   }
 

@@ -103,7 +103,7 @@ export function generateOps(seed: number, count: number, options: FsxOptions): F
 }
 
 /** Runs operations under `root` in a child process and returns one result per operation. */
-export function runOps(root: string, ops: FsOp[], timeoutMs = 600_000): Promise<FsResult[]> {
+export function runOps(root: string, ops: FsOp[], ignoreDirMetadata = false, timeoutMs = 600_000): Promise<FsResult[]> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
@@ -114,7 +114,7 @@ export function runOps(root: string, ops: FsOp[], timeoutMs = 600_000): Promise<
         resolve(JSON.parse(stdout) as FsResult[]);
       },
     );
-    child.stdin?.end(JSON.stringify({ root, ops }));
+    child.stdin?.end(JSON.stringify({ root, ops, ignoreDirMetadata }));
   });
 }
 
@@ -129,10 +129,16 @@ export interface Divergence {
  * Applies the same operations to the mount and to a plain reference directory, in batches, and returns the first
  * operation whose results differ (the shortest failing prefix is everything up to it), or undefined.
  */
-export async function differential(mountRoot: string, referenceRoot: string, ops: FsOp[], batch = 500): Promise<Divergence | undefined> {
+export async function differential(
+  mountRoot: string,
+  referenceRoot: string,
+  ops: FsOp[],
+  ignoreDirMetadata = false,
+  batch = 500,
+): Promise<Divergence | undefined> {
   for (let start = 0; start < ops.length; start += batch) {
     const slice = ops.slice(start, start + batch);
-    const [mount, reference] = [await runOps(mountRoot, slice), await runOps(referenceRoot, slice)];
+    const [mount, reference] = [await runOps(mountRoot, slice, ignoreDirMetadata), await runOps(referenceRoot, slice, ignoreDirMetadata)];
     for (let i = 0; i < slice.length; i++) {
       if (JSON.stringify(mount[i]) !== JSON.stringify(reference[i])) {
         return { index: start + i, op: slice[i], mount: mount[i], reference: reference[i] };

@@ -39,7 +39,8 @@ export interface Entry {
 export interface DirEntry {
   ino: Ino;
   name: string;
-  kind: FileKind;
+  /** The entry's type; omit it when the listing cannot tell (callers then stat the entry, as for DT_UNKNOWN). */
+  kind?: FileKind;
   /** The offset to pass to the next `readdir` call to continue after this entry. */
   offset: number;
   /** Attributes of the entry; when given, `ls -l` and `find` need no extra `getattr` per entry. */
