@@ -40,12 +40,21 @@ const local: Backend = {
 /** Bucket names as S3 allows them (3–63 characters of lowercase letters, digits, dots and hyphens). */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-/** Closing or syncing a file uploads it: minutes for a large file, which is progress, not a hang. */
+/**
+ * Closing or syncing a file uploads it, and rename, chmod or truncate copy objects server-side: minutes for large
+ * files or big directories, which is progress, not a hang.
+ */
 const UPLOAD_DEADLINE_MS = 60 * 60 * 1000;
 
 const s3: Backend = {
   filesystem: 's3',
-  deadlines: { [FuseOp.Flush]: UPLOAD_DEADLINE_MS, [FuseOp.Fsync]: UPLOAD_DEADLINE_MS, [FuseOp.Release]: UPLOAD_DEADLINE_MS },
+  deadlines: {
+    [FuseOp.Flush]: UPLOAD_DEADLINE_MS,
+    [FuseOp.Fsync]: UPLOAD_DEADLINE_MS,
+    [FuseOp.Release]: UPLOAD_DEADLINE_MS,
+    [FuseOp.Rename]: UPLOAD_DEADLINE_MS,
+    [FuseOp.SetAttr]: UPLOAD_DEADLINE_MS,
+  },
   async module(source, options) {
     const [bucket, ...rest] = source.replace(/^s3:\/\//, '').split('/');
     if (!BUCKET_NAME.test(bucket)) {

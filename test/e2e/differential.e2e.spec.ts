@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { differential, FsOp, generateOps, runOps } from './support/fsx';
+import { describeDivergence, differential, FsOp, generateOps, runOps } from './support/fsx';
 import { MountProcess, startCliMount, stopMount } from './support/mount-process';
 import { S3_CREDENTIALS, S3Server } from './support/s3-server';
 
@@ -36,11 +36,7 @@ describe('differential random operations: local backend vs. a plain directory', 
     if (divergence) {
       const replay = join(work, `..`, `nestjs-fuse-fsx-seed-${SEED}.json`);
       await fs.writeFile(replay, JSON.stringify(ops.slice(0, divergence.index + 1), null, 1));
-      throw new Error(
-        `mount and reference differ at operation ${divergence.index} of seed ${SEED}: ${JSON.stringify(divergence.op)}\n` +
-          `  mount:     ${JSON.stringify(divergence.mount).slice(0, 300)}\n  reference: ${JSON.stringify(divergence.reference).slice(0, 300)}\n` +
-          `the ${divergence.index + 1} operations that reproduce it: ${replay}\nlast ones: ${JSON.stringify(ops.slice(Math.max(0, divergence.index - 8), divergence.index + 1))}`,
-      );
+      throw new Error(describeDivergence(divergence, SEED, ops, replay));
     }
     const tree: FsOp[] = [{ op: 'tree', path: '' }];
     const [mounted, reference] = [await runOps(join(work, 'mnt'), tree), await runOps(join(work, 'ref'), tree)];
@@ -77,11 +73,7 @@ describe('differential random operations: S3 backend vs. a plain directory', () 
     // Directory modes and times are not compared: s3rver's listing order hides directory markers (see fsx-runner.js).
     const divergence = await differential(join(work, 'mnt'), join(work, 'ref'), ops, true);
     if (divergence) {
-      throw new Error(
-        `mount and reference differ at operation ${divergence.index} of seed ${SEED}: ${JSON.stringify(divergence.op)}\n` +
-          `  mount:     ${JSON.stringify(divergence.mount).slice(0, 300)}\n  reference: ${JSON.stringify(divergence.reference).slice(0, 300)}\n` +
-          `last ones: ${JSON.stringify(ops.slice(Math.max(0, divergence.index - 12), divergence.index + 1))}`,
-      );
+      throw new Error(describeDivergence(divergence, SEED, ops));
     }
     const tree: FsOp[] = [{ op: 'tree', path: '' }];
     expect(await runOps(join(work, 'mnt'), tree, true)).toEqual(await runOps(join(work, 'ref'), tree, true));

@@ -147,3 +147,13 @@ export async function differential(
   }
   return undefined;
 }
+
+/** The failure message of a divergence: seed, operation, both results, and the operations just before it. */
+export function describeDivergence(divergence: Divergence, seed: number, ops: FsOp[], replayFile?: string): string {
+  return (
+    `mount and reference differ at operation ${divergence.index} of seed ${seed}: ${JSON.stringify(divergence.op)}\n` +
+    `  mount:     ${JSON.stringify(divergence.mount).slice(0, 300)}\n  reference: ${JSON.stringify(divergence.reference).slice(0, 300)}\n` +
+    (replayFile ? `the ${divergence.index + 1} operations that reproduce it: ${replayFile}\n` : '') +
+    `last ones: ${JSON.stringify(ops.slice(Math.max(0, divergence.index - 12), divergence.index + 1))}`
+  );
+}
