@@ -46,16 +46,25 @@ export interface CompletedPart {
   ETag: string;
 }
 
-export interface CopyLimits {
+export interface StoreLimits {
   /** Objects larger than this are copied part by part (S3 refuses a single CopyObject above 5 GiB). */
   multipartCopyThreshold: number;
   partSize: number;
   concurrency: number;
+  /** Attempts of a ranged read whose body breaks off or comes short. */
+  readAttempts: number;
+}
+
+/** The answer's body failed after its headers: worth another request. */
+class BodyFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super('body failure');
+  }
 }
 
 /** S3 allows at most 10,000 parts per upload. */
 const MAX_PARTS = 10_000;
-const DEFAULT_COPY_LIMITS: CopyLimits = { multipartCopyThreshold: 5 * 1024 ** 3, partSize: 64 * 1024 ** 2, concurrency: 8 };
+const DEFAULT_LIMITS: StoreLimits = { multipartCopyThreshold: 5 * 1024 ** 3, partSize: 64 * 1024 ** 2, concurrency: 8, readAttempts: 4 };
 
 /** The S3 operations the filesystem uses, on one bucket, with every failure mapped to an FsError. */
 export class S3ObjectStore {
@@ -63,7 +72,7 @@ export class S3ObjectStore {
     readonly client: S3Client,
     readonly bucket: string,
     private readonly logger: Logger,
-    private readonly copyLimits: CopyLimits = DEFAULT_COPY_LIMITS,
+    private readonly limits: StoreLimits = DEFAULT_LIMITS,
   ) {}
 
   /** Raw HeadBucket, for the start-up check that explains its own failures. */
@@ -125,30 +134,46 @@ export class S3ObjectStore {
     return page.objects[0]?.key;
   }
 
-  /** Bytes `start`..`end` (inclusive) of the object, only if it still has ETag `etag` when one is given. */
+  /**
+   * Bytes `start`..`end` (inclusive) of the object, only if it still has ETag `etag` when one is given. A body cut
+   * short or broken off mid-transfer (the SDK retries only failures before the answer) is fetched again, up to the
+   * configured attempts; short data is never returned as success.
+   */
   async getRange(key: string, start: number, end: number, etag?: string): Promise<Buffer> {
-    try {
-      const out = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: etag || undefined }),
-      );
-      // Not every S3-compatible server honours If-Match: the answer's own ETag is checked too, so two versions of an
-      // object can never be mixed in one read.
-      if (etag && out.ETag && out.ETag !== etag) {
-        (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
-        throw Object.assign(new Error(`ETag ${out.ETag} differs from the ${etag} pinned at open`), { name: 'PreconditionFailed' });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.getRangeOnce(key, start, end, etag);
+      } catch (error) {
+        if (!(error instanceof BodyFailure) || attempt >= this.limits.readAttempts) {
+          throw toFsError(error instanceof BodyFailure ? error.cause : error, `GET ${key} bytes ${start}-${end}`, this.logger);
+        }
+        this.logger.debug(`GET ${key} bytes ${start}-${end}: ${(error.cause as Error).message}; attempt ${attempt + 1}`);
       }
-      const body = Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-      const expected = end - start + 1;
-      const total = contentRangeTotal(out.ContentRange);
-      const expectedLength = total === undefined ? expected : Math.max(0, Math.min(expected, total - start));
-      if (body.length !== expectedLength) {
-        this.logger.error(`GET ${key} bytes ${start}-${end} returned ${body.length} bytes instead of ${expectedLength}`);
-        throw FsError.io(`short read of ${key}`);
-      }
-      return body;
-    } catch (error) {
-      throw toFsError(error, `GET ${key} bytes ${start}-${end}`, this.logger);
     }
+  }
+
+  private async getRangeOnce(key: string, start: number, end: number, etag?: string): Promise<Buffer> {
+    const out = await this.client.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: etag || undefined }),
+    );
+    // Not every S3-compatible server honours If-Match: the answer's own ETag is checked too, so two versions of an
+    // object can never be mixed in one read.
+    if (etag && out.ETag && out.ETag !== etag) {
+      (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
+      throw Object.assign(new Error(`ETag ${out.ETag} differs from the ${etag} pinned at open`), { name: 'PreconditionFailed' });
+    }
+    let body: Buffer;
+    try {
+      body = Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    } catch (error) {
+      throw new BodyFailure(error);
+    }
+    const total = contentRangeTotal(out.ContentRange);
+    const expected = total === undefined ? end - start + 1 : Math.max(0, Math.min(end - start + 1, total - start));
+    if (body.length !== expected) {
+      throw new BodyFailure(new Error(`the answer had ${body.length} bytes instead of ${expected}`));
+    }
+    return body;
   }
 
   /** The whole (small) object, e.g. a symlink's target. */
@@ -177,7 +202,7 @@ export class S3ObjectStore {
    * above the multipart-copy threshold are copied part by part (UploadPartCopy), so objects over 5 GiB work too.
    */
   async copy(from: string, to: string, metadata?: ObjectMetadata, size = 0): Promise<string> {
-    if (size > this.copyLimits.multipartCopyThreshold) return this.copyInParts(from, to, size, metadata);
+    if (size > this.limits.multipartCopyThreshold) return this.copyInParts(from, to, size, metadata);
     try {
       const out = await this.client.send(
         new CopyObjectCommand({
@@ -197,14 +222,14 @@ export class S3ObjectStore {
   private async copyInParts(from: string, to: string, size: number, metadata?: ObjectMetadata): Promise<string> {
     const source = metadata ? undefined : await this.head(from);
     if (!metadata && !source) throw FsError.notFound(`${from}: not found`);
-    const partSize = Math.max(this.copyLimits.partSize, Math.ceil(size / MAX_PARTS));
+    const partSize = Math.max(this.limits.partSize, Math.ceil(size / MAX_PARTS));
     const uploadId = await this.createMultipart(to, metadata ?? source?.metadata ?? {});
     try {
       const starts: number[] = [];
       for (let start = 0; start < size; start += partSize) starts.push(start);
       const parts: CompletedPart[] = [];
-      for (let i = 0; i < starts.length; i += this.copyLimits.concurrency) {
-        const batch = starts.slice(i, i + this.copyLimits.concurrency);
+      for (let i = 0; i < starts.length; i += this.limits.concurrency) {
+        const batch = starts.slice(i, i + this.limits.concurrency);
         parts.push(
           ...(await Promise.all(batch.map((start, j) => this.copyPart(from, to, uploadId, i + j + 1, start, Math.min(size, start + partSize) - 1)))),
         );

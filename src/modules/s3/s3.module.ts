@@ -20,6 +20,7 @@ import { ConfigurableS3Module, S3_MODULE_OPTIONS } from './s3.module-definition'
           multipartCopyThreshold: options.multipartCopyThresholdBytes,
           partSize: options.partSize,
           concurrency: 8,
+          readAttempts: options.maxAttempts,
         }),
       inject: [S3_RESOLVED_OPTIONS],
     },
