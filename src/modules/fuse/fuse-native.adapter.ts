@@ -31,6 +31,9 @@ export class FuseNativeAdapter {
   private native?: InstanceType<FuseNativeClass>;
   private readonly handles = new Map<number, OpenHandle>();
   private nextHandle = 1;
+  /** Requests taken from the kernel and not answered yet; unmount waits for them. */
+  private inflight = 0;
+  private readonly drainWaiters: Array<() => void> = [];
 
   constructor(
     private readonly session: FilesystemSession,
@@ -93,11 +96,22 @@ export class FuseNativeAdapter {
     this.native = native;
   }
 
+  /**
+   * Detaches the mount (no new requests), then waits until every request already taken — a close waiting for its
+   * upload, say — has been answered, so no caller sees the daemon vanish. Each request is bounded by its deadline.
+   */
   async unmount(): Promise<void> {
     const native = this.native;
     if (!native) return;
     this.native = undefined;
     await new Promise<void>((resolve, reject) => native.unmount((error) => (error ? reject(error) : resolve())));
+    await this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inflight > 0) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    // The last answer is handed to the native side on the next tick.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   // ── the fuse-native op table ───────────────────────────────────────────────────────────────────────────────
@@ -296,6 +310,7 @@ export class FuseNativeAdapter {
    * Anything unexpected — even a bug here — becomes EIO and a log line rather than an exception in fuse-native.
    */
   private reply<T>(cb: NativeCallback, work: () => Promise<T>, toArgs: (result: T) => unknown[]): void {
+    this.inflight += 1;
     let promise: Promise<T>;
     try {
       promise = work();
@@ -308,6 +323,10 @@ export class FuseNativeAdapter {
         if (error instanceof FsError) return cb(-error.errno);
         this.logger.error(`Unexpected failure in the FUSE adapter, answered EIO: ${describeError(error)}`);
         return cb(-FsError.io().errno);
+      })
+      .finally(() => {
+        this.inflight -= 1;
+        if (this.inflight === 0) for (const wake of this.drainWaiters.splice(0)) wake();
       });
   }
 

@@ -1,4 +1,4 @@
-import { Inject, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { constants, Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -62,7 +62,7 @@ interface DirSnapshot {
  * or relative, is returned as stored and the kernel resolves it on the caller's side.
  */
 @FuseFilesystem('local')
-export class LocalFilesystem implements OnModuleInit, OnModuleDestroy {
+export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   private readonly root: string;
   private inodes!: LocalInodeMap;
   private readonly files = new Map<Fh, fs.FileHandle>();
@@ -88,7 +88,8 @@ export class LocalFilesystem implements OnModuleInit, OnModuleDestroy {
     this.inodes = new LocalInodeMap(this.root, stats);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Closes the backing files, after FuseModule has unmounted (beforeApplicationShutdown runs first). */
+  async onApplicationShutdown(): Promise<void> {
     const open = [...this.files.values()];
     this.files.clear();
     this.dirs.clear();

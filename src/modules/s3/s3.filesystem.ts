@@ -1,4 +1,4 @@
-import { Inject, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { constants } from 'node:fs';
 import {
   Create,
@@ -77,7 +77,7 @@ interface SharedWriter {
  * cached for how long and when changes become visible.
  */
 @FuseFilesystem('s3')
-export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
+export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('S3Filesystem');
   private readonly namespace = new S3Namespace();
   private readonly tree: S3Tree;
@@ -86,6 +86,8 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
   private readonly files = new Map<Fh, OpenFile>();
   private readonly listings = new Map<Fh, DirListing>();
   private readonly writers = new Map<string, SharedWriter>();
+  /** Uploads in progress, which shutdown waits for. */
+  private readonly commits = new Set<Promise<unknown>>();
   private nextFh = 1;
 
   constructor(
@@ -101,11 +103,17 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
     await checkBucket(this.store, this.options);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * At shutdown — in onApplicationShutdown, after FuseModule unmounted in beforeApplicationShutdown, so the mount never
+   * sees a closed client — uploads already under way — a close or fsync waiting for its upload — finish
+   * first, within their deadline; files still open for writing are not uploaded half-written: their writers have
+   * seen the mount go away, and each is logged.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.commits]);
     for (const [path, shared] of this.writers) {
       if (shared.writer.hasChanges && !shared.unlinked) {
-        this.logger.warn(`Uploading ${path} before exit (it was still open)`);
-        await shared.writer.commit().catch(() => undefined);
+        this.logger.warn(`${path} was still open for writing when the mount stopped; its unfinished changes were not uploaded`);
       }
       await shared.writer.discard();
     }
@@ -420,7 +428,9 @@ export class S3Filesystem implements OnModuleInit, OnModuleDestroy {
 
   private async commit(path: string, shared: SharedWriter): Promise<void> {
     if (shared.unlinked) return;
-    const result = await shared.writer.commit();
+    const commit = shared.writer.commit();
+    this.commits.add(commit);
+    const result = await commit.finally(() => this.commits.delete(commit));
     if (!result) return;
     this.tree.learnMetadata(shared.writer.key, result.etag, shared.writer.metadata);
     this.cache.evictObject(shared.writer.key);

@@ -1,0 +1,144 @@
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMounted, MountProcess, startCliMount, stopMount } from './support/mount-process';
+import { S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { sh, shOk } from './support/shell';
+import { SteppedProcess } from './support/stepped-process';
+
+const MiB = 1024 * 1024;
+
+describe('daemon killed during heavy reads and writes (local backend)', () => {
+  let work: string;
+  let mount: MountProcess | undefined;
+
+  beforeAll(async () => {
+    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-kill-'));
+    for (const dir of ['src', 'mnt']) await fs.mkdir(join(work, dir));
+    await fs.writeFile(join(work, 'src', 'big.bin'), randomBytes(16 * MiB));
+  });
+
+  afterAll(async () => {
+    await stopMount(mount, join(work, 'mnt'));
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('recovers the stale mountpoint 10 times out of 10, with every acknowledged write intact', async () => {
+    const mnt = join(work, 'mnt');
+    for (let round = 0; round < 10; round++) {
+      mount = await startCliMount(mnt, 'local', join(work, 'src'));
+      // Acknowledged: written and closed before the kill.
+      await shOk(`printf 'round ${round}\\n' > ${mnt}/ack-${round}.txt`);
+      // In flight at the kill: readers and a writer that never finish.
+      const busy = sh(`(while true; do cat ${mnt}/big.bin > /dev/null; done) & (dd if=/dev/zero of=${mnt}/busy-${round}.bin bs=1M count=4096 status=none) & sleep 0.3; kill -9 %1 %2 2>/dev/null; wait`, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      mount.child.kill('SIGKILL');
+      await mount.exited;
+      await busy;
+      expect(await isMounted(mnt)).toBe(true);
+    }
+    mount = await startCliMount(mnt, 'local', join(work, 'src'));
+    for (let round = 0; round < 10; round++) expect(await shOk(`cat ${mnt}/ack-${round}.txt`)).toBe(`round ${round}\n`);
+    await shOk(`cmp ${join(work, 'src', 'big.bin')} ${mnt}/big.bin`);
+  }, 300_000);
+});
+
+describe('SIGTERM during an S3 upload', () => {
+  let server: S3Server;
+  let client: S3Client;
+  let work: string;
+  let mnt: string;
+
+  beforeAll(async () => {
+    server = await S3Server.start();
+    await server.createBucket('term-bucket');
+    client = server.client();
+    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-term-'));
+    mnt = join(work, 'mnt');
+    await fs.mkdir(mnt);
+  });
+
+  afterAll(async () => {
+    await stopMount(undefined, mnt);
+    client?.destroy();
+    await server?.destroy();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  const objectState = async (key: string, expected: Buffer): Promise<'complete' | 'absent' | 'partial'> => {
+    try {
+      await client.send(new HeadObjectCommand({ Bucket: 'term-bucket', Key: key }));
+    } catch {
+      return 'absent';
+    }
+    const out = await client.send(new GetObjectCommand({ Bucket: 'term-bucket', Key: key }));
+    const body = Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    return body.equals(expected) ? 'complete' : 'partial';
+  };
+
+  it('lets a close that is uploading finish (or fail visibly) before the daemon exits', async () => {
+    const data = randomBytes(48 * MiB);
+    await fs.writeFile(join(work, 'data.bin'), data);
+    const mount = await startCliMount(mnt, 's3', 'term-bucket', ['--endpoint', server.endpoint, '--path-style'], S3_CREDENTIALS);
+    const script = [
+      'import os, sys',
+      `src = open('${work}/data.bin', 'rb').read()`,
+      `fd = os.open('${mnt}/closing.bin', os.O_CREAT | os.O_WRONLY, 0o644)`,
+      'os.write(fd, src)',
+      "print('closing', flush=True)",
+      'try:',
+      '    os.close(fd)',
+      "    print('closed ok', flush=True)",
+      'except OSError as e:',
+      "    print(f'close failed {e.errno}', flush=True)",
+    ].join('\n');
+    await fs.writeFile(join(work, 'closing.py'), script);
+    const writer = new SteppedProcess('python3', [join(work, 'closing.py')]);
+    try {
+      await writer.waitFor(/closing/);
+      mount.child.kill('SIGTERM');
+      await writer.waitFor(/closed ok|close failed/, 60_000);
+      expect(await mount.exited).toBe(0);
+    } finally {
+      writer.kill();
+      await stopMount(mount, mnt);
+    }
+    const state = await objectState('closing.bin', data);
+    // What close() reported is what happened: success means the whole object is there, an error means none is.
+    if (writer.output.includes('closed ok')) expect(state).toBe('complete');
+    else expect(state).toBe('absent');
+    expect(state).not.toBe('partial');
+  }, 120_000);
+
+  it('does not upload a file still open and half-written at SIGTERM, and says so', async () => {
+    const mount = await startCliMount(mnt, 's3', 'term-bucket', ['--endpoint', server.endpoint, '--path-style'], S3_CREDENTIALS);
+    const script = [
+      'import os, sys',
+      `fd = os.open('${mnt}/half.bin', os.O_CREAT | os.O_WRONLY, 0o644)`,
+      "os.write(fd, b'x' * 1000)",
+      "print('written', flush=True)",
+      'sys.stdin.readline()',
+      'try:',
+      "    os.write(fd, b'y'); os.close(fd); print('no error', flush=True)",
+      'except OSError as e:',
+      "    print(f'error {e.errno}', flush=True)",
+    ].join('\n');
+    await fs.writeFile(join(work, 'half.py'), script);
+    const writer = new SteppedProcess('python3', [join(work, 'half.py')]);
+    try {
+      await writer.waitFor(/written/);
+      mount.child.kill('SIGTERM');
+      expect(await mount.exited).toBe(0);
+      writer.step();
+      await writer.waitFor(/no error|error/);
+      expect(writer.output).toMatch(/error \d+/);
+    } finally {
+      writer.kill();
+      await stopMount(mount, mnt);
+    }
+    expect(await objectState('half.bin', Buffer.alloc(0))).toBe('absent');
+    expect(mount.output()).toMatch(/half\.bin was still open for writing when the mount stopped/);
+  }, 120_000);
+});
