@@ -6,4 +6,4 @@ source_dir=$(realpath "${1:-$PWD}")
 mountpoint=${2:-/tmp/nestjs-fuse-demo}
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec node dist/main.js mount "$mountpoint" local "$source_dir" --mkdir
+exec dist/main.js mount "$mountpoint" local "$source_dir" --mkdir

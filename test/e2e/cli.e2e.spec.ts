@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CLI, MountProcess, startCliMount, stopMount } from './support/mount-process';
 import { sh } from './support/shell';
 
-const cli = (args: string): ReturnType<typeof sh> => sh(`node ${CLI} ${args}`, 20_000);
+const cli = (args: string): ReturnType<typeof sh> => sh(`${CLI} ${args}`, 20_000);
 
 /** Bad input: one clear line on stderr, nothing mounted, exit 2 for usage errors and 1 for environment errors. */
 describe('nestjs-fuse CLI', () => {
@@ -74,7 +74,7 @@ describe('nestjs-fuse CLI', () => {
   });
 
   it('explains a missing permission for /dev/fuse', async () => {
-    const result = await sh(`runuser -u nobody -- node ${CLI} mount ${mnt} local ${src}`, 20_000);
+    const result = await sh(`runuser -u nobody -- ${CLI} mount ${mnt} local ${src}`, 20_000);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/No permission to use \/dev\/fuse/);
   });

@@ -304,7 +304,7 @@ describe('S3 mount configuration errors', () => {
   });
 
   const mountCli = (source: string, extra: string, env = 'AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER') =>
-    sh(`env ${env} node ${CLI} mount ${join(work, 'mnt')} s3 ${source} --path-style --max-attempts 1 --request-timeout 2000 ${extra}`, 30_000);
+    sh(`env ${env} ${CLI} mount ${join(work, 'mnt')} s3 ${source} --path-style --max-attempts 1 --request-timeout 2000 ${extra}`, 30_000);
 
   it('names a missing bucket and exits 1 before mounting', async () => {
     const result = await mountCli('no-such-bucket', `--endpoint ${server.endpoint}`);

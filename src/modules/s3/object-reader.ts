@@ -6,6 +6,8 @@ export const BLOCK_SIZE = 1024 * 1024;
 /** Random reads are fetched on this alignment, so a 4 KiB read costs at most a few KiB more. */
 const RANDOM_ALIGN = 4096;
 const MAX_PREFETCH_REQUESTS = 16;
+/** Reads in a row that must continue each other before the reader switches to blocks and read-ahead. */
+const SEQUENTIAL_STREAK = 3;
 
 export interface PinnedObject {
   key: string;
@@ -21,6 +23,8 @@ export interface PinnedObject {
 export class ObjectReader {
   private nextOffset = 0;
   private windowBlocks = 1;
+  /** Consecutive reads that continued where the previous one ended. */
+  private streak = 0;
   private readonly maxWindowBlocks: number;
 
   constructor(
@@ -39,9 +43,12 @@ export class ObjectReader {
     if (offset >= end) return Buffer.alloc(0);
     const sequential = offset === this.nextOffset || (offset < this.nextOffset && offset >= this.nextOffset - BLOCK_SIZE);
     this.nextOffset = end;
+    this.streak = sequential ? this.streak + 1 : 0;
     const first = Math.floor(offset / BLOCK_SIZE);
     const last = Math.floor((end - 1) / BLOCK_SIZE);
-    if (!sequential) {
+    // Blocks and read-ahead only once access has stayed sequential for a few reads: a short read at a random offset
+    // (which the kernel may split in two) fetches just its bytes.
+    if (this.streak < SEQUENTIAL_STREAK) {
       this.windowBlocks = 1;
       if (!this.cachedRange(first, last)) return this.fetchExact(offset, end);
     } else {

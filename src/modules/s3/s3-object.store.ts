@@ -164,7 +164,7 @@ export class S3ObjectStore {
     }
     let body: Buffer;
     try {
-      body = Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+      body = await readBody(out.Body);
     } catch (error) {
       throw new BodyFailure(error);
     }
@@ -180,7 +180,7 @@ export class S3ObjectStore {
   async getAll(key: string): Promise<Buffer> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+      return await readBody(out.Body);
     } catch (error) {
       throw toFsError(error, `GET ${key}`, this.logger);
     }
@@ -312,6 +312,12 @@ export class S3ObjectStore {
       this.logger.warn(`Could not abort the multipart upload of ${key} (${(error as Error).name}); its parts stay until they expire.`);
     }
   }
+}
+
+/** The whole body as a Buffer over the SDK's own bytes (no second copy). */
+async function readBody(body: unknown): Promise<Buffer> {
+  const bytes = await (body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function copySource(bucket: string, key: string): string {

@@ -58,7 +58,8 @@ export function startCliMount(
   flags: string[] = [],
   env: NodeJS.ProcessEnv = {},
 ): Promise<MountProcess> {
-  return startMount([process.execPath, CLI, 'mount', mountpoint, backend, source, ...flags], mountpoint, env);
+  // Run as a user runs it: the executable, whose shebang sets the daemon's Node flags.
+  return startMount([CLI, 'mount', mountpoint, backend, source, ...flags], mountpoint, env);
 }
 
 /** A fixture server under test/e2e/fixtures, run through ts-node. */
