@@ -1,6 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --max-old-space-size=1024
+#!/usr/bin/env -S node --max-semi-space-size=2 --max-old-space-size=1024
 // The flags above keep the daemon's memory predictable under load (measured: a 64 MiB-cache S3 mount read by 32
-// threads peaked at 193 MiB instead of 270). Run `node --max-old-space-size=N dist/main.js …` for huge directories.
+// threads peaked at 190-195 MiB instead of 270). Run `node --max-old-space-size=N dist/main.js …` for huge directories.
 import 'reflect-metadata';
 
 // The pinned AWS SDK supports Node 20; its notice about future releases needing Node 22 is not for our users.
