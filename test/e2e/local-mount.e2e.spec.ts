@@ -148,6 +148,13 @@ describe('local backend on a real mount', () => {
     expect(gone.stderr).toMatch(/No such attribute/);
   });
 
+  it('answers ENAMETOOLONG for a name over 255 bytes', async () => {
+    const long = 'n'.repeat(256);
+    expect((await sh(`touch ${mnt}/${long}`)).stderr).toMatch(/File name too long/);
+    expect((await sh(`mkdir ${mnt}/${'é'.repeat(128)}`)).stderr).toMatch(/File name too long/);
+    await shOk(`touch ${mnt}/${'n'.repeat(255)} && rm ${mnt}/${'n'.repeat(255)}`);
+  });
+
   it('answers ENOENT for a missing file', async () => {
     const missing = await sh(`cat ${mnt}/no-such-file`);
     expect(missing.code).not.toBe(0);

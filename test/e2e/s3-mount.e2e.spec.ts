@@ -331,6 +331,29 @@ describe('S3 mount configuration errors', () => {
     expect(result.stderr).toMatch(/The CA bundle \/nonexistent\/ca\.pem \(from --ca-bundle or AWS_CA_BUNDLE\) cannot be read/);
   });
 
+  it('never writes credentials or request signatures to the log, even with --debug', async () => {
+    const mnt = join(work, 'mnt');
+    let mount: MountProcess | undefined;
+    try {
+      mount = await startCliMount(mnt, 's3', 'exists', ['--endpoint', server.endpoint, '--path-style', '--debug', '--max-attempts', '1'], {
+        ...S3_CREDENTIALS,
+        AWS_SESSION_TOKEN: 'session-token-must-not-leak',
+      });
+      await shOk(`echo data > ${mnt}/f.txt && cat ${mnt}/f.txt && ls -l ${mnt} && rm ${mnt}/f.txt`);
+      await sh(`cat ${mnt}/missing`);
+      await server.stop();
+      await sh(`cat ${mnt}/gone`, 30_000);
+    } finally {
+      await server.restart();
+      await stopMount(mount, mnt);
+    }
+    const log = mount?.output() ?? '';
+    expect(log).toMatch(/lookup S3Filesystem\.lookup/);
+    for (const secret of ['S3RVER', 'session-token-must-not-leak', 'AWS4-HMAC-SHA256', 'Signature=', 'X-Amz-Credential', 'X-Amz-Security-Token']) {
+      expect(log).not.toContain(secret);
+    }
+  });
+
   it('rejects malformed flags as usage errors', async () => {
     expect((await mountCli('exists', '--endpoint not-a-url')).code).toBe(2);
     expect((await mountCli('exists', `--endpoint ${server.endpoint} --cache-size lots`)).stderr).toMatch(/--cache-size needs a size/);
