@@ -43,7 +43,7 @@ describe('differential random operations: local backend vs. a plain directory', 
     expect(mounted).toEqual(reference);
     // The backing directory holds exactly what the mount showed.
     expect(await runOps(join(work, 'src'), tree)).toEqual(reference);
-  }, 600_000);
+  }, Math.max(600_000, OPS * 15));
 });
 
 const S3_OPS = Number(process.env.NESTJS_FUSE_FSX_S3_OPS ?? 1_500);
@@ -77,5 +77,5 @@ describe('differential random operations: S3 backend vs. a plain directory', () 
     }
     const tree: FsOp[] = [{ op: 'tree', path: '' }];
     expect(await runOps(join(work, 'mnt'), tree, true)).toEqual(await runOps(join(work, 'ref'), tree, true));
-  }, 600_000);
+  }, Math.max(600_000, S3_OPS * 30));
 });

@@ -188,11 +188,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
     const writing = (flags & ACCESS_MODE) !== constants.O_RDONLY;
     if (writing && this.options.readOnly) throw FsError.readOnly();
     const shared = this.writers.get(path);
-    if (shared && !shared.unlinked) {
-      shared.opens += 1;
-      if (flags & constants.O_TRUNC) await shared.writer.truncate(0);
-      return { fh: this.keep({ ino, path, writer: shared }) };
-    }
+    if (shared && !shared.unlinked) return this.joinWriter(shared, ino, path, flags);
     const key = this.tree.fileKey(path);
     // A fresh HEAD on every open pins the version the handle reads (If-Match on each GET).
     const object = await this.store.head(key);
@@ -205,9 +201,11 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
     // A listing may have shown a symlink object as a file; opening it must not read or overwrite the link itself.
     if (node.kind === 'symlink') throw FsError.loop(`${path} is a symbolic link`);
     if (!writing) {
-      const reader = new ObjectReader(this.store, this.cache, this.budget, { key, etag: object.etag, size: object.size }, this.options.prefetchWindowBytes, this.logger);
-      return { fh: this.keep({ ino, path, reader }) };
+      return { fh: this.keep({ ino, path, reader: this.readerOf(key, object.etag, object.size) }) };
     }
+    // Another open may have set up a writer while the HEAD was in flight: one writer per path, always.
+    const raced = this.writers.get(path);
+    if (raced && !raced.unlinked) return this.joinWriter(raced, ino, path, flags);
     const metadata = object.metadata;
     const writer =
       flags & constants.O_TRUNC
@@ -221,7 +219,9 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
   @Read()
   async read(_ino: Ino, fh: Fh, offset: number, size: number): Promise<Buffer> {
     const file = this.fileOf(fh);
-    if (file.writer) return file.writer.writer.read(offset, size);
+    // Whoever has the file open for writing through this mount holds its newest content: every reader sees it.
+    const writer = file.writer ?? this.writers.get(file.path);
+    if (writer && !writer.unlinked) return writer.writer.read(offset, size);
     if (!file.reader) throw FsError.badHandle();
     return file.reader.read(offset, size);
   }
@@ -434,7 +434,22 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
     if (!result) return;
     this.tree.learnMetadata(shared.writer.key, result.etag, shared.writer.metadata);
     this.cache.evictObject(shared.writer.key);
+    // A version written through this mount is not a change behind a reader's back: its readers follow it.
+    for (const file of this.files.values()) {
+      if (file.path === path && file.reader) file.reader = this.readerOf(shared.writer.key, result.etag, result.size);
+    }
     this.tree.forget(path);
+  }
+
+  /** Another open of a file that is open for writing shares its writer (and its newest content). */
+  private async joinWriter(shared: SharedWriter, ino: Ino, path: string, flags: number): Promise<OpenReply> {
+    shared.opens += 1;
+    if (flags & constants.O_TRUNC) await shared.writer.truncate(0);
+    return { fh: this.keep({ ino, path, writer: shared }) };
+  }
+
+  private readerOf(key: string, etag: string, size: number): ObjectReader {
+    return new ObjectReader(this.store, this.cache, this.budget, { key, etag, size }, this.options.prefetchWindowBytes, this.logger);
   }
 
   private async truncateObject(path: string, node: S3Node, size: number): Promise<void> {

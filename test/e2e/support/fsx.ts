@@ -157,3 +157,28 @@ export function describeDivergence(divergence: Divergence, seed: number, ops: Fs
     `last ones: ${JSON.stringify(ops.slice(Math.max(0, divergence.index - 12), divergence.index + 1))}`
   );
 }
+
+/** The same kind of operations, confined to the directory `dir` (created first): one worker of a concurrent run. */
+export function generateWorkerOps(seed: number, count: number, options: FsxOptions, dir: string): FsOp[] {
+  const inside = (p: string | undefined): string | undefined => (p === undefined ? undefined : p === '' ? dir : `${dir}/${p}`);
+  return [
+    { op: 'mkdir', path: dir },
+    ...generateOps(seed, count, options).map((op) => ({ ...op, path: inside(op.path) as string, to: inside(op.to) })),
+  ];
+}
+
+/**
+ * Workers that share files: each writes and reads only its own band of bytes in every shared file, so the final
+ * content does not depend on how the workers interleave, while their requests on the same inodes do.
+ */
+export function generateSharedOps(seed: number, count: number, worker: number, files: string[], band: number): FsOp[] {
+  const random = prng(seed * 1000 + worker);
+  const ops: FsOp[] = [];
+  for (let i = 0; i < count; i++) {
+    const path = files[Math.floor(random() * files.length)];
+    const length = 1 + Math.floor(random() * (band / 4));
+    const offset = worker * band + Math.floor(random() * (band - length));
+    ops.push(random() < 0.6 ? { op: 'write', path, seed: Math.floor(random() * 2 ** 31), length, offset } : { op: 'read', path, length, offset });
+  }
+  return ops;
+}
