@@ -1,26 +1,25 @@
-import { execFile } from 'node:child_process';
+import { getAttribute, listAttributes, removeAttribute, setAttribute } from '@napi-rs/xattr';
+import { lstat } from 'node:fs/promises';
 import { FsError } from '../fuse';
 
 const XATTR_CREATE = 1;
 const XATTR_REPLACE = 2;
-const TIMEOUT_MS = 10_000;
 
 /**
- * Extended attributes of backing files. Node has no xattr API, so this runs getfattr/setfattr from the `attr`
- * package (asynchronously, never following symlinks) and maps their messages back to errno.
+ * Extended attributes of backing files, through a native binding that never follows symlinks (Node has no xattr
+ * API). `ls -l` asks for two attributes of every file it lists, so this has to be a syscall, not a process.
  */
 export class LocalXattr {
   async get(path: string, name: string): Promise<Buffer> {
-    const { stdout } = await run('getfattr', ['-h', '--only-values', '-n', name, '--', path]);
-    return stdout;
+    const value = await attempt(() => getAttribute(path, name));
+    if (value !== null) return value;
+    // The binding answers null both for a missing attribute and for a missing file.
+    await attempt(() => lstat(path));
+    throw FsError.noAttribute();
   }
 
-  async list(path: string): Promise<string[]> {
-    const { stdout } = await run('getfattr', ['-h', '--absolute-names', '-m', '-', '--', path]);
-    return stdout
-      .toString('utf8')
-      .split('\n')
-      .filter((line) => line !== '' && !line.startsWith('# file:'));
+  list(path: string): Promise<string[]> {
+    return attempt(() => listAttributes(path));
   }
 
   async set(path: string, name: string, value: Buffer, flags: number): Promise<void> {
@@ -29,35 +28,23 @@ export class LocalXattr {
       if (flags & XATTR_CREATE && exists) throw FsError.exists(`attribute ${name} already exists`);
       if (flags & XATTR_REPLACE && !exists) throw FsError.noAttribute(`attribute ${name} does not exist`);
     }
-    await run('setfattr', ['-h', '-n', name, '-v', `0s${value.toString('base64')}`, '--', path]);
+    await attempt(() => setAttribute(path, name, value));
   }
 
-  async remove(path: string, name: string): Promise<void> {
-    await run('setfattr', ['-h', '-x', name, '--', path]);
+  remove(path: string, name: string): Promise<void> {
+    return attempt(() => removeAttribute(path, name));
   }
 }
 
-const MESSAGES: ReadonlyArray<[RegExp, () => FsError]> = [
-  [/No such attribute|No data available/i, () => FsError.noAttribute()],
-  [/No such file/i, () => FsError.notFound()],
-  [/Operation not supported/i, () => FsError.notSupported()],
-  [/Permission denied/i, () => FsError.accessDenied()],
-  [/Operation not permitted/i, () => FsError.notPermitted()],
-  [/Numerical result out of range|Argument list too long/i, () => FsError.range()],
-  [/No space left/i, () => FsError.noSpace()],
-  [/Invalid argument|Invalid/i, () => FsError.invalid()],
-];
-
-function run(command: string, args: string[]): Promise<{ stdout: Buffer }> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { encoding: 'buffer', timeout: TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (!error) return resolve({ stdout });
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        return reject(FsError.notSupported(`${command} is not installed (Debian: apt-get install attr)`));
-      }
-      const text = stderr.toString('utf8');
-      const match = MESSAGES.find(([pattern]) => pattern.test(text));
-      reject(match ? match[1]() : new Error(`${command} failed: ${text.trim() || error.message}`));
-    });
-  });
+/** The binding reports failures as "<message> (os error N)"; N is the errno to answer with. */
+async function attempt<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const system = FsError.fromSystemError(error);
+    if (system) throw system;
+    const match = /\(os error (\d+)\)/.exec(error instanceof Error ? error.message : String(error));
+    if (match) throw new FsError(Number(match[1]), error instanceof Error ? error.message : undefined);
+    throw error;
+  }
 }
