@@ -110,7 +110,10 @@ export function runOps(root: string, ops: FsOp[], ignoreDirMetadata = false, tim
       [join(REPO, 'test', 'e2e', 'fixtures', 'fsx-runner.js')],
       { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 * 1024 },
       (error, stdout, stderr) => {
-        if (error) return reject(new Error(`fsx runner failed: ${error.message}\n${stderr}`));
+        if (error) {
+          const lastSteps = stderr.trimEnd().split('\n').slice(-3).join('\n');
+          return reject(new Error(`fsx runner under ${root} failed: ${error.message.split('\n')[0]}\nits last steps:\n${lastSteps}`));
+        }
         resolve(JSON.parse(stdout) as FsResult[]);
       },
     );
