@@ -97,6 +97,8 @@ describe('ObjectWriter against s3rver', () => {
     await writer.write(10, Buffer.from('AB'));
     await writer.write(2, Buffer.from('xy'));
     expect((await writer.read(0, 100)).toString()).toBe('01xy456789AB');
+    // Staged through an unlinked file: a daemon killed now would leave nothing behind in the staging dir.
+    expect(await readdir(staging)).toEqual([]);
     await writer.truncate(11);
     await writer.commit();
     expect((await get('edit')).toString()).toBe('01xy456789A');

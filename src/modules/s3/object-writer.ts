@@ -281,6 +281,8 @@ export class ObjectWriter {
     await fs.mkdir(this.options.stagingDir, { recursive: true, mode: 0o700 });
     const path = join(this.options.stagingDir, `${randomUUID()}.part`);
     const handle = await fs.open(path, 'w+', 0o600);
+    // Unlinked at once and used through its descriptor: a daemon that is killed leaves nothing in the staging dir.
+    await fs.rm(path, { force: true });
     this.staging = { path, handle };
     if (this.source && this.mode === 'staged') await this.download(this.source, handle);
     return this.staging;
