@@ -317,17 +317,35 @@ export class FuseNativeAdapter {
     } catch (error) {
       promise = Promise.reject(error);
     }
-    promise
-      .then((result) => cb(...toArgs(result)))
-      .catch((error: unknown) => {
-        if (error instanceof FsError) return cb(-error.errno);
-        this.logger.error(`Unexpected failure in the FUSE adapter, answered EIO: ${describeError(error)}`);
-        return cb(-FsError.io().errno);
-      })
-      .finally(() => {
-        this.inflight -= 1;
-        if (this.inflight === 0) for (const wake of this.drainWaiters.splice(0)) wake();
-      });
+    promise.then(
+      (result) => {
+        let args: unknown[];
+        try {
+          args = toArgs(result);
+        } catch (error) {
+          return this.fail(cb, error);
+        }
+        this.answer(cb, args);
+      },
+      (error: unknown) => this.fail(cb, error),
+    );
+  }
+
+  private fail(cb: NativeCallback, error: unknown): void {
+    if (error instanceof FsError) return this.answer(cb, [-error.errno]);
+    this.logger.error(`Unexpected failure in the FUSE adapter, answered EIO: ${describeError(error)}`);
+    this.answer(cb, [-FsError.io().errno]);
+  }
+
+  private answer(cb: NativeCallback, args: unknown[]): void {
+    try {
+      cb(...args);
+    } catch (error) {
+      this.logger.error(`fuse-native failed to take an answer: ${describeError(error)}`);
+    } finally {
+      this.inflight -= 1;
+      if (this.inflight === 0) for (const wake of this.drainWaiters.splice(0)) wake();
+    }
   }
 
   /**

@@ -27,40 +27,57 @@ export class OpInvoker {
 
   /**
    * `where` names the handler and its arguments for log lines. Locks are held until the handler settles, even past
-   * the deadline: a late write must not overtake the next op on the same inode.
+   * the deadline: a late write must not overtake the next op on the same inode. This runs for every request, so the
+   * uncontended case takes its locks synchronously and allocates no abort signal.
    */
-  async run<T>(op: FuseOp, where: () => string, locks: readonly LockRequest[], call: () => Promise<T>): Promise<T> {
+  run<T>(op: FuseOp, where: () => string, locks: readonly LockRequest[], call: () => Promise<T>): Promise<T> {
     const deadlineMs = this.deadlineFor(op);
-    const controller = new AbortController();
-    const started = performance.now();
-    const work = (async () => {
-      const release = await this.locks.acquire(locks, controller.signal);
-      try {
-        return await call();
-      } finally {
-        release();
-      }
-    })();
-    // The handler may settle after we answered ETIMEDOUT; its outcome must never surface as an unhandled rejection.
-    work.catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort(new DeadlineExceeded());
-        reject(new DeadlineExceeded());
+    const started = this.options.debug ? performance.now() : 0;
+    return new Promise<T>((resolve, reject) => {
+      let answered = false;
+      let waitingForLocks: AbortController | undefined;
+      const answer = (error: unknown, value?: T): void => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        if (error === undefined) {
+          if (this.options.debug) this.trace(op, where, started, 'ok');
+          resolve(value as T);
+          return;
+        }
+        const fsError = this.toFsError(op, where, deadlineMs, error);
+        if (this.options.debug) this.trace(op, where, started, fsError.code);
+        reject(fsError);
+      };
+      const timer = setTimeout(() => {
+        waitingForLocks?.abort(new DeadlineExceeded());
+        answer(new DeadlineExceeded());
       }, deadlineMs);
+      const start = (release: () => void): void => {
+        if (answered) return release();
+        let work: Promise<T>;
+        try {
+          work = call();
+        } catch (error) {
+          work = Promise.reject(error);
+        }
+        // A handler that settles after we answered ETIMEDOUT is ignored here, never an unhandled rejection.
+        work.then(
+          (value) => {
+            release();
+            answer(undefined, value);
+          },
+          (error: unknown) => {
+            release();
+            answer(error ?? new Error('handler rejected with no reason'));
+          },
+        );
+      };
+      const release = this.locks.tryAcquire(locks);
+      if (release) return start(release);
+      waitingForLocks = new AbortController();
+      this.locks.acquire(locks, waitingForLocks.signal).then(start, (error: unknown) => answer(error));
     });
-    try {
-      const result = await Promise.race([work, deadline]);
-      if (this.options.debug) this.trace(op, where, started, 'ok');
-      return result;
-    } catch (error) {
-      const fsError = this.toFsError(op, where, deadlineMs, error);
-      if (this.options.debug) this.trace(op, where, started, fsError.code);
-      throw fsError;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   private toFsError(op: FuseOp, where: () => string, deadlineMs: number, error: unknown): FsError {
