@@ -1,0 +1,47 @@
+import { Target } from './mounted';
+
+/** One figure a workload reports; `better` says which way is good, so ratios read the right way round. */
+export interface Metric {
+  key: string;
+  label: string;
+  better: 'higher' | 'lower';
+}
+
+export type Measurement = Record<string, number>;
+
+/** A contender: how to bring up a fresh instance of it for one measurement. */
+export interface Contender {
+  name: string;
+  role: 'ceiling' | 'peer' | 'ours';
+  /** A fresh mount (or direct access) for `scope`, e.g. the bucket a workload reads; absent for the raw SDK. */
+  start?(scope: string): Promise<Target>;
+}
+
+/** A workload measured on a filesystem path, or — for the raw SDK ceiling — by a function of its own. */
+export interface Workload {
+  name: string;
+  title: string;
+  /** What the contender is started on (a bucket, or a directory). */
+  scope: string;
+  metrics: Metric[];
+  run(target: Target): Promise<Measurement>;
+  /** The same work done with the SDK directly (the S3 ceiling). */
+  raw?(): Promise<Measurement>;
+}
+
+export interface WorkloadResult {
+  name: string;
+  title: string;
+  metrics: Metric[];
+  /** contender → metric → samples, in round order. */
+  samples: Record<string, Record<string, number[]>>;
+  medians: Record<string, Measurement>;
+  /** contender → metric → ours ÷ contender. */
+  ratios: Record<string, Measurement>;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
