@@ -175,8 +175,8 @@ export class FilesystemSession {
     return this.fhOf(FuseOp.Open, reply);
   }
 
-  async read(ino: Ino, fh: Fh, offset: number, size: number): Promise<Buffer> {
-    const data = await this.invoke(FuseOp.Read, [shared(ino)], ino, fh, offset, size);
+  async read(ino: Ino, fh: Fh, offset: number, size: number, scratch?: Buffer): Promise<Buffer> {
+    const data = await this.invoke(FuseOp.Read, [shared(ino)], ino, fh, offset, size, scratch);
     if (!(data instanceof Uint8Array)) throw this.badResult(FuseOp.Read, 'a Buffer');
     if (data.length > size) throw this.badResult(FuseOp.Read, `at most ${size} bytes (got ${data.length})`);
     const bytes: Uint8Array = data;
@@ -378,7 +378,9 @@ export class FilesystemSession {
   private invoke<K extends FuseOp>(op: K, locks: LockRequest[], ...args: Parameters<FuseHandlerSignatures[K]>): Promise<HandlerResult<K>> {
     const handler = this.filesystem.ops[op] as ((...a: unknown[]) => Promise<HandlerResult<K>>) | undefined;
     if (!handler) return Promise.reject(FsError.notImplemented(`${this.name} does not implement ${op}`));
-    const where = (): string => `${this.filesystem.handlerNames.get(op)}(${args.map(describeArg).join(', ')})`;
+    // A read's scratch buffer is plumbing, not an argument worth logging.
+    const shown = op === FuseOp.Read ? args.slice(0, 4) : args;
+    const where = (): string => `${this.filesystem.handlerNames.get(op)}(${shown.map(describeArg).join(', ')})`;
     return this.invoker.run(op, where, locks, () => handler(...args));
   }
 

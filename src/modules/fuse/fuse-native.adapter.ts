@@ -10,6 +10,7 @@ import { buildMountArgs } from './fuse-mount-options';
 import type { Fh, Ino } from './interfaces/file-attr.interface';
 import type { FuseMountOptions } from './interfaces/fuse-module-options.interface';
 import { toNativeDirentStat, toNativeStat, toNativeStatArray, toNativeStatFs } from './fuse-native.stat';
+import { RequestBufferPool } from './request-buffer.pool';
 
 type NativeCallback = (...args: unknown[]) => void;
 type NativeOps = Record<string, (...args: never[]) => void>;
@@ -30,6 +31,7 @@ const UINT32_MAX = 0xffff_ffff;
 export class FuseNativeAdapter {
   private native?: InstanceType<FuseNativeClass>;
   private readonly handles = new Map<number, OpenHandle>();
+  private readonly buffers = new RequestBufferPool();
   private nextHandle = 1;
   /** Requests taken from the kernel and not answered yet; unmount waits for them. */
   private inflight = 0;
@@ -131,12 +133,14 @@ export class FuseNativeAdapter {
           () => this.onPath(path, async (ino) => this.addHandle(ino, await s.open(ino, flags))),
           (handle) => [0, handle],
         ),
-      read: (_path: string, fd: number, buf: Buffer, len: number, pos: number, cb: NativeCallback) =>
+      read: (_path: string, fd: number, buf: Buffer, len: number, pos: number, cb: NativeCallback) => {
+        const scratch = this.buffers.take(len);
         this.reply(
           cb,
-          () => this.withHandle(fd, (h) => s.read(h.ino, h.fh, pos, len)),
+          () => this.lending(scratch, this.withHandle(fd, (h) => s.read(h.ino, h.fh, pos, len, scratch))),
           (data) => [data.copy(buf, 0, 0, Math.min(len, data.length))],
-        ),
+        );
+      },
       release: (_path: string, fd: number, cb: NativeCallback) =>
         this.reply(cb, () => this.closeHandle(fd, (h) => s.release(h.ino, h.fh, 0)), () => [0]),
       statfs: (path: string, cb: NativeCallback) =>
@@ -161,9 +165,11 @@ export class FuseNativeAdapter {
       // Routed to the _op_create override in mount(), which also receives the open flags.
       create: () => undefined,
       write: (_path: string, fd: number, buf: Buffer, len: number, pos: number, cb: NativeCallback) => {
-        // The buffer is libfuse's and is detached once we answer: handlers get their own copy.
-        const data = Buffer.from(buf.subarray(0, len));
-        this.reply(cb, () => this.withHandle(fd, (h) => s.write(h.ino, h.fh, pos, data)), (written) => [written]);
+        // libfuse's buffer is gone once we answer, which a deadline may make happen before the handler is done.
+        const pooled = this.buffers.take(len);
+        const data = pooled.subarray(0, len);
+        buf.copy(data, 0, 0, len);
+        this.reply(cb, () => this.lending(pooled, this.withHandle(fd, (h) => s.write(h.ino, h.fh, pos, data))), (written) => [written]);
       },
       flush: (_path: string, fd: number, cb: NativeCallback) =>
         this.reply(cb, () => this.withHandle(fd, (h) => s.flush(h.ino, h.fh)), done),
@@ -391,6 +397,23 @@ export class FuseNativeAdapter {
         await this.session.releasedir(ino, fh).catch(() => undefined);
       }
     });
+  }
+
+  /**
+   * Hands `buffer` back to the pool once `work` has settled — the handler is done with it — but not after a deadline
+   * answered for it: the handler may still be using it.
+   */
+  private lending<T>(buffer: Buffer, work: Promise<T>): Promise<T> {
+    return work.then(
+      (result) => {
+        this.buffers.give(buffer);
+        return result;
+      },
+      (error: unknown) => {
+        if (!(error instanceof FsError && error.code === 'ETIMEDOUT')) this.buffers.give(buffer);
+        throw error;
+      },
+    );
   }
 
   private addHandle(ino: Ino, fh: Fh): number {

@@ -1,5 +1,4 @@
 import { getAttribute, listAttributes, removeAttribute, setAttribute } from '@napi-rs/xattr';
-import { lstat } from 'node:fs/promises';
 import { FsError } from '../fuse';
 
 const XATTR_CREATE = 1;
@@ -10,12 +9,14 @@ const XATTR_REPLACE = 2;
  * API). `ls -l` asks for two attributes of every file it lists, so this has to be a syscall, not a process.
  */
 export class LocalXattr {
+  /**
+   * The binding answers null both for a missing attribute and for a missing file; the kernel looked the file up just
+   * before, so it is the attribute. No second syscall: the kernel asks for security.capability before every write.
+   */
   async get(path: string, name: string): Promise<Buffer> {
     const value = await attempt(() => getAttribute(path, name));
-    if (value !== null) return value;
-    // The binding answers null both for a missing attribute and for a missing file.
-    await attempt(() => lstat(path));
-    throw FsError.noAttribute();
+    if (value === null) throw FsError.noAttribute();
+    return value;
   }
 
   list(path: string): Promise<string[]> {

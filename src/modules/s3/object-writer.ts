@@ -162,7 +162,8 @@ export class ObjectWriter {
 
   private async appendStreaming(offset: number, data: Buffer): Promise<void> {
     if (offset === this.length) {
-      this.chunks.push(data);
+      // Copied: the caller's buffer is reused for the next request once this write resolves.
+      this.chunks.push(Buffer.from(data));
       this.buffered += data.length;
     } else {
       const content = this.takeBuffer();

@@ -9,6 +9,11 @@ const PREFERRED_CODES: Readonly<Record<number, string>> = {
   [errno.EDEADLK]: 'EDEADLK',
 };
 
+/** errno value → code, built once: errors like ENODATA are answered thousands of times a second. */
+const CODES = new Map<number, string>();
+for (const [code, value] of Object.entries(errno)) if (!CODES.has(value)) CODES.set(value, code);
+for (const [value, code] of Object.entries(PREFERRED_CODES)) CODES.set(Number(value), code);
+
 /**
  * The error a handler throws to answer an op with a specific errno. Any other exception becomes `EIO` and a log line.
  */
@@ -28,12 +33,7 @@ export class FsError extends Error {
   }
 
   static codeOf(errnoValue: number): string {
-    const preferred = PREFERRED_CODES[errnoValue];
-    if (preferred) return preferred;
-    for (const [code, value] of Object.entries(errno)) {
-      if (value === errnoValue) return code;
-    }
-    return `errno ${errnoValue}`;
+    return CODES.get(errnoValue) ?? `errno ${errnoValue}`;
   }
 
   static notFound(message?: string): FsError {

@@ -21,11 +21,18 @@ export type GetAttrHandler = (ino: Ino, fh?: Fh) => Promise<FileAttr>;
  */
 export type ReadDirHandler = (ino: Ino, fh: Fh, offset: number) => Promise<DirEntry[]>;
 export type OpenHandler = (ino: Ino, flags: number) => Promise<OpenReply>;
-/** Up to `size` bytes at `offset`; fewer only at end of file. */
-export type ReadHandler = (ino: Ino, fh: Fh, offset: number, size: number) => Promise<Buffer>;
+/**
+ * Up to `size` bytes at `offset`; fewer only at end of file. `scratch`, when given, is a buffer of at least `size`
+ * bytes the handler may read into and return a slice of (no allocation per read); it is the handler's only until its
+ * promise settles. Returning any other Buffer is fine too.
+ */
+export type ReadHandler = (ino: Ino, fh: Fh, offset: number, size: number, scratch?: Buffer) => Promise<Buffer>;
 export type ReleaseHandler = (ino: Ino, fh: Fh, flags: number) => Promise<void>;
 export type CreateHandler = (parent: Ino, name: string, mode: number, flags: number) => Promise<CreateReply>;
-/** Write `data` at `offset`; resolve with the number of bytes written. */
+/**
+ * Write `data` at `offset`; resolve with the number of bytes written. `data` is reused for later requests once the
+ * promise settles (no allocation per write): copy whatever part of it the filesystem keeps.
+ */
 export type WriteHandler = (ino: Ino, fh: Fh, offset: number, data: Buffer) => Promise<number>;
 export type FlushHandler = (ino: Ino, fh: Fh) => Promise<void>;
 export type FsyncHandler = (ino: Ino, fh: Fh, datasync: boolean) => Promise<void>;
