@@ -28,7 +28,7 @@ export abstract class S3FlagsCommandBase extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--metadata-ttl <seconds>', description: 's3: how long object metadata and listings are trusted; default 1' })
+  @Option({ flags: '--metadata-ttl <seconds>', description: 's3: how long object metadata and listings are trusted (every open checks the object afresh); default 60' })
   parseMetadataTtl(value: string): number {
     return parseSeconds('--metadata-ttl', value);
   }

@@ -21,7 +21,8 @@ describe('S3 backend on a real mount', () => {
   let bigFile: string;
   let mount: MountProcess | undefined;
 
-  const flags = (): string[] => ['--endpoint', server.endpoint, '--path-style', '--request-timeout', '3000', '--max-attempts', '2'];
+  // Changes made behind the mount must show within a second here.
+  const flags = (): string[] => ['--endpoint', server.endpoint, '--path-style', '--request-timeout', '3000', '--max-attempts', '2', '--metadata-ttl', '1'];
   const mountBucket = async (extra: string[] = []): Promise<MountProcess> =>
     startCliMount(mnt, 's3', BUCKET, [...flags(), ...extra], S3_CREDENTIALS);
   const put = (key: string, body: string | Buffer): Promise<unknown> => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));

@@ -49,6 +49,31 @@ export class BlockCache {
     return pending;
   }
 
+  /**
+   * Fetches several blocks with one request: `fetch` resolves with them in the order of `ids`. Until it settles,
+   * each id counts as in flight, so readers wait for it instead of fetching again.
+   */
+  fetchGroup(ids: string[], fetch: () => Promise<Buffer[]>): Promise<void> {
+    const group = fetch();
+    ids.forEach((id, index) => {
+      const pending = group.then(
+        (blocks) => {
+          this.inflight.delete(id);
+          this.put(id, blocks[index]);
+          return blocks[index];
+        },
+        (error: unknown) => {
+          this.inflight.delete(id);
+          throw error;
+        },
+      );
+      // A failed read-ahead surfaces only to a reader that waits for the block, never as an unhandled rejection.
+      pending.catch(() => undefined);
+      this.inflight.set(id, pending);
+    });
+    return group.then(() => undefined);
+  }
+
   put(id: string, block: Buffer): void {
     if (block.length > this.capacityBytes) return;
     const old = this.blocks.get(id);

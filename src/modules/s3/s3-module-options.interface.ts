@@ -18,7 +18,7 @@ export interface S3ModuleOptions {
   caBundle?: string;
   /** Refuse every change (the mount is read-only). */
   readOnly?: boolean;
-  /** How long object metadata (HEAD and listing results) is trusted; default 1000. */
+  /** How long object metadata (HEAD and listing results) is trusted; default 60000. Every open checks afresh. */
   metadataTtlMs?: number;
   /** How long a missing name is remembered as missing; default 1000. */
   negativeTtlMs?: number;
@@ -71,7 +71,7 @@ export function resolveS3Options(options: S3ModuleOptions): ResolvedS3Options {
     forcePathStyle: options.forcePathStyle ?? false,
     caBundle: options.caBundle ?? process.env.AWS_CA_BUNDLE,
     readOnly: options.readOnly ?? false,
-    metadataTtlMs: options.metadataTtlMs ?? 1_000,
+    metadataTtlMs: options.metadataTtlMs ?? 60_000,
     negativeTtlMs: options.negativeTtlMs ?? 1_000,
     cacheBytes: options.cacheBytes ?? 256 * MiB,
     prefetchWindowBytes: options.prefetchWindowBytes ?? 64 * MiB,

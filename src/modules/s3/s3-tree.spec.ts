@@ -56,3 +56,40 @@ describe('S3Tree listings', () => {
     expect((await tree.list('d')).map((entry) => entry.name)).toEqual(['x']);
   });
 });
+
+describe('S3Tree lookups after a listing', () => {
+  const storeWith = (pages: ListPage[]) => {
+    const requests: string[] = [];
+    const store = {
+      list: async () => pages.shift(),
+      head: async (key: string) => void requests.push(`HEAD ${key}`),
+      firstKeyBelow: async (prefix: string) => void requests.push(`LIST ${prefix}`),
+    } as unknown as S3ObjectStore;
+    return { store, requests };
+  };
+
+  it('answers names a listing showed with no request per file, for the metadata TTL', async () => {
+    const { store, requests } = storeWith([{ objects: [object('a'), object('b')], prefixes: ['d/'] }]);
+    const tree = new S3Tree(store, resolveS3Options({ bucket: 'b' }), new Logger('test'));
+    await tree.list('');
+    expect((await tree.lookup('a'))?.size).toBe(1);
+    expect((await tree.lookup('d'))?.kind).toBe('dir');
+    expect(requests).toEqual([]);
+  });
+
+  it('still looks up listed empty objects, which may be symlinks', async () => {
+    const { store, requests } = storeWith([{ objects: [{ ...object('maybe-link'), size: 0 }], prefixes: [] }]);
+    const tree = new S3Tree(store, resolveS3Options({ bucket: 'b' }), new Logger('test'));
+    await tree.list('');
+    await tree.lookup('maybe-link');
+    expect(requests).toEqual(['HEAD maybe-link', 'LIST maybe-link/']);
+  });
+
+  it('asks S3 every time with --metadata-ttl 0', async () => {
+    const { store, requests } = storeWith([{ objects: [object('a')], prefixes: [] }]);
+    const tree = new S3Tree(store, resolveS3Options({ bucket: 'b', metadataTtlMs: 0 }), new Logger('test'));
+    await tree.list('');
+    await tree.lookup('a');
+    expect(requests).toEqual(['HEAD a', 'LIST a/']);
+  });
+});

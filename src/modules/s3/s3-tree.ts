@@ -67,10 +67,15 @@ export class S3Tree {
     return path === '' ? this.options.prefix : `${this.options.prefix}${path}/`;
   }
 
-  /** One round trip: a HEAD of the object and a one-key LIST below it, in parallel. */
+  /**
+   * Served from the cache while it is fresh — including files known only from a listing, so `ls -l` of a large
+   * directory costs its listing and no request per file (their mode and owner are the defaults until a HEAD, such as
+   * the one every open makes, brings their metadata). Empty objects may be symlinks: those are looked up. Otherwise one
+   * round trip: a HEAD of the object and a one-key LIST below it, in parallel.
+   */
   async lookup(path: string): Promise<S3Node | undefined> {
     const cached = this.cache.get(path);
-    if (cached && cached.expiresAt > Date.now() && (cached.node === undefined || cached.node.complete)) return cached.node;
+    if (cached && cached.expiresAt > Date.now() && !cached.node?.typeUnknown) return cached.node;
     const prefix = this.dirPrefix(path);
     const [object, firstKeyBelow] = await Promise.all([this.store.head(this.fileKey(path)), this.store.firstKeyBelow(prefix)]);
     // Only a directory with a marker object needs a second request, for the marker's metadata.
