@@ -8,6 +8,8 @@ const RANDOM_ALIGN = 4096;
 /** Read-ahead fetches runs of up to this many blocks per request: 8 MiB ranges cost an eighth of the requests. */
 const GROUP_BLOCKS = 8;
 const MAX_PREFETCH_REQUESTS = 8;
+/** How far a read may land from where the previous one ended and still count as continuing it (4 kernel reads). */
+const REORDER_SLACK = 512 * 1024;
 /** Reads in a row that must continue each other before the reader switches to blocks and read-ahead. */
 const SEQUENTIAL_STREAK = 3;
 
@@ -28,6 +30,9 @@ export class ObjectReader {
   /** Consecutive reads that continued where the previous one ended. */
   private streak = 0;
   private readonly maxWindowBlocks: number;
+  private readonly idPrefix: string;
+  /** Blocks below this index were already fetched or requested by read-ahead: the next scan starts here. */
+  private prefetchedTo = 0;
 
   constructor(
     private readonly store: S3ObjectStore,
@@ -38,13 +43,17 @@ export class ObjectReader {
     private readonly logger: Logger,
   ) {
     this.maxWindowBlocks = Math.max(1, Math.floor(prefetchWindowBytes / BLOCK_SIZE));
+    this.idPrefix = `${object.etag}|${object.key}|`;
   }
 
   async read(offset: number, size: number): Promise<Buffer> {
     const end = Math.min(offset + size, this.object.size);
     if (offset >= end) return Buffer.alloc(0);
-    const sequential = offset === this.nextOffset || (offset < this.nextOffset && offset >= this.nextOffset - BLOCK_SIZE);
-    this.nextOffset = end;
+    // The kernel has several reads of a stream in flight and they arrive out of order: a read a little ahead of or
+    // behind where the last one ended still continues the stream. Taking only exact continuations as sequential
+    // collapsed the read-ahead window on every reordering (200 MB/s instead of 450).
+    const sequential = Math.abs(offset - this.nextOffset) <= REORDER_SLACK;
+    this.nextOffset = sequential ? Math.max(this.nextOffset, end) : end;
     this.streak = sequential ? this.streak + 1 : 0;
     const first = Math.floor(offset / BLOCK_SIZE);
     const last = Math.floor((end - 1) / BLOCK_SIZE);
@@ -52,6 +61,7 @@ export class ObjectReader {
     // (which the kernel may split in two) fetches just its bytes.
     if (this.streak < SEQUENTIAL_STREAK) {
       this.windowBlocks = 1;
+      this.prefetchedTo = 0;
       if (!this.cachedRange(first, last)) return this.fetchExact(offset, end);
     } else {
       this.windowBlocks = Math.min(this.maxWindowBlocks, this.windowBlocks * 2);
@@ -78,7 +88,10 @@ export class ObjectReader {
   private prefetch(from: number, to: number): void {
     const lastBlock = Math.floor((this.object.size - 1) / BLOCK_SIZE);
     let started = 0;
-    let index = from;
+    // Scanning the whole window on every 128 KiB read cost more CPU than the requests themselves.
+    let index = Math.max(from, this.prefetchedTo);
+    // The window slides a block at a time; wait until a whole group fits, so each request fetches GROUP_BLOCKS.
+    if (Math.min(to, lastBlock) - index + 1 < GROUP_BLOCKS && to < lastBlock && index > from) return;
     while (index <= Math.min(to, lastBlock) && started < MAX_PREFETCH_REQUESTS) {
       if (this.cache.has(this.blockId(index))) {
         index += 1;
@@ -99,7 +112,9 @@ export class ObjectReader {
         .catch((error: unknown) => this.logger.debug(`read-ahead of ${this.object.key} bytes ${start}-${stop - 1} failed: ${(error as Error).message}`))
         .finally(() => this.budget.give(stop - start));
       index = end + 1;
+      this.prefetchedTo = index;
     }
+    this.prefetchedTo = index;
   }
 
   private fetchExact(offset: number, end: number): Promise<Buffer> {
@@ -111,7 +126,7 @@ export class ObjectReader {
   }
 
   private blockId(index: number): string {
-    return `${this.object.etag}|${this.object.key}|${index}`;
+    return this.idPrefix + index;
   }
 }
 
