@@ -13,6 +13,20 @@ describe('BlockCache', () => {
     expect(cache.size).toBe(30);
   });
 
+  it('counts read-ahead in flight against the cap, making room before the request', async () => {
+    const cache = new BlockCache(40);
+    for (const id of ['a', 'b', 'c', 'd']) cache.put(id, Buffer.alloc(10));
+    let arrive: (blocks: Buffer[]) => void = () => undefined;
+    const group = cache.fetchGroup(['e', 'f'], 20, () => new Promise((resolve) => (arrive = resolve)));
+    // Before a byte has arrived, the two oldest blocks are gone: cached + in flight ≤ the cap.
+    expect(['a', 'b', 'c', 'd'].map((id) => cache.has(id))).toEqual([false, false, true, true]);
+    expect(cache.has('e')).toBe(true);
+    arrive([Buffer.alloc(10, 1), Buffer.alloc(10, 2)]);
+    await group;
+    expect(cache.size).toBe(40);
+    expect(cache.get('f')?.[0]).toBe(2);
+  });
+
   it('shares one fetch between concurrent requests for a block, and does not cache failures', async () => {
     const cache = new BlockCache(100);
     let fetches = 0;

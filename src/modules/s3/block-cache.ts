@@ -7,6 +7,8 @@ export class BlockCache {
   private readonly blocks = new Map<string, Buffer>();
   private readonly inflight = new Map<string, Promise<Buffer>>();
   private bytes = 0;
+  /** Bytes of read-ahead on its way: they count against the cap from the moment they are requested. */
+  private reserved = 0;
 
   constructor(private readonly capacityBytes: number) {}
 
@@ -53,8 +55,13 @@ export class BlockCache {
    * Fetches several blocks with one request: `fetch` resolves with them in the order of `ids`. Until it settles,
    * each id counts as in flight, so readers wait for it instead of fetching again.
    */
-  fetchGroup(ids: string[], fetch: () => Promise<Buffer[]>): Promise<void> {
-    const group = fetch();
+  fetchGroup(ids: string[], bytes: number, fetch: () => Promise<Buffer[]>): Promise<void> {
+    // Room is made before the request, so the cache and what is in flight together stay within the cap.
+    this.reserved += bytes;
+    this.evictToFit();
+    const group = fetch().finally(() => {
+      this.reserved -= bytes;
+    });
     ids.forEach((id, index) => {
       const pending = group.then(
         (blocks) => {
@@ -83,8 +90,12 @@ export class BlockCache {
     }
     this.blocks.set(id, block);
     this.bytes += block.length;
+    this.evictToFit();
+  }
+
+  private evictToFit(): void {
     for (const [oldest, value] of this.blocks) {
-      if (this.bytes <= this.capacityBytes) break;
+      if (this.bytes + this.reserved <= this.capacityBytes) break;
       this.blocks.delete(oldest);
       this.bytes -= value.length;
     }

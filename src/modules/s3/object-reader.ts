@@ -105,10 +105,7 @@ export class ObjectReader {
       started += 1;
       const ids = range(index, end).map((block) => this.blockId(block));
       this.cache
-        .fetchGroup(ids, async () => {
-          const data = await this.store.getRange(this.object.key, start, stop - 1, this.object.etag);
-          return ids.map((_, i) => data.subarray(i * BLOCK_SIZE, Math.min((i + 1) * BLOCK_SIZE, data.length)));
-        })
+        .fetchGroup(ids, stop - start, () => this.store.getRangeInPieces(this.object.key, start, stop - 1, this.object.etag, BLOCK_SIZE))
         .catch((error: unknown) => this.logger.debug(`read-ahead of ${this.object.key} bytes ${start}-${stop - 1} failed: ${(error as Error).message}`))
         .finally(() => this.budget.give(stop - start));
       index = end + 1;

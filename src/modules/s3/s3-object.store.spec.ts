@@ -32,6 +32,16 @@ describe('S3ObjectStore against s3rver', () => {
     return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
   };
 
+  it('receives a range straight into separate pieces, each its own buffer', async () => {
+    const start = MiB + 3;
+    const end = 4 * MiB + 10;
+    const pieces = await store.getRangeInPieces('big', start, end, undefined, MiB);
+    expect(pieces.map((piece) => piece.length)).toEqual([MiB, MiB, MiB, 8]);
+    expect(Buffer.concat(pieces).equals(data.subarray(start, end + 1))).toBe(true);
+    // A cached block must not keep its neighbours' memory alive.
+    expect(new Set(pieces.map((piece) => piece.buffer)).size).toBe(pieces.length);
+  });
+
   it('copies an object above the threshold part by part, keeping its metadata', async () => {
     await store.copy('big', 'copy', undefined, data.length);
     expect((await get('copy')).equals(data)).toBe(true);

@@ -140,9 +140,18 @@ export class S3ObjectStore {
    * configured attempts; short data is never returned as success.
    */
   async getRange(key: string, start: number, end: number, etag?: string): Promise<Buffer> {
+    const [whole] = await this.getRangeInPieces(key, start, end, etag, Number.MAX_SAFE_INTEGER);
+    return whole ?? Buffer.alloc(0);
+  }
+
+  /**
+   * The same, received straight into separate buffers of `pieceSize` bytes (the last one shorter): one request for
+   * several cache blocks, each of which can then be evicted on its own.
+   */
+  async getRangeInPieces(key: string, start: number, end: number, etag: string | undefined, pieceSize: number): Promise<Buffer[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.getRangeOnce(key, start, end, etag);
+        return await this.getRangeOnce(key, start, end, etag, pieceSize);
       } catch (error) {
         if (!(error instanceof BodyFailure) || attempt >= this.limits.readAttempts) {
           throw toFsError(error instanceof BodyFailure ? error.cause : error, `GET ${key} bytes ${start}-${end}`, this.logger);
@@ -152,7 +161,7 @@ export class S3ObjectStore {
     }
   }
 
-  private async getRangeOnce(key: string, start: number, end: number, etag?: string): Promise<Buffer> {
+  private async getRangeOnce(key: string, start: number, end: number, etag: string | undefined, pieceSize: number): Promise<Buffer[]> {
     const out = await this.client.send(
       new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: etag || undefined }),
     );
@@ -162,25 +171,26 @@ export class S3ObjectStore {
       (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
       throw Object.assign(new Error(`ETag ${out.ETag} differs from the ${etag} pinned at open`), { name: 'PreconditionFailed' });
     }
-    let body: Buffer;
+    let pieces: Buffer[];
     try {
-      body = await readBody(out.Body, out.ContentLength);
+      pieces = await readBody(out.Body, out.ContentLength, pieceSize);
     } catch (error) {
       throw new BodyFailure(error);
     }
     const total = contentRangeTotal(out.ContentRange);
     const expected = total === undefined ? end - start + 1 : Math.max(0, Math.min(end - start + 1, total - start));
-    if (body.length !== expected) {
-      throw new BodyFailure(new Error(`the answer had ${body.length} bytes instead of ${expected}`));
+    const received = pieces.reduce((sum, piece) => sum + piece.length, 0);
+    if (received !== expected) {
+      throw new BodyFailure(new Error(`the answer had ${received} bytes instead of ${expected}`));
     }
-    return body;
+    return pieces;
   }
 
   /** The whole (small) object, e.g. a symlink's target. */
   async getAll(key: string): Promise<Buffer> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return await readBody(out.Body);
+      return Buffer.concat(await readBody(out.Body, out.ContentLength, Number.MAX_SAFE_INTEGER));
     } catch (error) {
       throw toFsError(error, `GET ${key}`, this.logger);
     }
@@ -316,26 +326,31 @@ export class S3ObjectStore {
 
 /** The whole body as a Buffer over the SDK's own bytes (no second copy). */
 /**
- * The body as one Buffer. With the length announced, chunks are copied straight into a buffer of that size as they
- * arrive: one allocation and one copy per request, and no promise per chunk (collecting the chunks and joining them
- * doubled the copying and the garbage collector's work, and the daemon is CPU-bound when it streams).
+ * The body, in buffers of `pieceSize` bytes. With the length announced, chunks are copied straight into buffers of
+ * their final size as they arrive: one allocation per piece and one copy, and no promise per chunk (collecting the
+ * chunks and joining them doubled the copying and the garbage collector's work; the daemon is CPU-bound when it
+ * streams).
  */
-function readBody(body: unknown, length?: number): Promise<Buffer> {
+function readBody(body: unknown, length: number | undefined, pieceSize: number): Promise<Buffer[]> {
   const stream = body as NodeJS.ReadableStream & { destroy?: (error?: Error) => void };
   const known = length !== undefined && Number.isSafeInteger(length) && length >= 0;
-  const out = known ? Buffer.allocUnsafe(length) : undefined;
+  const pieces: Buffer[] = known ? Array.from({ length: Math.ceil(length / pieceSize) }, (_, i) => Buffer.allocUnsafe(Math.min(pieceSize, length - i * pieceSize))) : [];
   const chunks: Buffer[] = [];
   let filled = 0;
   return new Promise((resolve, reject) => {
     stream.on('data', (chunk: Buffer) => {
-      if (!out) {
+      if (!known) {
         chunks.push(chunk);
-      } else if (filled + chunk.length > out.length) {
+      } else if (filled + chunk.length > length) {
         stream.destroy?.();
-        reject(new Error(`the answer had more than the ${out.length} bytes it announced`));
+        reject(new Error(`the answer had more than the ${length} bytes it announced`));
         return;
       } else {
-        chunk.copy(out, filled);
+        for (let copied = 0; copied < chunk.length; ) {
+          const at = filled + copied;
+          const piece = pieces[Math.floor(at / pieceSize)];
+          copied += chunk.copy(piece, at % pieceSize, copied);
+        }
       }
       filled += chunk.length;
     });
@@ -343,13 +358,22 @@ function readBody(body: unknown, length?: number): Promise<Buffer> {
     stream.once('error', reject);
     stream.once('end', () => {
       ended = true;
-      resolve(out ? out.subarray(0, filled) : Buffer.concat(chunks, filled));
+      if (!known) return resolve(split(Buffer.concat(chunks, filled), pieceSize));
+      if (filled === length) return resolve(pieces);
+      // Short: hand back what arrived, for the caller's length check to report.
+      resolve(split(Buffer.concat(pieces).subarray(0, filled), pieceSize));
     });
     // A connection that drops mid-body may only close the stream.
     stream.once('close', () => {
       if (!ended) reject(new Error(`the connection closed after ${filled} bytes of the answer`));
     });
   });
+}
+
+function split(buffer: Buffer, pieceSize: number): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < buffer.length; at += pieceSize) pieces.push(buffer.subarray(at, Math.min(buffer.length, at + pieceSize)));
+  return pieces.length ? pieces : [buffer];
 }
 
 function copySource(bucket: string, key: string): string {
