@@ -188,7 +188,8 @@ export class ObjectWriter {
     this.uploadId ??= await this.store.createMultipart(this.key, this.metadata);
     const uploadId = this.uploadId;
     const partNumber = this.parts.length + 1;
-    const upload = this.store.uploadPart(this.key, uploadId, partNumber, Buffer.from(part));
+    // No copy: buffered content is never changed in place (an overwrite builds a new buffer), so the part stays intact.
+    const upload = this.store.uploadPart(this.key, uploadId, partNumber, part);
     this.parts.push(upload);
     // Settles only after leaving the set, so the back-pressure loop below always sees the set shrink.
     const settled: Promise<void> = upload
