@@ -47,6 +47,8 @@ describe('S3 backend under injected faults', () => {
   });
 
   afterAll(async () => {
+    // The figures the README quotes.
+    if (proxy) process.stdout.write(`faults injected: ${proxy.faults} (${JSON.stringify(proxy.injected)})\n`);
     await stopMount(mount, mnt);
     await proxy?.stop();
     client?.destroy();

@@ -8,7 +8,7 @@ const RANDOM_ALIGN = 4096;
 /** Read-ahead fetches runs of up to this many blocks per request: 8 MiB ranges cost an eighth of the requests. */
 const GROUP_BLOCKS = 8;
 const MAX_PREFETCH_REQUESTS = 8;
-/** How far a read may land from where the previous one ended and still count as continuing it (4 kernel reads). */
+/** How far a read may land from where the previous one ended and still count as continuing it (at most 4 reads). */
 const REORDER_SLACK = 512 * 1024;
 /** Reads in a row that must continue each other before the reader switches to blocks and read-ahead. */
 const SEQUENTIAL_STREAK = 3;
@@ -52,7 +52,8 @@ export class ObjectReader {
     // The kernel has several reads of a stream in flight and they arrive out of order: a read a little ahead of or
     // behind where the last one ended still continues the stream. Taking only exact continuations as sequential
     // collapsed the read-ahead window on every reordering (200 MB/s instead of 450).
-    const sequential = Math.abs(offset - this.nextOffset) <= REORDER_SLACK;
+    // The slack scales with the read size, so small random reads that happen to land close together stay random.
+    const sequential = Math.abs(offset - this.nextOffset) <= Math.min(REORDER_SLACK, 4 * size);
     this.nextOffset = sequential ? Math.max(this.nextOffset, end) : end;
     this.streak = sequential ? this.streak + 1 : 0;
     const first = Math.floor(offset / BLOCK_SIZE);
