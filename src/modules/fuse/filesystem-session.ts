@@ -175,12 +175,13 @@ export class FilesystemSession {
     return this.fhOf(FuseOp.Open, reply);
   }
 
-  async read(ino: Ino, fh: Fh, offset: number, size: number, scratch?: Buffer): Promise<Buffer> {
-    const data = await this.invoke(FuseOp.Read, [shared(ino)], ino, fh, offset, size, scratch);
-    if (!(data instanceof Uint8Array)) throw this.badResult(FuseOp.Read, 'a Buffer');
-    if (data.length > size) throw this.badResult(FuseOp.Read, `at most ${size} bytes (got ${data.length})`);
-    const bytes: Uint8Array = data;
-    return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  read(ino: Ino, fh: Fh, offset: number, size: number, scratch?: Buffer): Promise<Buffer> {
+    return this.invoke(FuseOp.Read, [shared(ino)], ino, fh, offset, size, scratch).then((data) => {
+      if (!(data instanceof Uint8Array)) throw this.badResult(FuseOp.Read, 'a Buffer');
+      if (data.length > size) throw this.badResult(FuseOp.Read, `at most ${size} bytes (got ${data.length})`);
+      const bytes: Uint8Array = data;
+      return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    });
   }
 
   async readlink(ino: Ino): Promise<string> {

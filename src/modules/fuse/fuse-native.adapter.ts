@@ -426,9 +426,10 @@ export class FuseNativeAdapter {
     return handle;
   }
 
-  private async withHandle<T>(handle: number, fn: (open: OpenHandle) => Promise<T>): Promise<T> {
+  /** Not async: on the read and write path every promise layer is measurable. */
+  private withHandle<T>(handle: number, fn: (open: OpenHandle) => Promise<T>): Promise<T> {
     const open = this.handles.get(handle);
-    if (!open) throw FsError.badHandle(`no open file with handle ${handle}`);
+    if (!open) return Promise.reject(FsError.badHandle(`no open file with handle ${handle}`));
     return fn(open);
   }
 
