@@ -1,10 +1,10 @@
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMounted, MountProcess, startCliMount, stopMount } from './support/mount-process';
-import { S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { readObject, S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { sh, shOk } from './support/shell';
 import { SteppedProcess } from './support/stepped-process';
 
@@ -128,9 +128,7 @@ describe('SIGTERM during an S3 upload', () => {
     } catch {
       return 'absent';
     }
-    const out = await client.send(new GetObjectCommand({ Bucket: 'term-bucket', Key: key }));
-    const body = Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-    return body.equals(expected) ? 'complete' : 'partial';
+    return (await readObject(client, 'term-bucket', key)).equals(expected) ? 'complete' : 'partial';
   };
 
   it('lets a close that is uploading finish (or fail visibly) before the daemon exits', async () => {

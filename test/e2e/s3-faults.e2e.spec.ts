@@ -1,11 +1,11 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FaultProxy } from './support/fault-proxy';
 import { MountProcess, startCliMount, stopMount } from './support/mount-process';
-import { S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { readObject, S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { sh, shOk } from './support/shell';
 
 const BUCKET = 'faults-bucket';
@@ -21,10 +21,7 @@ describe('S3 backend under injected faults', () => {
   let mount: MountProcess | undefined;
   const data = randomBytes(32 * MiB);
 
-  const get = async (key: string): Promise<Buffer> => {
-    const out = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-    return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-  };
+  const get = (key: string): Promise<Buffer> => readObject(client, BUCKET, key);
 
   beforeAll(async () => {
     server = await S3Server.start();

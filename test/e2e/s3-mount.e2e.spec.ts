@@ -1,10 +1,10 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, MountProcess, startCliMount, stopMount } from './support/mount-process';
-import { S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { readObject, S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { sh, shOk } from './support/shell';
 import { SteppedProcess } from './support/stepped-process';
 
@@ -26,10 +26,7 @@ describe('S3 backend on a real mount', () => {
   const mountBucket = async (extra: string[] = []): Promise<MountProcess> =>
     startCliMount(mnt, 's3', BUCKET, [...flags(), ...extra], S3_CREDENTIALS);
   const put = (key: string, body: string | Buffer): Promise<unknown> => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-  const get = async (key: string): Promise<Buffer> => {
-    const out = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-    return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-  };
+  const get = (key: string): Promise<Buffer> => readObject(client, BUCKET, key);
   const exists = (key: string): Promise<boolean> =>
     client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
       () => true,

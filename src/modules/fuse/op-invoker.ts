@@ -57,7 +57,8 @@ export class OpInvoker {
         if (answered) return release();
         let work: Promise<T>;
         try {
-          work = call();
+          // A handler written without async may return a plain value; a native promise passes through as it is.
+          work = Promise.resolve(call());
         } catch (error) {
           work = Promise.reject(error);
         }

@@ -1,10 +1,10 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Server } from '../../../test/e2e/support/s3-server';
+import { readObject, S3Server } from '../../../test/e2e/support/s3-server';
 import { ObjectWriter } from './object-writer';
 import { resolveS3Options } from './s3-module-options.interface';
 import { S3ObjectStore } from './s3-object.store';
@@ -55,10 +55,7 @@ describe('ObjectWriter against s3rver', () => {
   });
 
   const options = () => resolveS3Options({ bucket: 'writer', partSize: 5 * MiB, uploadConcurrency: 2, stagingDir: staging, stagingMaxBytes: 32 * MiB });
-  const get = async (key: string): Promise<Buffer> => {
-    const out = await client.send(new GetObjectCommand({ Bucket: 'writer', Key: key }));
-    return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-  };
+  const get = (key: string): Promise<Buffer> => readObject(client, 'writer', key);
   const absent = (key: string): Promise<boolean> =>
     client.send(new HeadObjectCommand({ Bucket: 'writer', Key: key })).then(
       () => false,

@@ -1,7 +1,7 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { S3Server } from '../../../test/e2e/support/s3-server';
+import { readObject, S3Server } from '../../../test/e2e/support/s3-server';
 import { S3ObjectStore } from './s3-object.store';
 
 const MiB = 1024 * 1024;
@@ -27,10 +27,7 @@ describe('S3ObjectStore against s3rver', () => {
     await server?.destroy();
   });
 
-  const get = async (key: string): Promise<Buffer> => {
-    const out = await client.send(new GetObjectCommand({ Bucket: 'store', Key: key }));
-    return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-  };
+  const get = (key: string): Promise<Buffer> => readObject(client, 'store', key);
 
   it('receives a range straight into separate pieces, each its own buffer', async () => {
     const start = MiB + 3;
