@@ -26,10 +26,7 @@ class ReadersWriterLock {
   }
 
   acquire(mode: LockMode, signal: AbortSignal): Promise<void> {
-    if (this.queue.length === 0 && this.compatible(mode)) {
-      this.take(mode);
-      return Promise.resolve();
-    }
+    if (this.tryTake(mode)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         mode,
@@ -93,28 +90,16 @@ export class InodeLocks {
     for (; taken < ordered.length; taken++) {
       if (!this.lockOf(ordered[taken].ino).tryTake(ordered[taken].mode)) break;
     }
-    if (taken < ordered.length) {
-      for (let i = taken - 1; i >= 0; i--) this.releaseOne(ordered[i]);
-      // The lock object made for the inode that was busy stays only if someone holds or awaits it.
-      const busy = this.locks.get(ordered[taken].ino);
-      if (busy?.idle) this.locks.delete(ordered[taken].ino);
-      return undefined;
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      for (let i = ordered.length - 1; i >= 0; i--) this.releaseOne(ordered[i]);
-    };
+    if (taken === ordered.length) return this.releaser(ordered);
+    // The busy inode's lock is held, so it stays; the ones taken so far are given back.
+    this.releaser(ordered.slice(0, taken))();
+    return undefined;
   }
 
   /** Resolves with a release function once every requested lock is held; rejects if `signal` aborts first. */
   async acquire(requests: readonly LockRequest[], signal: AbortSignal): Promise<() => void> {
     const ordered = normalize(requests);
     const held: LockRequest[] = [];
-    const releaseAll = (): void => {
-      for (const request of held.splice(0).reverse()) this.releaseOne(request);
-    };
     try {
       for (const request of ordered) {
         signal.throwIfAborted();
@@ -122,14 +107,19 @@ export class InodeLocks {
         held.push(request);
       }
     } catch (error) {
-      releaseAll();
+      this.releaser(held)();
       throw error;
     }
+    return this.releaser(held);
+  }
+
+  /** Releases `held` in reverse order, once however often it is called. */
+  private releaser(held: readonly LockRequest[]): () => void {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      releaseAll();
+      for (let i = held.length - 1; i >= 0; i--) this.releaseOne(held[i]);
     };
   }
 

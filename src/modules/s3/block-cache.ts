@@ -33,22 +33,7 @@ export class BlockCache {
   getOrFetch(id: string, fetch: () => Promise<Buffer>): Promise<Buffer> {
     const cached = this.get(id);
     if (cached) return Promise.resolve(cached);
-    let pending = this.inflight.get(id);
-    if (!pending) {
-      pending = fetch().then(
-        (block) => {
-          this.inflight.delete(id);
-          this.put(id, block);
-          return block;
-        },
-        (error: unknown) => {
-          this.inflight.delete(id);
-          throw error;
-        },
-      );
-      this.inflight.set(id, pending);
-    }
-    return pending;
+    return this.inflight.get(id) ?? this.track(id, fetch());
   }
 
   /**
@@ -63,22 +48,27 @@ export class BlockCache {
       this.reserved -= bytes;
     });
     ids.forEach((id, index) => {
-      const pending = group.then(
-        (blocks) => {
-          this.inflight.delete(id);
-          this.put(id, blocks[index]);
-          return blocks[index];
-        },
-        (error: unknown) => {
-          this.inflight.delete(id);
-          throw error;
-        },
-      );
       // A failed read-ahead surfaces only to a reader that waits for the block, never as an unhandled rejection.
-      pending.catch(() => undefined);
-      this.inflight.set(id, pending);
+      this.track(id, group.then((blocks) => blocks[index])).catch(() => undefined);
     });
     return group.then(() => undefined);
+  }
+
+  /** `id` is in flight until `block` settles; then it is cached, or forgotten if the fetch failed. */
+  private track(id: string, block: Promise<Buffer>): Promise<Buffer> {
+    const pending = block.then(
+      (value) => {
+        this.inflight.delete(id);
+        this.put(id, value);
+        return value;
+      },
+      (error: unknown) => {
+        this.inflight.delete(id);
+        throw error;
+      },
+    );
+    this.inflight.set(id, pending);
+    return pending;
   }
 
   put(id: string, block: Buffer): void {

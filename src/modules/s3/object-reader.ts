@@ -88,21 +88,22 @@ export class ObjectReader {
 
   private prefetch(from: number, to: number): void {
     const lastBlock = Math.floor((this.object.size - 1) / BLOCK_SIZE);
+    const limit = Math.min(to, lastBlock);
     let started = 0;
     // Scanning the whole window on every 128 KiB read cost more CPU than the requests themselves.
     let index = Math.max(from, this.prefetchedTo);
     // The window slides a block at a time; wait until a whole group fits, so each request fetches GROUP_BLOCKS.
-    if (Math.min(to, lastBlock) - index + 1 < GROUP_BLOCKS && to < lastBlock && index > from) return;
-    while (index <= Math.min(to, lastBlock) && started < MAX_PREFETCH_REQUESTS) {
+    if (limit - index + 1 < GROUP_BLOCKS && to < lastBlock && index > from) return;
+    while (index <= limit && started < MAX_PREFETCH_REQUESTS) {
       if (this.cache.has(this.blockId(index))) {
         index += 1;
         continue;
       }
       let end = index;
-      while (end + 1 <= Math.min(to, lastBlock) && end + 1 - index < GROUP_BLOCKS && !this.cache.has(this.blockId(end + 1))) end += 1;
+      while (end + 1 <= limit && end + 1 - index < GROUP_BLOCKS && !this.cache.has(this.blockId(end + 1))) end += 1;
       const start = index * BLOCK_SIZE;
       const stop = Math.min((end + 1) * BLOCK_SIZE, this.object.size);
-      if (!this.budget.tryTake(stop - start)) return;
+      if (!this.budget.tryTake(stop - start)) break;
       started += 1;
       const ids = range(index, end).map((block) => this.blockId(block));
       this.cache
@@ -110,7 +111,6 @@ export class ObjectReader {
         .catch((error: unknown) => this.logger.debug(`read-ahead of ${this.object.key} bytes ${start}-${stop - 1} failed: ${(error as Error).message}`))
         .finally(() => this.budget.give(stop - start));
       index = end + 1;
-      this.prefetchedTo = index;
     }
     this.prefetchedTo = index;
   }
