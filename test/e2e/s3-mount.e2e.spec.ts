@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FaultProxy } from './support/fault-proxy';
 import { CLI, MountProcess, startCliMount, stopMount } from './support/mount-process';
 import { readObject, S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { sh, shOk } from './support/shell';
@@ -88,6 +89,32 @@ describe('S3 backend on a real mount', () => {
     expect(found).toHaveLength(MANY);
     expect(new Set(found).size).toBe(MANY);
     expect(await shOk(`cat ${mnt}/many/f04999`)).toBe('many/f04999');
+  });
+
+  it('answers ls -l of 5,000 keys from the listing, with no request per file (default metadata TTL)', async () => {
+    const proxy = await FaultProxy.start(server.endpoint);
+    const counted = join(work, 'counted');
+    await fs.mkdir(counted, { recursive: true });
+    let counting: MountProcess | undefined;
+    try {
+      counting = await startCliMount(counted, 's3', BUCKET, ['--endpoint', proxy.endpoint, '--path-style'], S3_CREDENTIALS);
+      const before = proxy.requests;
+      const listing = (await shOk(`ls -l ${counted}/many | tail -n +2`, 60_000)).trim().split('\n');
+      expect(listing).toHaveLength(MANY);
+      // Five listing pages and the lookup of "many" — not 5,000 HEADs.
+      expect(proxy.requests - before).toBeLessThan(20);
+      // Later stats of listed names, once the kernel's and the session's 1 s caches have expired, still need no
+      // request: a large directory's stat phase may outlast a second.
+      const names = listing.slice(0, 500).map((line) => line.split(' ').pop()).join('\n');
+      await fs.writeFile(join(work, 'names.txt'), `${names}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const after = proxy.requests;
+      expect(await shOk(`cd ${counted}/many && xargs stat -c %s < ${join(work, 'names.txt')} | sort -u`, 60_000)).toBe('11\n');
+      expect(proxy.requests - after).toBeLessThan(20);
+    } finally {
+      await stopMount(counting, counted);
+      await proxy.stop();
+    }
   });
 
   it('shows edge-case keys: spaces, unicode, empty objects, markers, a file shadowed by a directory', async () => {
