@@ -34,11 +34,54 @@ describe('BlockCache', () => {
       fetches += 1;
       return Buffer.from('data');
     };
-    const [a, b] = await Promise.all([cache.getOrFetch('k', fetch), cache.getOrFetch('k', fetch)]);
+    const [a, b] = await Promise.all([cache.acquire('k', fetch), cache.acquire('k', fetch)]);
     expect(a).toBe(b);
     expect(fetches).toBe(1);
-    await expect(cache.getOrFetch('bad', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(cache.acquire('bad', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(cache.has('bad')).toBe(false);
+  });
+
+  /** A read-ahead of one block of 10 bytes, filled with `value`, into memory from the cache. */
+  const readAhead = (cache: BlockCache, id: string, value: number): Promise<Buffer> => {
+    let block: Buffer = Buffer.alloc(0);
+    return cache
+      .fetchGroup([id], 10, async () => {
+        block = cache.allocate(10).fill(value);
+        return [block];
+      })
+      .then(() => block);
+  };
+
+  it('fetches read-ahead into the memory of the blocks it evicted to make room', async () => {
+    const cache = new BlockCache(20, 10);
+    const first = await readAhead(cache, 'a', 1);
+    await readAhead(cache, 'b', 2);
+    expect(await readAhead(cache, 'c', 3)).toBe(first);
+    expect(cache.get('c')?.[0]).toBe(3);
+    // Without read-ahead waiting for memory, an evicted block is left to the garbage collector: cached, in flight
+    // and spare blocks together stay within the cap.
+    cache.put('d', Buffer.alloc(10));
+    cache.put('e', Buffer.alloc(10));
+    expect(cache.allocate(10)).not.toBe(first);
+  });
+
+  it('never reuses the memory of a block a reader still holds, cached or arriving', async () => {
+    const cache = new BlockCache(10, 10);
+    let arrive: (block: Buffer) => void = () => undefined;
+    const arriving = cache.acquire('a', () => new Promise((resolve) => (arrive = resolve)));
+    const sameBlock = cache.acquire('a', () => Promise.reject(new Error('fetched twice')));
+    const block = Buffer.alloc(10, 7);
+    arrive(block);
+    expect(await arriving).toBe(block);
+    expect(await sameBlock).toBe(block);
+    // Evicted while two readers hold it: its memory is not reused until both let go.
+    expect(await readAhead(cache, 'b', 2)).not.toBe(block);
+    expect(cache.has('a')).toBe(false);
+    cache.unpin(block);
+    cache.unpin(block);
+    const pinned = await cache.acquire('b', () => Promise.reject(new Error('not cached')));
+    expect(await readAhead(cache, 'c', 3)).not.toBe(pinned);
+    expect(pinned[0]).toBe(2);
   });
 
   it('evicts every version of one object', () => {

@@ -56,6 +56,28 @@ describe('ObjectReader against s3rver', () => {
     expect(store.bytes).toBeLessThanOrEqual(SIZE + 3 * 128 * 1024);
   });
 
+  it('streams byte for byte through a small cache whose block memory is reused, with reads overlapping', async () => {
+    const cache = new BlockCache(10 * BLOCK_SIZE, BLOCK_SIZE);
+    const r = reader(cache, new PrefetchBudget(10 * BLOCK_SIZE));
+    const read = 128 * 1024;
+    const offsets = Array.from({ length: Math.ceil(SIZE / read) }, (_, i) => i * read);
+    const reused = new Set<Buffer>();
+    const allocate = cache.allocate.bind(cache);
+    cache.allocate = (size) => {
+      const block = allocate(size);
+      reused.add(block);
+      return block;
+    };
+    // Like the kernel: several reads of the stream in flight at once, each into its own request buffer.
+    for (let i = 0; i < offsets.length; i += 4) {
+      const batch = offsets.slice(i, i + 4);
+      const results = await Promise.all(batch.map((offset) => r.read(offset, read, Buffer.alloc(read))));
+      results.forEach((chunk, j) => expect(chunk.equals(data.subarray(batch[j], batch[j] + read))).toBe(true));
+    }
+    // 24 MiB went through a 10 MiB cache: blocks were fetched into the memory of evicted ones.
+    expect(reused.size).toBeLessThan(24);
+  });
+
   it('fetches only about what a random read asks for (at most 8× for 4 KiB)', async () => {
     const r = reader();
     store.bytes = 0;

@@ -46,7 +46,8 @@ export class ObjectReader {
     this.idPrefix = `${object.etag}|${object.key}|`;
   }
 
-  async read(offset: number, size: number): Promise<Buffer> {
+  /** Up to `size` bytes at `offset`, copied into `into` when given (it must hold `size` bytes). */
+  async read(offset: number, size: number, into?: Buffer): Promise<Buffer> {
     const end = Math.min(offset + size, this.object.size);
     if (offset >= end) return Buffer.alloc(0);
     // The kernel has several reads of a stream in flight and they arrive out of order: a read a little ahead of or
@@ -68,10 +69,23 @@ export class ObjectReader {
       this.windowBlocks = Math.min(this.maxWindowBlocks, this.windowBlocks * 2);
       this.prefetch(last + 1, last + this.windowBlocks);
     }
-    const blocks = await Promise.all(range(first, last).map((index) => this.block(index)));
-    const joined = blocks.length === 1 ? blocks[0] : Buffer.concat(blocks);
-    const start = offset - first * BLOCK_SIZE;
-    return joined.subarray(start, start + (end - offset));
+    return this.copyFromBlocks(first, last, offset, end, into ?? Buffer.allocUnsafe(end - offset));
+  }
+
+  /** Copies out of the cached blocks while they are pinned: once unpinned, their memory may hold another block. */
+  private async copyFromBlocks(first: number, last: number, offset: number, end: number, into: Buffer): Promise<Buffer> {
+    const settled = await Promise.allSettled(range(first, last).map((index) => this.block(index)));
+    try {
+      let copied = 0;
+      for (const [i, outcome] of settled.entries()) {
+        if (outcome.status === 'rejected') throw outcome.reason;
+        const blockStart = (first + i) * BLOCK_SIZE;
+        copied += outcome.value.copy(into, copied, Math.max(0, offset - blockStart), Math.min(BLOCK_SIZE, end - blockStart));
+      }
+      return into.subarray(0, copied);
+    } finally {
+      for (const outcome of settled) if (outcome.status === 'fulfilled') this.cache.unpin(outcome.value);
+    }
   }
 
   private cachedRange(first: number, last: number): boolean {
@@ -79,10 +93,10 @@ export class ObjectReader {
   }
 
   private block(index: number): Promise<Buffer> {
-    return this.cache.getOrFetch(this.blockId(index), () => {
+    return this.cache.acquire(this.blockId(index), () => {
       const start = index * BLOCK_SIZE;
       const end = Math.min(start + BLOCK_SIZE, this.object.size) - 1;
-      return this.store.getRange(this.object.key, start, end, this.object.etag);
+      return this.store.getRange(this.object.key, start, end, this.object.etag, this.allocate);
     });
   }
 
@@ -107,7 +121,7 @@ export class ObjectReader {
       started += 1;
       const ids = range(index, end).map((block) => this.blockId(block));
       this.cache
-        .fetchGroup(ids, stop - start, () => this.store.getRangeInPieces(this.object.key, start, stop - 1, this.object.etag, BLOCK_SIZE))
+        .fetchGroup(ids, stop - start, () => this.store.getRangeInPieces(this.object.key, start, stop - 1, this.object.etag, BLOCK_SIZE, this.allocate))
         .catch((error: unknown) => this.logger.debug(`read-ahead of ${this.object.key} bytes ${start}-${stop - 1} failed: ${(error as Error).message}`))
         .finally(() => this.budget.give(stop - start));
       index = end + 1;
@@ -122,6 +136,8 @@ export class ObjectReader {
       .getRange(this.object.key, start, stop - 1, this.object.etag)
       .then((data) => data.subarray(offset - start, end - start));
   }
+
+  private readonly allocate = (size: number): Buffer => this.cache.allocate(size);
 
   private blockId(index: number): string {
     return this.idPrefix + index;

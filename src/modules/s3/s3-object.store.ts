@@ -41,6 +41,9 @@ export interface ListPage {
   nextToken?: string;
 }
 
+/** Memory for `size` bytes of an answer's body (the block cache hands out the memory of evicted blocks). */
+export type Allocate = (size: number) => Buffer;
+
 export interface CompletedPart {
   PartNumber: number;
   ETag: string;
@@ -139,19 +142,26 @@ export class S3ObjectStore {
    * short or broken off mid-transfer (the SDK retries only failures before the answer) is fetched again, up to the
    * configured attempts; short data is never returned as success.
    */
-  async getRange(key: string, start: number, end: number, etag?: string): Promise<Buffer> {
-    const [whole] = await this.getRangeInPieces(key, start, end, etag, Number.MAX_SAFE_INTEGER);
+  async getRange(key: string, start: number, end: number, etag?: string, allocate?: Allocate): Promise<Buffer> {
+    const [whole] = await this.getRangeInPieces(key, start, end, etag, Number.MAX_SAFE_INTEGER, allocate);
     return whole ?? Buffer.alloc(0);
   }
 
   /**
    * The same, received straight into separate buffers of `pieceSize` bytes (the last one shorter): one request for
-   * several cache blocks, each of which can then be evicted on its own.
+   * several cache blocks, each of which can then be evicted on its own. `allocate` provides the pieces' memory.
    */
-  async getRangeInPieces(key: string, start: number, end: number, etag: string | undefined, pieceSize: number): Promise<Buffer[]> {
+  async getRangeInPieces(
+    key: string,
+    start: number,
+    end: number,
+    etag: string | undefined,
+    pieceSize: number,
+    allocate: Allocate = Buffer.allocUnsafe,
+  ): Promise<Buffer[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.getRangeOnce(key, start, end, etag, pieceSize);
+        return await this.getRangeOnce(key, start, end, etag, pieceSize, allocate);
       } catch (error) {
         if (!(error instanceof BodyFailure) || attempt >= this.limits.readAttempts) {
           throw toFsError(error instanceof BodyFailure ? error.cause : error, `GET ${key} bytes ${start}-${end}`, this.logger);
@@ -161,7 +171,7 @@ export class S3ObjectStore {
     }
   }
 
-  private async getRangeOnce(key: string, start: number, end: number, etag: string | undefined, pieceSize: number): Promise<Buffer[]> {
+  private async getRangeOnce(key: string, start: number, end: number, etag: string | undefined, pieceSize: number, allocate: Allocate): Promise<Buffer[]> {
     const out = await this.client.send(
       new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: etag || undefined }),
     );
@@ -173,7 +183,7 @@ export class S3ObjectStore {
     }
     let pieces: Buffer[];
     try {
-      pieces = await readBody(out.Body, out.ContentLength, pieceSize);
+      pieces = await readBody(out.Body, out.ContentLength, pieceSize, allocate);
     } catch (error) {
       throw new BodyFailure(error);
     }
@@ -190,7 +200,7 @@ export class S3ObjectStore {
   async getAll(key: string): Promise<Buffer> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return Buffer.concat(await readBody(out.Body, out.ContentLength, Number.MAX_SAFE_INTEGER));
+      return Buffer.concat(await readBody(out.Body, out.ContentLength, Number.MAX_SAFE_INTEGER, Buffer.allocUnsafe));
     } catch (error) {
       throw toFsError(error, `GET ${key}`, this.logger);
     }
@@ -324,17 +334,16 @@ export class S3ObjectStore {
   }
 }
 
-/** The whole body as a Buffer over the SDK's own bytes (no second copy). */
 /**
  * The body, in buffers of `pieceSize` bytes. With the length announced, chunks are copied straight into buffers of
  * their final size as they arrive: one allocation per piece and one copy, and no promise per chunk (collecting the
  * chunks and joining them doubled the copying and the garbage collector's work; the daemon is CPU-bound when it
  * streams).
  */
-function readBody(body: unknown, length: number | undefined, pieceSize: number): Promise<Buffer[]> {
+function readBody(body: unknown, length: number | undefined, pieceSize: number, allocate: Allocate): Promise<Buffer[]> {
   const stream = body as NodeJS.ReadableStream & { destroy?: (error?: Error) => void };
   const known = length !== undefined && Number.isSafeInteger(length) && length >= 0;
-  const pieces: Buffer[] = known ? Array.from({ length: Math.ceil(length / pieceSize) }, (_, i) => Buffer.allocUnsafe(Math.min(pieceSize, length - i * pieceSize))) : [];
+  const pieces: Buffer[] = known ? Array.from({ length: Math.ceil(length / pieceSize) }, (_, i) => allocate(Math.min(pieceSize, length - i * pieceSize))) : [];
   const chunks: Buffer[] = [];
   let filled = 0;
   return new Promise((resolve, reject) => {

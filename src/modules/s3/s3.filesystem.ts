@@ -35,7 +35,7 @@ import {
   Write,
 } from '../fuse';
 import { BlockCache, PrefetchBudget } from './block-cache';
-import { ObjectReader } from './object-reader';
+import { BLOCK_SIZE, ObjectReader } from './object-reader';
 import { ObjectWriter } from './object-writer';
 import { checkBucket } from './s3-bucket.check';
 import { decodeMetadata, encodeMetadata, MAX_METADATA_TARGET, PosixMetadata } from './s3-metadata';
@@ -95,7 +95,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
     @Inject(S3_STORE) private readonly store: S3ObjectStore,
   ) {
     this.tree = new S3Tree(store, options, this.logger);
-    this.cache = new BlockCache(options.cacheBytes);
+    this.cache = new BlockCache(options.cacheBytes, BLOCK_SIZE);
     this.budget = new PrefetchBudget(options.prefetchTotalBytes);
   }
 
@@ -217,13 +217,13 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
   }
 
   @Read()
-  async read(_ino: Ino, fh: Fh, offset: number, size: number): Promise<Buffer> {
+  async read(_ino: Ino, fh: Fh, offset: number, size: number, scratch?: Buffer): Promise<Buffer> {
     const file = this.fileOf(fh);
     // Whoever has the file open for writing through this mount holds its newest content: every reader sees it.
     const writer = file.writer ?? this.writers.get(file.path);
     if (writer && !writer.unlinked) return writer.writer.read(offset, size);
     if (!file.reader) throw FsError.badHandle();
-    return file.reader.read(offset, size);
+    return file.reader.read(offset, size, scratch);
   }
 
   @ReadLink()
