@@ -11,7 +11,7 @@ const PULLED: Metric = { key: 'pulledPerRead', label: 'bytes pulled per byte rea
 
 type Raw = () => Promise<Measurement>;
 
-/** The daemon-free ceilings have no daemon, hence no CPU or RSS figure. */
+/** The daemon-free ceilings have no daemon, hence no RSS figure; the raw SDK reports the CPU of its own read. */
 export function sequentialReadWorkload(scope: string, file: string, bytes: number, raw?: Raw): Workload {
   return {
     name: 'seq-read',
