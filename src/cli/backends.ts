@@ -78,6 +78,7 @@ const s3: Backend = {
       uploadConcurrency: options.uploadConcurrency,
       requestTimeoutMs: options.requestTimeout,
       maxAttempts: options.maxAttempts,
+      directReads: !options.sdkReads,
       fileMode: options.fileMode,
       dirMode: options.dirMode,
       stagingDir: options.stagingDir,

@@ -30,6 +30,7 @@ export interface MountCommandOptions {
   uploadConcurrency?: number;
   requestTimeout?: number;
   maxAttempts?: number;
+  sdkReads?: boolean;
   fileMode?: number;
   dirMode?: number;
   stagingDir?: string;
@@ -52,6 +53,7 @@ export const S3_ONLY_FLAGS: Readonly<Partial<Record<keyof MountCommandOptions, s
   uploadConcurrency: '--upload-concurrency',
   requestTimeout: '--request-timeout',
   maxAttempts: '--max-attempts',
+  sdkReads: '--sdk-reads',
   fileMode: '--file-mode',
   dirMode: '--dir-mode',
   stagingDir: '--staging-dir',

@@ -73,6 +73,11 @@ export abstract class S3FlagsCommandBase extends CommandRunner {
     return parsePositiveInteger('--max-attempts', value);
   }
 
+  @Option({ flags: '--sdk-reads', description: 's3: send object reads through the AWS SDK too, instead of directly signed requests' })
+  parseSdkReads(): boolean {
+    return true;
+  }
+
   @Option({ flags: '--file-mode <octal>', description: 's3: permissions of files without stored metadata (default 644)' })
   parseFileMode(value: string): number {
     return parseOctalMask('--file-mode', value);

@@ -117,6 +117,30 @@ describe('S3 backend on a real mount', () => {
     }
   });
 
+  it('reads object data with directly signed requests, or through the SDK with --sdk-reads, byte for byte either way', async () => {
+    const proxy = await FaultProxy.start(server.endpoint);
+    const viaProxy = join(work, 'via-proxy');
+    await fs.mkdir(viaProxy, { recursive: true });
+    const expected = (await fs.readFile(bigFile)).subarray(0, 24 * 1024 * 1024);
+    try {
+      for (const sdkReads of [false, true]) {
+        const reading = await startCliMount(viaProxy, 's3', BUCKET, ['--endpoint', proxy.endpoint, '--path-style', ...(sdkReads ? ['--sdk-reads'] : [])], S3_CREDENTIALS);
+        try {
+          const before = { ...proxy.rangedGets };
+          await shOk(`head -c ${expected.length} ${viaProxy}/big.bin > ${join(work, 'head.bin')}`, 60_000);
+          expect((await fs.readFile(join(work, 'head.bin'))).equals(expected)).toBe(true);
+          const sdk = proxy.rangedGets.sdk - before.sdk;
+          const direct = proxy.rangedGets.direct - before.direct;
+          expect(sdkReads ? [sdk > 0, direct] : [direct > 0, sdk]).toEqual([true, 0]);
+        } finally {
+          await stopMount(reading, viaProxy);
+        }
+      }
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('shows edge-case keys: spaces, unicode, empty objects, markers, a file shadowed by a directory', async () => {
     const names = (await shOk(`ls -1a ${mnt}`)).split('\n').filter(Boolean);
     expect(names).toEqual(expect.arrayContaining(['.', '..', 'with space.txt', 'ünïcødé-文件.txt', 'empty', 'marker-only', 'shadow', 'docs']));

@@ -8,7 +8,7 @@ import type { ResolvedS3Options } from './s3-module-options.interface';
  * from a command-line flag. Retries with backoff for 5xx, throttling and network errors are the SDK's standard mode.
  */
 export async function createS3Client(options: ResolvedS3Options): Promise<S3Client> {
-  const ca = options.caBundle ? await readCaBundle(options.caBundle) : undefined;
+  const ca = await readCaBundle(options.caBundle);
   const agent = { keepAlive: true, maxSockets: 128 };
   return new S3Client({
     region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (options.endpoint ? 'us-east-1' : undefined),
@@ -30,7 +30,9 @@ export async function createS3Client(options: ResolvedS3Options): Promise<S3Clie
   });
 }
 
-async function readCaBundle(path: string): Promise<string> {
+/** The PEM text of the CA bundle, if one is configured. */
+export async function readCaBundle(path: string | undefined): Promise<string | undefined> {
+  if (!path) return undefined;
   try {
     return await readFile(path, 'utf8');
   } catch (error) {

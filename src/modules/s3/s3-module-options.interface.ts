@@ -38,6 +38,12 @@ export interface S3ModuleOptions {
   requestTimeoutMs?: number;
   /** Attempts per request including retries (5xx, throttling, network errors); default 4. */
   maxAttempts?: number;
+  /**
+   * Ranged reads of object data are signed with the SDK's signer and sent on the module's own keep-alive connections,
+   * without the SDK's per-request pipeline (anything but a plain success is retried through the SDK); default true.
+   * false sends every request through the SDK.
+   */
+  directReads?: boolean;
   /** Owner and modes of objects that carry none in their metadata; default: the daemon's uid/gid, 0644, 0755. */
   uid?: number;
   gid?: number;
@@ -81,6 +87,7 @@ export function resolveS3Options(options: S3ModuleOptions): ResolvedS3Options {
     multipartCopyThresholdBytes: options.multipartCopyThresholdBytes ?? 5 * 1024 * MiB,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     maxAttempts: options.maxAttempts ?? 4,
+    directReads: options.directReads ?? true,
     uid: options.uid ?? process.getuid?.() ?? 0,
     gid: options.gid ?? process.getgid?.() ?? 0,
     fileMode: options.fileMode ?? 0o644,

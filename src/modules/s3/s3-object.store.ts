@@ -16,6 +16,7 @@ import {
 import { Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { FsError } from '../fuse';
+import type { FastRangedGets } from './fast-ranged-gets';
 import { toFsError } from './s3-errno.mapper';
 
 export type ObjectMetadata = Record<string, string>;
@@ -76,7 +77,15 @@ export class S3ObjectStore {
     readonly bucket: string,
     private readonly logger: Logger,
     private readonly limits: StoreLimits = DEFAULT_LIMITS,
+    /** The direct way for ranged reads; without it, every read goes through the SDK. */
+    private readonly fastGets?: FastRangedGets,
   ) {}
+
+  /** Closes the connections of the direct ranged reads and the SDK client's. */
+  destroy(): void {
+    this.fastGets?.destroy();
+    this.client.destroy();
+  }
 
   /** Raw HeadBucket, for the start-up check that explains its own failures. */
   async headBucket(): Promise<void> {
@@ -172,6 +181,11 @@ export class S3ObjectStore {
   }
 
   private async getRangeOnce(key: string, start: number, end: number, etag: string | undefined, pieceSize: number, allocate: Allocate): Promise<Buffer[]> {
+    if (this.fastGets) {
+      const fast = await this.fastGets.get(key, start, end, etag, pieceSize, allocate);
+      if ('pieces' in fast) return fast.pieces;
+      this.logger.debug(`GET ${key} bytes ${start}-${end} through the SDK: ${fast.fallBack}`);
+    }
     const out = await this.client.send(
       new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: etag || undefined }),
     );

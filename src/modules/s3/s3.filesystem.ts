@@ -118,7 +118,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
       await shared.writer.discard();
     }
     this.writers.clear();
-    this.store.client.destroy();
+    this.store.destroy();
   }
 
   // ── names and attributes ───────────────────────────────────────────────────────────────────────────────────

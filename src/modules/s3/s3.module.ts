@@ -1,5 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
-import { createS3Client } from './s3-client.factory';
+import { FastRangedGets } from './fast-ranged-gets';
+import { createS3Client, readCaBundle } from './s3-client.factory';
 import { resolveS3Options, type ResolvedS3Options, type S3ModuleOptions } from './s3-module-options.interface';
 import { S3ObjectStore } from './s3-object.store';
 import { S3_RESOLVED_OPTIONS, S3_STORE } from './s3.constants';
@@ -15,13 +16,15 @@ import { ConfigurableS3Module, S3_MODULE_OPTIONS } from './s3.module-definition'
     { provide: S3_RESOLVED_OPTIONS, useFactory: resolveS3Options, inject: [S3_MODULE_OPTIONS] },
     {
       provide: S3_STORE,
-      useFactory: async (options: ResolvedS3Options) =>
-        new S3ObjectStore(await createS3Client(options), options.bucket, new Logger('S3'), {
-          multipartCopyThreshold: options.multipartCopyThresholdBytes,
-          partSize: options.partSize,
-          concurrency: 8,
-          readAttempts: options.maxAttempts,
-        }),
+      useFactory: async (options: ResolvedS3Options) => {
+        const client = await createS3Client(options);
+        const logger = new Logger('S3');
+        const fastGets = options.directReads
+          ? new FastRangedGets(client, options.bucket, { requestTimeoutMs: options.requestTimeoutMs, caBundle: await readCaBundle(options.caBundle), maxConnections: 64 }, logger)
+          : undefined;
+        const limits = { multipartCopyThreshold: options.multipartCopyThresholdBytes, partSize: options.partSize, concurrency: 8, readAttempts: options.maxAttempts };
+        return new S3ObjectStore(client, options.bucket, logger, limits, fastGets);
+      },
       inject: [S3_RESOLVED_OPTIONS],
     },
     S3Filesystem,
