@@ -1,5 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FuseOp } from '../modules/fuse';
 import { LocalModule } from '../modules/local';
@@ -13,14 +13,14 @@ export interface Backend {
   filesystem: string;
   /** Per-op deadlines that differ from the general one (ops that legitimately take long on this backend). */
   deadlines?: Partial<Record<FuseOp, number>>;
-  /** Checks the source argument and the flags, and builds the backend's module. */
-  module(source: string, options: MountCommandOptions): Promise<DynamicModule>;
+  /** Checks the source argument and the flags against the (resolved) mountpoint, and builds the backend's module. */
+  module(source: string, options: MountCommandOptions, mountpoint: string): Promise<DynamicModule>;
   describe(source: string): string;
 }
 
 const local: Backend = {
   filesystem: 'local',
-  async module(source, options) {
+  async module(source, options, mountpoint) {
     const misplaced = Object.entries(S3_ONLY_FLAGS).find(([option]) => options[option as keyof MountCommandOptions] !== undefined);
     if (misplaced) throw new UsageError(`${misplaced[1]} only applies to the s3 backend.`);
     const root = resolve(source);
@@ -32,6 +32,10 @@ const local: Backend = {
       );
     });
     if (!info.isDirectory()) throw new UsageError(`local source ${root} is not a directory. Pass a directory to serve.`);
+    const [realRoot, realMountpoint] = await Promise.all([realpath(root), realpath(mountpoint).catch(() => mountpoint)]);
+    if (realRoot === realMountpoint || realRoot.startsWith(`${realMountpoint}/`)) {
+      throw new UsageError(`local source ${root} is inside the mountpoint ${mountpoint}: the mount would hide it and serve itself. Serve a directory outside the mountpoint.`);
+    }
     return LocalModule.forRoot({ root });
   },
   describe: (source) => `local:${resolve(source)}`,

@@ -38,7 +38,7 @@ export class MountCommand extends S3FlagsCommandBase {
   async run([mountpoint, backendName, source]: string[], options: MountCommandOptions = {}): Promise<void> {
     const backend = backendNamed(backendName);
     const target = await checkMountpoint(mountpoint, options);
-    const backendModule = await backend.module(source, options);
+    const backendModule = await backend.module(source, options, target);
     const app = await NestFactory.createApplicationContext(
       MountAppModule.register(backendModule, this.fuseOptions(target, backend, options)),
       { logger: options.debug ? VERBOSE : QUIET, abortOnError: false },

@@ -46,6 +46,16 @@ describe('nestjs-fuse CLI', () => {
 
   it('rejects an unknown flag', () => expectUsageError(`mount ${mnt} local ${src} --bogus`, /unknown option '--bogus'/));
 
+  it('refuses to serve a local directory from inside its own mountpoint', async () => {
+    await expectUsageError(`mount ${mnt} local ${mnt}`, /local source .* is inside the mountpoint .*: the mount would hide it and serve itself/);
+    await fs.mkdir(join(mnt, 'inner'), { recursive: true });
+    try {
+      await expectUsageError(`mount ${mnt} local ${mnt}/inner`, /is inside the mountpoint/);
+    } finally {
+      await fs.rm(join(mnt, 'inner'), { recursive: true, force: true });
+    }
+  });
+
   it('rejects a missing argument', () => expectUsageError(`mount ${mnt} local`, /missing required argument 'source'/));
 
   it('rejects an unknown backend, listing the known ones', () =>
