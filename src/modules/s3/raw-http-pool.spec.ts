@@ -1,14 +1,21 @@
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
+import { join } from 'node:path';
+import * as tls from 'node:tls';
 import { RefusedResponse, ResponseHead } from './raw-http-connection';
 import { RawHttpPool } from './raw-http-pool';
 
 type Answer = (socket: net.Socket, requestOnConnection: number) => void;
 
-/** A bare TCP server that answers each request line as `answer` says, counting connections. */
-async function serve(answer: Answer): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+/** A throwaway self-signed certificate for localhost / 127.0.0.1, for these tests only. */
+const TLS_FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'tls');
+const TLS = { key: readFileSync(join(TLS_FIXTURES, 'localhost.key')), cert: readFileSync(join(TLS_FIXTURES, 'localhost.crt'), 'utf8') };
+
+/** A bare TCP (or TLS) server that answers each request line as `answer` says, counting connections. */
+async function serve(answer: Answer, secure = false): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
   let connections = 0;
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const onConnection = (socket: net.Socket): void => {
     connections += 1;
     sockets.add(socket);
     let requests = 0;
@@ -21,7 +28,8 @@ async function serve(answer: Answer): Promise<{ port: number; connections: () =>
       }
     });
     socket.on('close', () => sockets.delete(socket));
-  });
+  };
+  const server = secure ? tls.createServer(TLS, onConnection) : net.createServer(onConnection);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
@@ -97,6 +105,21 @@ describe('RawHttpPool', () => {
       await expect(pool.send(request, acceptSuccess)).rejects.toThrow(/closed/);
     } finally {
       pool.destroy();
+      await server.close();
+    }
+  });
+
+  it('speaks HTTPS to a server the given CA vouches for, and to no other', async () => {
+    const server = await serve(ok, true);
+    const trusting = new RawHttpPool({ protocol: 'https:', host: '127.0.0.1', port: server.port, ca: TLS.cert }, 5_000, 2);
+    const untrusting = new RawHttpPool({ protocol: 'https:', host: '127.0.0.1', port: server.port }, 5_000, 2);
+    try {
+      for (let i = 0; i < 2; i++) expect(Buffer.concat((await trusting.send(request, into))?.pieces ?? []).equals(body)).toBe(true);
+      expect(server.connections()).toBe(1);
+      await expect(untrusting.send(request, into)).rejects.toThrow(/self.signed/);
+    } finally {
+      trusting.destroy();
+      untrusting.destroy();
       await server.close();
     }
   });
