@@ -74,7 +74,7 @@ describe('FastRangedGets against s3rver', () => {
   });
 
   it('leaves anything but the plain success to the SDK: a missing key, another version, every connection busy', async () => {
-    expect(await gets.get('missing', 0, 10, undefined, MiB, allocate)).toEqual({ fallBack: 'response refused (HTTP 404)' });
+    expect(await gets.get('missing', 0, 10, undefined, MiB, allocate)).toEqual({ fallBack: 'response refused (HTTP 404)', refused: false });
     expect(await gets.get('dir/data bin+ü', 0, 10, '"another-version"', MiB, allocate)).toMatchObject({ fallBack: expect.stringMatching(/refused/) });
     const busy = await Promise.all(Array.from({ length: 6 }, () => gets.get('dir/data bin+ü', 0, 4 * MiB, etag, MiB, allocate)));
     expect(busy.filter((result) => 'fallBack' in result && result.fallBack === 'every connection is busy').length).toBe(2);
@@ -88,7 +88,7 @@ describe('FastRangedGets against s3rver', () => {
     expect(Buffer.concat(piecesOf(await gets.get('dir/data bin+ü', 0, 99, etag, MiB, allocate))).equals(data.subarray(0, 100))).toBe(true);
   });
 
-  it('turns itself off when S3 refuses its signature, and the store then reads through the SDK alone', async () => {
+  it('turns itself off when S3 refuses its signature but the SDK gets through, not on a denial both get', async () => {
     const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
     const unknownKey = new S3Client({
       endpoint: server.endpoint,
@@ -96,16 +96,23 @@ describe('FastRangedGets against s3rver', () => {
       forcePathStyle: true,
       credentials: { accessKeyId: 'UNKNOWN', secretAccessKey: 'S3RVER' },
     });
-    const refused = new FastRangedGets(unknownKey, 'fast', { requestTimeoutMs: 5_000, maxConnections: 4 }, logger);
+    const refusedGets = (): FastRangedGets => new FastRangedGets(unknownKey, 'fast', { requestTimeoutMs: 5_000, maxConnections: 4 }, logger);
+    const denied = refusedGets();
+    const refused = refusedGets();
     try {
-      expect(await refused.get('dir/data bin+ü', 0, 9, undefined, MiB, allocate)).toMatchObject({ fallBack: expect.stringMatching(/HTTP 403/) });
-      expect(await refused.get('dir/data bin+ü', 0, 9, undefined, MiB, allocate)).toEqual({ fallBack: 'disabled' });
-      expect(warn).toHaveBeenCalledTimes(1);
-      // The store falls back on the SDK with the same request, which maps its failures as always.
+      expect(await refused.get('dir/data bin+ü', 0, 9, undefined, MiB, allocate)).toMatchObject({ refused: true, fallBack: expect.stringMatching(/HTTP 403/) });
+      // Denied on both ways (here: an unknown key for the SDK too): a plain access denial, the direct path stays on.
+      const deniedStore = new S3ObjectStore(unknownKey, 'fast', logger, undefined, denied);
+      await expect(deniedStore.getRange('dir/data bin+ü', 0, 9)).rejects.toMatchObject({ code: 'EACCES' });
+      expect(await denied.get('dir/data bin+ü', 0, 9, undefined, MiB, allocate)).toMatchObject({ refused: true });
+      // Refused here but fine through the SDK: this path's signature is what S3 refuses, so it turns itself off.
       const store = new S3ObjectStore(client, 'fast', logger, undefined, refused);
       expect((await store.getRange('dir/data bin+ü', 0, 9)).equals(data.subarray(0, 10))).toBe(true);
+      expect(await refused.get('dir/data bin+ü', 0, 9, undefined, MiB, allocate)).toEqual({ fallBack: 'disabled' });
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/Reading through the SDK from now on/));
       await expect(store.getRange('missing', 0, 9)).rejects.toMatchObject({ code: 'ENOENT' });
     } finally {
+      denied.destroy();
       refused.destroy();
       unknownKey.destroy();
       warn.mockRestore();

@@ -13,8 +13,11 @@ export interface FastRangedGetOptions {
   maxConnections: number;
 }
 
-/** The bytes requested, or why this request should take the SDK's way instead. */
-export type FastRangeResult = { pieces: Buffer[] } | { fallBack: string };
+/**
+ * The bytes requested, or why this request should take the SDK's way instead; `refused` when S3 answered 400 or 403,
+ * which may mean that it does not accept this path's signature (see {@link FastRangedGets.refusedButSdkSucceeded}).
+ */
+export type FastRangeResult = { pieces: Buffer[] } | { fallBack: string; refused?: boolean };
 
 /**
  * Ranged GETs of object data, signed with the SDK's SigV4 signer and sent on keep-alive connections that receive the
@@ -23,8 +26,10 @@ export type FastRangeResult = { pieces: Buffer[] } | { fallBack: string };
  * (V8 answered those with a full garbage collection per ~11 MB received).
  *
  * Only the plain success is handled here: an error status, an unexpected length or ETag, a broken connection or a
- * busy pool all fall back to the SDK for that request, which brings its own retries and error mapping. A refusal of
- * the signature itself (400/403) turns this path off for the mount.
+ * busy pool all fall back to the SDK for that request, which brings its own retries and error mapping. When S3
+ * refuses a request here (400/403) that the SDK then gets through, the signature is what it refused (a clock skew the
+ * SDK corrects, a signing variant this path lacks): the path turns itself off for the mount. A plain access denial
+ * fails through the SDK too and leaves it on.
  */
 export class FastRangedGets {
   private base?: Promise<ObjectUrlBase>;
@@ -65,10 +70,8 @@ export class FastRangedGets {
       const response = await pool.send(requestHead(signed), (head) => this.accept(head, start, end, etag, pieceSize, allocate));
       return response ? { pieces: response.pieces } : { fallBack: 'every connection is busy' };
     } catch (error) {
-      if (error instanceof RefusedResponse && (error.head.status === 400 || error.head.status === 403)) {
-        return this.disable(`S3 refused a directly signed request (HTTP ${error.head.status})`);
-      }
-      return { fallBack: (error as Error).message };
+      const refused = error instanceof RefusedResponse && (error.head.status === 400 || error.head.status === 403);
+      return { fallBack: (error as Error).message, refused };
     }
   }
 
@@ -100,6 +103,11 @@ export class FastRangedGets {
       applyChecksum: true,
     });
     return this.signer;
+  }
+
+  /** The SDK succeeded with a request S3 refused on this path: its signature is not accepted here. */
+  refusedButSdkSucceeded(result: FastRangeResult): void {
+    if ('fallBack' in result && result.refused) this.disable(`S3 refused a directly signed request that the SDK's went through (${result.fallBack})`);
   }
 
   private disable(reason: string): FastRangeResult {

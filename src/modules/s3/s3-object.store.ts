@@ -181,11 +181,15 @@ export class S3ObjectStore {
   }
 
   private async getRangeOnce(key: string, start: number, end: number, etag: string | undefined, pieceSize: number, allocate: Allocate): Promise<Buffer[]> {
-    if (this.fastGets) {
-      const fast = await this.fastGets.get(key, start, end, etag, pieceSize, allocate);
-      if ('pieces' in fast) return fast.pieces;
-      this.logger.debug(`GET ${key} bytes ${start}-${end} through the SDK: ${fast.fallBack}`);
-    }
+    const fast = await this.fastGets?.get(key, start, end, etag, pieceSize, allocate);
+    if (fast && 'pieces' in fast) return fast.pieces;
+    if (fast) this.logger.debug(`GET ${key} bytes ${start}-${end} through the SDK: ${fast.fallBack}`);
+    const pieces = await this.getRangeThroughSdk(key, start, end, etag, pieceSize, allocate);
+    if (fast) this.fastGets?.refusedButSdkSucceeded(fast);
+    return pieces;
+  }
+
+  private async getRangeThroughSdk(key: string, start: number, end: number, etag: string | undefined, pieceSize: number, allocate: Allocate): Promise<Buffer[]> {
     const out = await this.client.send(
       new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: etag || undefined }),
     );
