@@ -30,8 +30,12 @@ export class RefusedResponse extends Error {
   }
 }
 
-/** Socket reads land here and are copied straight into the body's buffers: no buffer per received chunk. */
-const READ_BUFFER_BYTES = 128 * 1024;
+/**
+ * Every connection's socket reads land in this one buffer and are copied out (into the body's buffers, or the head)
+ * before the read callback returns: no buffer per received chunk, and none per connection. Sharing is safe because
+ * each read is handed over and consumed synchronously on the one event-loop thread.
+ */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(128 * 1024);
 const MAX_HEAD_BYTES = 32 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
 
@@ -50,8 +54,8 @@ interface Exchange {
 
 /**
  * One keep-alive HTTP/1.1 connection that sends a request and receives a Content-Length-framed body straight into
- * the caller's buffers, from a read buffer reused for the connection's life (Node's HTTP client allocates a buffer
- * per socket read; V8 counts those as external memory and ran a full garbage collection per ~11 MB received).
+ * the caller's buffers, from a reused read buffer (Node's HTTP client allocates a buffer per socket read; V8 counts
+ * those as external memory and ran a full garbage collection per ~11 MB received).
  */
 export class RawHttpConnection {
   private readonly socket: net.Socket;
@@ -66,7 +70,7 @@ export class RawHttpConnection {
     private readonly onIdle: (connection: RawHttpConnection) => void,
     private readonly onClosed: (connection: RawHttpConnection) => void,
   ) {
-    const onread = { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (bytes: number, buffer: Uint8Array) => this.onData(bytes, buffer) };
+    const onread = { buffer: SHARED_READ_BUFFER, callback: (bytes: number, buffer: Uint8Array) => this.onData(bytes, buffer) };
     this.socket =
       origin.protocol === 'https:'
         ? tls.connect(tlsOptions(origin, onread))
