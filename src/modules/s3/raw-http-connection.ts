@@ -61,8 +61,6 @@ export class RawHttpConnection {
   private readonly socket: net.Socket;
   private exchange?: Exchange;
   private closed = false;
-  /** Exchanges completed on this connection. */
-  completed = 0;
 
   constructor(
     origin: Origin,
@@ -79,10 +77,6 @@ export class RawHttpConnection {
     this.socket.on('timeout', () => this.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
     this.socket.on('error', (error) => this.close(error));
     this.socket.on('close', () => this.close(new Error('the connection closed')));
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
   }
 
   /** Sends `request` (a complete request head, no body) and resolves with the response head once the body is in. */
@@ -178,7 +172,6 @@ export class RawHttpConnection {
 
   private finish(exchange: Exchange): void {
     this.exchange = undefined;
-    this.completed += 1;
     this.socket.setTimeout(0);
     const head = exchange.parsed as ResponseHead;
     if (head.headers.get('connection')?.toLowerCase() === 'close') this.destroy();
