@@ -4,6 +4,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, HttpRequest, SourceData } from '@smithy/types';
 import { createHash, createHmac, Hash, Hmac } from 'node:crypto';
 import { RefusedResponse, ResponseHead } from './raw-http-connection';
+import { Allocate, allocatePieces, expectedRangeLength } from './ranged-body';
 import { RawHttpPool } from './raw-http-pool';
 import { objectPath, ObjectUrlBase, resolveObjectUrlBase } from './s3-object-url';
 
@@ -44,7 +45,7 @@ export class FastRangedGets {
     private readonly logger: Logger,
   ) {}
 
-  async get(key: string, start: number, end: number, etag: string | undefined, pieceSize: number, allocate: (size: number) => Buffer): Promise<FastRangeResult> {
+  async get(key: string, start: number, end: number, etag: string | undefined, pieceSize: number, allocate: Allocate): Promise<FastRangeResult> {
     if (this.disabled) return { fallBack: 'disabled' };
     let base: ObjectUrlBase;
     try {
@@ -80,16 +81,13 @@ export class FastRangedGets {
   }
 
   /** The body's buffers when the answer is exactly the range asked for, of the pinned version. */
-  private accept(head: ResponseHead, start: number, end: number, etag: string | undefined, pieceSize: number, allocate: (size: number) => Buffer): Buffer[] | undefined {
+  private accept(head: ResponseHead, start: number, end: number, etag: string | undefined, pieceSize: number, allocate: Allocate): Buffer[] | undefined {
     if (head.status !== 206 && head.status !== 200) return undefined;
     if (etag && head.headers.get('etag') !== etag) return undefined;
-    const total = /\/(\d+)$/.exec(head.headers.get('content-range') ?? '');
-    const expected = total ? Math.max(0, Math.min(end - start + 1, Number(total[1]) - start)) : end - start + 1;
+    const expected = expectedRangeLength(start, end, head.headers.get('content-range'));
     // A 200 is the whole object: only right when the range asked for started at 0 and covered all of it.
     if (head.contentLength !== expected || (head.status === 200 && start !== 0)) return undefined;
-    const pieces: Buffer[] = [];
-    for (let at = 0; at < expected; at += pieceSize) pieces.push(allocate(Math.min(pieceSize, expected - at)));
-    return pieces;
+    return allocatePieces(expected, pieceSize, allocate);
   }
 
   private signerFor(): SignatureV4 {

@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { copyIntoPieces } from './ranged-body';
 
 export interface Origin {
   protocol: 'http:' | 'https:';
@@ -125,7 +126,8 @@ export class RawHttpConnection {
       this.destroy(new Error(`the answer had more than the ${exchange.expected} bytes it announced`));
       return false;
     }
-    this.copyBody(exchange, buffer, at, bytes);
+    copyIntoPieces(exchange.pieces, exchange.filled, buffer, at, bytes);
+    exchange.filled += bytes - at;
     if (exchange.filled === exchange.expected) this.finish(exchange);
     return true;
   }
@@ -154,20 +156,6 @@ export class RawHttpConnection {
     exchange.pieces = pieces;
     exchange.expected = head.contentLength ?? 0;
     return end + HEAD_END.length - previous;
-  }
-
-  private copyBody(exchange: Exchange, buffer: Uint8Array, from: number, to: number): void {
-    let at = from;
-    while (at < to) {
-      let offset = exchange.filled;
-      let index = 0;
-      while (index < exchange.pieces.length && offset >= exchange.pieces[index].length) offset -= exchange.pieces[index++].length;
-      const piece = exchange.pieces[index];
-      const count = Math.min(to - at, piece.length - offset);
-      piece.set(buffer.subarray(at, at + count), offset);
-      at += count;
-      exchange.filled += count;
-    }
   }
 
   private finish(exchange: Exchange): void {

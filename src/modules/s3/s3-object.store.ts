@@ -17,6 +17,7 @@ import { Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { FsError } from '../fuse';
 import type { FastRangedGets } from './fast-ranged-gets';
+import { Allocate, allocatePieces, copyIntoPieces, expectedRangeLength } from './ranged-body';
 import { toFsError } from './s3-errno.mapper';
 
 export type ObjectMetadata = Record<string, string>;
@@ -41,9 +42,6 @@ export interface ListPage {
   prefixes: string[];
   nextToken?: string;
 }
-
-/** Memory for `size` bytes of an answer's body (the block cache hands out the memory of evicted blocks). */
-export type Allocate = (size: number) => Buffer;
 
 export interface CompletedPart {
   PartNumber: number;
@@ -205,8 +203,7 @@ export class S3ObjectStore {
     } catch (error) {
       throw new BodyFailure(error);
     }
-    const total = contentRangeTotal(out.ContentRange);
-    const expected = total === undefined ? end - start + 1 : Math.max(0, Math.min(end - start + 1, total - start));
+    const expected = expectedRangeLength(start, end, out.ContentRange);
     const received = pieces.reduce((sum, piece) => sum + piece.length, 0);
     if (received !== expected) {
       throw new BodyFailure(new Error(`the answer had ${received} bytes instead of ${expected}`));
@@ -361,7 +358,7 @@ export class S3ObjectStore {
 function readBody(body: unknown, length: number | undefined, pieceSize: number, allocate: Allocate): Promise<Buffer[]> {
   const stream = body as NodeJS.ReadableStream & { destroy?: (error?: Error) => void };
   const known = length !== undefined && Number.isSafeInteger(length) && length >= 0;
-  const pieces: Buffer[] = known ? Array.from({ length: Math.ceil(length / pieceSize) }, (_, i) => allocate(Math.min(pieceSize, length - i * pieceSize))) : [];
+  const pieces: Buffer[] = known ? allocatePieces(length, pieceSize, allocate) : [];
   const chunks: Buffer[] = [];
   let filled = 0;
   return new Promise((resolve, reject) => {
@@ -373,11 +370,7 @@ function readBody(body: unknown, length: number | undefined, pieceSize: number, 
         reject(new Error(`the answer had more than the ${length} bytes it announced`));
         return;
       } else {
-        for (let copied = 0; copied < chunk.length; ) {
-          const at = filled + copied;
-          const piece = pieces[Math.floor(at / pieceSize)];
-          copied += chunk.copy(piece, at % pieceSize, copied);
-        }
+        copyIntoPieces(pieces, filled, chunk, 0, chunk.length);
       }
       filled += chunk.length;
     });
@@ -407,7 +400,3 @@ function copySource(bucket: string, key: string): string {
   return `${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
 }
 
-function contentRangeTotal(range: string | undefined): number | undefined {
-  const match = /\/(\d+)$/.exec(range ?? '');
-  return match ? Number(match[1]) : undefined;
-}
