@@ -14,7 +14,7 @@ const run = promisify(execFile);
 const root = path.resolve(__dirname, '..');
 const pkgDir = path.join(root, 'node_modules', 'fuse-native');
 const MARKER = path.join(pkgDir, 'build', 'Release', '.nestjs-fuse-patched');
-const PATCH_ID = 'utimens-mtime+create-flags/1';
+const PATCH_ID = 'utimens-mtime+create-flags+owned-read-buffers/2';
 
 const PATCHES = [
   {
@@ -31,6 +31,65 @@ const PATCHES = [
     name: 'create passes its flags (the argument)',
     from: '  napi_create_uint32(env, l->mode, &(argv[3]));\n}, {\n  NAPI_ARGV_INT32(fd, 2)\n  if (fd != 0) {\n    l->info->fh = fd;\n  }\n})\n\nFUSE_METHOD_VOID(utimens',
     to: '  napi_create_uint32(env, l->mode, &(argv[3]));\n  napi_create_uint32(env, l->info != NULL ? l->info->flags : 0, &(argv[4]));\n}, {\n  NAPI_ARGV_INT32(fd, 2)\n  if (fd != 0) {\n    l->info->fh = fd;\n  }\n})\n\nFUSE_METHOD_VOID(utimens',
+  },
+  {
+    name: 'read answers from memory the binding owns (the finalizer that frees a buffer lent past an error answer)',
+    from: 'FUSE_METHOD(read, 6, 2,',
+    to: `// nestjs-fuse: a read buffer still held by a handler when the read was answered with an error (a deadline) is freed
+// when its ArrayBuffer is garbage-collected, never while the handler may still write to it.
+static void fuse_native_free_lent_read_buffer (napi_env env, void *data, void *hint) {
+  free(data);
+}
+
+FUSE_METHOD(read, 7, 2,`,
+  },
+  {
+    name: 'read answers from memory the binding owns (the buffer is marked lendable; an error answer leaves it to JS)',
+    from: '  FUSE_UINT64_TO_INTS_ARGV(l->offset, 6)\n}, {\n  if (IS_ARRAY_BUFFER_DETACH_SUPPORTED == 1) assert(napi_detach_arraybuffer(env, argv[3]) == napi_ok);\n})\n\nFUSE_METHOD(write',
+    to: `  FUSE_UINT64_TO_INTS_ARGV(l->offset, 6)
+  napi_get_boolean(env, true, &(argv[8]));
+}, {
+  if (res < 0) {
+    // Leaked rather than freed if the finalizer cannot be attached: the handler may still be writing to it.
+    napi_add_finalizer(env, argv[3], l->buf, fuse_native_free_lent_read_buffer, NULL, NULL);
+    l->buf = NULL;
+  } else if (IS_ARRAY_BUFFER_DETACH_SUPPORTED == 1) assert(napi_detach_arraybuffer(env, argv[3]) == napi_ok);
+})
+
+// nestjs-fuse: libfuse frees the buffer of a plain read as soon as the read returns, even while a handler that was
+// answered early still writes to it. read_buf lets the binding own that memory: libfuse frees it after a successful
+// answer, JavaScript's garbage collector after an error.
+static int fuse_native_read_buf (const char *path, struct fuse_bufvec **bufp, size_t len, off_t offset, struct fuse_file_info *info) {
+  struct fuse_bufvec *vec = malloc(sizeof(struct fuse_bufvec));
+  char *mem = malloc(len > 0 ? len : 1);
+  if (vec == NULL || mem == NULL) {
+    free(vec);
+    free(mem);
+    return -ENOMEM;
+  }
+  int res = fuse_native_read(path, mem, len, offset, info);
+  if (get_thread_locals()->buf != mem) {
+    free(vec);
+    return res < 0 ? res : -EIO;
+  }
+  if (res < 0) {
+    free(vec);
+    free(mem);
+    return res;
+  }
+  struct fuse_bufvec answer = FUSE_BUFVEC_INIT(res);
+  answer.buf[0].mem = mem;
+  *vec = answer;
+  *bufp = vec;
+  return 0;
+}
+
+FUSE_METHOD(write`,
+  },
+  {
+    name: 'read answers from memory the binding owns (registered as read_buf)',
+    from: 'if (implemented[op_read]) ops.read = fuse_native_read;',
+    to: 'if (implemented[op_read]) ops.read_buf = fuse_native_read_buf;',
   },
 ];
 

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BIG_FILE_SIZE, LATE_WRITE_AFTER_MS, LATE_WRITE_FOR_MS, patternBytes } from '../fixtures/memory.filesystem';
 import { isMounted, MountProcess, startFixtureMount, stopMount } from './support/mount-process';
 import { sh, shOk } from './support/shell';
 
@@ -38,6 +40,22 @@ describe('misbehaving handlers on a real mount', () => {
     expect(mount?.output()).toMatch(/did not finish within its 500 ms deadline/);
   });
 
+  it('keeps a read buffer alive for a handler still writing to it after its deadline answered the read', async () => {
+    // The late handler overwrites its buffer for LATE_WRITE_FOR_MS after the deadline. Had that memory gone back to
+    // libfuse, the reads of big.bin made meanwhile (each dropping the page cache first) would return its bytes.
+    const expected = createHash('sha256').update(patternBytes(BIG_FILE_SIZE)).digest('hex');
+    const seconds = Math.ceil((LATE_WRITE_AFTER_MS + LATE_WRITE_FOR_MS) / 1000) + 1;
+    const rereads =
+      `end=$((SECONDS+${seconds})); while [ $SECONDS -lt $end ]; do ` +
+      `dd if=${mnt}/big.bin iflag=nocache count=0 status=none; sha256sum < ${mnt}/big.bin; done`;
+    const [late, hashes] = await Promise.all([sh(`cat ${mnt}/late-writer`, 10_000), shOk(rereads, 20_000)]);
+    expect(late.stderr).toMatch(/Connection timed out/);
+    const lines = hashes.split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(20);
+    expect(new Set(lines.map((line) => line.split(' ')[0]))).toEqual(new Set([expected]));
+    expect(await shOk(`cat ${mnt}/hello.txt`)).toBe('hello world\n');
+  });
+
   it('answers the errno a handler chose', async () => {
     expect((await sh(`cat ${mnt}/denied`)).stderr).toMatch(/Permission denied/);
     expect((await sh(`cat ${mnt}/missing`)).stderr).toMatch(/No such file or directory/);
@@ -52,7 +70,7 @@ describe('misbehaving handlers on a real mount', () => {
 
   it('reads through paged readdir results and an empty file', async () => {
     const names = (await shOk(`ls -a ${mnt}`)).split('\n').filter(Boolean);
-    expect(names).toEqual(['.', '..', 'bad-result', 'big.bin', 'boom', 'denied', 'dir', 'empty', 'hello.txt', 'slow']);
+    expect(names).toEqual(['.', '..', 'bad-result', 'big.bin', 'boom', 'denied', 'dir', 'empty', 'hello.txt', 'late-writer', 'slow']);
     expect(await shOk(`cat ${mnt}/empty | wc -c`)).toBe('0\n');
   });
 

@@ -82,6 +82,10 @@ export class FuseNativeAdapter {
       _op_create(signal: NativeCallback, path: string, mode: number, flags?: number): void {
         adapter.create(path, mode, flags, signal);
       }
+      // That binding also reads into memory it owns and marks it lendable (see read()).
+      _op_read(signal: NativeCallback, _path: string, fd: number, buf: Buffer, len: number, low: number, high: number, lendable?: boolean): void {
+        adapter.read(fd, buf, len, low + high * 2 ** 32, lendable === true, (result: unknown) => signal(result, 0, buf.buffer));
+      }
     }
     const native = new AdaptedFuse(this.mountpoint, this.buildOps() as Record<string, NativeCallback>, {
       timeout: false,
@@ -133,14 +137,8 @@ export class FuseNativeAdapter {
           () => this.onPath(path, async (ino) => this.addHandle(ino, await s.open(ino, flags))),
           (handle) => [0, handle],
         ),
-      read: (_path: string, fd: number, buf: Buffer, len: number, pos: number, cb: NativeCallback) => {
-        const scratch = this.buffers.take(len);
-        this.reply(
-          cb,
-          () => this.lending(scratch, this.withHandle(fd, (h) => s.read(h.ino, h.fh, pos, len, scratch))),
-          (data) => [data.copy(buf, 0, 0, Math.min(len, data.length))],
-        );
-      },
+      // Routed to the _op_read override in mount().
+      read: () => undefined,
       release: (_path: string, fd: number, cb: NativeCallback) =>
         this.reply(cb, () => this.closeHandle(fd, (h) => s.release(h.ino, h.fh, 0)), () => [0]),
       statfs: (path: string, cb: NativeCallback) =>
@@ -263,6 +261,22 @@ export class FuseNativeAdapter {
       signal,
       () => this.withHandle(fd, (h) => this.session.getattr(h.ino, h.fh)),
       (attr) => [0, toNativeStatArray(toNativeStat(attr))],
+    );
+  }
+
+  /**
+   * Fills the kernel's read buffer `buf`. When the binding lends it (the one scripts/build-fuse-native.js builds),
+   * the handler reads straight into it: that memory outlives an early answer, so a handler still writing to it past
+   * its deadline harms nothing. fuse-native's prebuilt binary hands over libfuse's own memory, freed the moment we
+   * answer — a deadline can come first — so there the handler fills a pooled buffer, which is then copied.
+   */
+  private read(fd: number, buf: Buffer, len: number, pos: number, lendable: boolean, signal: NativeCallback): void {
+    const into = lendable ? buf : this.buffers.take(len);
+    const work = (): Promise<Buffer> => this.withHandle(fd, (h) => this.session.read(h.ino, h.fh, pos, len, into));
+    this.reply(
+      signal,
+      lendable ? work : () => this.lending(into, work()),
+      (data) => [data.buffer === buf.buffer && data.byteOffset === buf.byteOffset ? data.length : data.copy(buf, 0, 0, Math.min(len, data.length))],
     );
   }
 

@@ -1,0 +1,107 @@
+import { Logger } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
+import {
+  DirEntry, Entry, FileAttr, FsError, FuseFilesystem, FuseFilesystemRegistry, FuseModule, GetAttr, Ino, Lookup, Read, ReadDir,
+} from './index';
+import { FuseNativeAdapter } from './fuse-native.adapter';
+
+const FILLS_INTO = 2; // reads into the buffer it is given, as the backends do
+const OWN_BUFFER = 3; // answers with a buffer of its own
+const LATE = 4; // keeps writing to its buffer after its deadline
+
+/** A file system whose reads record the buffer each was given. */
+@FuseFilesystem('buffers')
+class BufferRecordingFilesystem {
+  readonly given: Array<Buffer | undefined> = [];
+  readonly ownBytes = Buffer.from('bytes of its own');
+
+  @Lookup()
+  async lookup(_parent: Ino, name: string): Promise<Entry> {
+    throw FsError.notFound(name);
+  }
+
+  @GetAttr()
+  async getattr(ino: Ino): Promise<FileAttr> {
+    const now = new Date();
+    return { ino, kind: 'file', perm: 0o644, size: 1024, blocks: 2, nlink: 1, uid: 0, gid: 0, atime: now, mtime: now, ctime: now };
+  }
+
+  @ReadDir()
+  async readdir(): Promise<DirEntry[]> {
+    return [];
+  }
+
+  @Read()
+  async read(ino: Ino, _fh: number, offset: number, size: number, into?: Buffer): Promise<Buffer> {
+    this.given.push(into);
+    if (ino === OWN_BUFFER) return this.ownBytes;
+    if (!into) throw FsError.invalid('no buffer given');
+    if (ino === LATE) await new Promise((resolve) => setTimeout(resolve, 100));
+    // One byte short of the request, so the answer's length must come from what the handler returned.
+    into.fill(offset, 0, size - 1);
+    return into.subarray(0, size - 1);
+  }
+}
+
+/** The adapter's read path, called as fuse-native calls it, without a mount. */
+interface ReadPath {
+  read(fd: number, buf: Buffer, len: number, pos: number, lendable: boolean, signal: (result: unknown) => void): void;
+  addHandle(ino: Ino, fh: number): number;
+}
+
+describe('FuseNativeAdapter reads', () => {
+  let moduleRef: TestingModule;
+  let adapter: ReadPath;
+  let filesystem: BufferRecordingFilesystem;
+
+  beforeEach(async () => {
+    moduleRef = await Test.createTestingModule({
+      imports: [FuseModule.forRoot({ deadlineMs: { read: 30 } })],
+      providers: [BufferRecordingFilesystem],
+    }).compile();
+    await moduleRef.init();
+    const session = moduleRef.get(FuseFilesystemRegistry).get('buffers');
+    adapter = new FuseNativeAdapter(session, '/unused', {}) as unknown as ReadPath;
+    filesystem = moduleRef.get(BufferRecordingFilesystem);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+
+  afterEach(async () => {
+    await moduleRef.close();
+    jest.restoreAllMocks();
+  });
+
+  function read(ino: Ino, buf: Buffer, lendable: boolean): Promise<unknown> {
+    const fd = adapter.addHandle(ino, 1);
+    return new Promise((resolve) => adapter.read(fd, buf, buf.length, 7, lendable, resolve));
+  }
+
+  it('lets the handler read straight into a buffer the binding lends', async () => {
+    const kernel = Buffer.alloc(64);
+    expect(await read(FILLS_INTO, kernel, true)).toBe(63);
+    expect(filesystem.given[0]).toBe(kernel);
+    expect(kernel.subarray(0, 63).every((byte) => byte === 7)).toBe(true);
+  });
+
+  it('copies an answer in a buffer of its own into the lent buffer', async () => {
+    const kernel = Buffer.alloc(64);
+    expect(await read(OWN_BUFFER, kernel, true)).toBe(filesystem.ownBytes.length);
+    expect(kernel.subarray(0, filesystem.ownBytes.length)).toEqual(filesystem.ownBytes);
+  });
+
+  it('never lends libfuse’s own memory: the handler fills another buffer, which is copied', async () => {
+    const kernel = Buffer.alloc(64);
+    expect(await read(FILLS_INTO, kernel, false)).toBe(63);
+    expect(filesystem.given[0]).not.toBe(kernel);
+    expect(filesystem.given[0]?.buffer).not.toBe(kernel.buffer);
+    expect(kernel.subarray(0, 63).every((byte) => byte === 7)).toBe(true);
+  });
+
+  it('answers ETIMEDOUT at the deadline and never reuses a buffer a late handler still holds', async () => {
+    const kernel = Buffer.alloc(64);
+    expect(await read(LATE, kernel, false)).toBe(-FsError.timedOut().errno);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await read(FILLS_INTO, Buffer.alloc(64), false)).toBe(63);
+    expect(filesystem.given[1]).not.toBe(filesystem.given[0]);
+  });
+});
