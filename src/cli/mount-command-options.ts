@@ -15,6 +15,7 @@ export interface MountCommandOptions {
   pageCache?: PageCachePolicy;
   deadline?: number;
   fsname?: string;
+  xattrs?: boolean;
   // s3 only
   endpoint?: string;
   region?: string;

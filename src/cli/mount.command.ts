@@ -72,6 +72,7 @@ export class MountCommand extends S3FlagsCommandBase {
         kernelAttrTtlSeconds: options.attrTtl,
         pageCache: options.pageCache,
         fsname: options.fsname,
+        xattrs: options.xattrs,
       },
     };
   }
@@ -94,6 +95,11 @@ export class MountCommand extends S3FlagsCommandBase {
   @Option({ flags: '--mkdir', description: 'create the mountpoint if it does not exist' })
   parseMkdir(): boolean {
     return true;
+  }
+
+  @Option({ flags: '--no-xattrs', description: 'serve no extended attributes (saves a kernel round trip per write() and two per file of ls -l)' })
+  parseNoXattrs(): boolean {
+    return false;
   }
 
   @Option({ flags: '--debug', description: 'log every filesystem op with its latency' })

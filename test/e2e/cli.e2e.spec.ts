@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, MountProcess, startCliMount, stopMount } from './support/mount-process';
+import { CLI, MountProcess, startCliMount, stopMount, waitUntil } from './support/mount-process';
 import { sh } from './support/shell';
 
 const cli = (args: string): ReturnType<typeof sh> => sh(`${CLI} ${args}`, 20_000);
@@ -37,7 +37,7 @@ describe('nestjs-fuse CLI', () => {
   it('prints help and version and exits 0', async () => {
     const help = await cli('mount --help');
     expect(help.code).toBe(0);
-    for (const flag of ['--read-only', '--allow-other', '--debug', '--uid', '--page-cache', '--deadline']) expect(help.stdout).toContain(flag);
+    for (const flag of ['--read-only', '--allow-other', '--debug', '--uid', '--page-cache', '--deadline', '--no-xattrs']) expect(help.stdout).toContain(flag);
     const version = await cli('--version');
     expect(version.code).toBe(0);
     const { version: expected } = JSON.parse(await fs.readFile(join(__dirname, '..', '..', 'package.json'), 'utf8'));
@@ -115,6 +115,31 @@ describe('nestjs-fuse CLI', () => {
       await stopMount(mount, mnt);
       await fs.rm(join(src, 'owned'), { force: true });
     }
+  });
+
+  it('serves no extended attributes with --no-xattrs, so writes cost no getxattr round trip', async () => {
+    const getxattrsDuring = async (flags: string[]): Promise<{ asked: number; setfattr: string }> => {
+      let mount: MountProcess | undefined;
+      try {
+        mount = await startCliMount(mnt, 'local', src, ['--debug', ...flags]);
+        const before = mount.output().length;
+        await sh(`dd if=/dev/zero of=${mnt}/written bs=64k count=16 status=none`);
+        const logged = (pattern: RegExp): number => (mount?.output().slice(before).match(pattern) ?? []).length;
+        await waitUntil(async () => logged(/write LocalFilesystem\.write/g) >= 16);
+        const asked = logged(/getxattr LocalFilesystem/g);
+        return { asked, setfattr: (await sh(`setfattr -n user.colour -v blue ${mnt}/written`)).stderr };
+      } finally {
+        await stopMount(mount, mnt);
+        await fs.rm(join(src, 'written'), { force: true });
+      }
+    };
+    // The kernel asks for security.capability before each write() to a filesystem with extended attributes.
+    const served = await getxattrsDuring([]);
+    expect(served.asked).toBeGreaterThanOrEqual(16);
+    expect(served.setfattr).toBe('');
+    const none = await getxattrsDuring(['--no-xattrs']);
+    expect(none.asked).toBe(0);
+    expect(none.setfattr).toMatch(/Operation not supported/);
   });
 
   it('mounts read-only with --read-only and logs ops with --debug', async () => {

@@ -153,6 +153,8 @@ export class FuseNativeAdapter {
       listxattr: () => undefined,
     };
     if (!this.readOnly) Object.assign(ops, this.buildWriteOps());
+    // Absent ops answer ENOSYS, after which the kernel stops sending them.
+    if (this.options.xattrs === false) for (const op of XATTR_OPS) delete ops[op];
     return this.onlyImplemented(ops);
   }
 
@@ -454,6 +456,8 @@ export class FuseNativeAdapter {
     await fn(open);
   }
 }
+
+const XATTR_OPS = ['getxattr', 'listxattr', 'setxattr', 'removexattr'] as const;
 
 /** Loaded on first mount, so applications that only use FileHandle need no libfuse. */
 function loadFuseNative(): FuseNativeClass {

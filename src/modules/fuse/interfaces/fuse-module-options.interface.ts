@@ -35,6 +35,12 @@ export interface FuseMountOptions {
   mkdir?: boolean;
   /** The name shown in /proc/mounts and `df`; default `nestjs-fuse-<filesystem>`. */
   fsname?: string;
+  /**
+   * Serve the filesystem's extended attributes (default true). With false the mount has none (as bindfs
+   * --xattr-none): the kernel stops asking, which saves the round trip it makes for `security.capability` before
+   * every write() and the two `ls -l` makes per file.
+   */
+  xattrs?: boolean;
 }
 
 /** Options of {@link FuseModule}. */
