@@ -71,6 +71,20 @@ describe('LocalFilesystem (handlers called directly)', () => {
     expect((await fs.stat(join(root, 'new.bin'))).mode & 0o777).toBe(0o640);
   });
 
+  it('creates a file with exactly the mode asked for, whatever the daemon’s own umask', async () => {
+    const previous = process.umask(0o077);
+    try {
+      const narrowed = await local.create(ROOT_INO, 'shared.txt', 0o664, constants.O_RDWR);
+      const untouched = await local.create(ROOT_INO, 'private.txt', 0o600, constants.O_RDWR);
+      await Promise.all([local.release(narrowed.entry.attr.ino, narrowed.fh, 0), local.release(untouched.entry.attr.ino, untouched.fh, 0)]);
+      expect(narrowed.entry.attr.perm).toBe(0o664);
+      expect((await fs.stat(join(root, 'shared.txt'))).mode & 0o7777).toBe(0o664);
+      expect((await fs.stat(join(root, 'private.txt'))).mode & 0o7777).toBe(0o600);
+    } finally {
+      process.umask(previous);
+    }
+  });
+
   it('honours O_EXCL when creating over an existing name', async () => {
     expect(await code(local.create(ROOT_INO, 'hello.txt', 0o644, constants.O_RDWR | constants.O_EXCL))).toBe('EEXIST');
   });

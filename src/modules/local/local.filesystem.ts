@@ -171,9 +171,12 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     const openFlags = (flags & ~constants.O_NOCTTY) | constants.O_CREAT | constants.O_NOFOLLOW;
     const handle = await sys(fs.open(path, openFlags, mode));
     try {
+      let stats = await sys(handle.stat());
       // The kernel already applied the caller's umask; the daemon's own umask must not narrow the mode again.
-      await sys(handle.chmod(mode & 0o7777));
-      const stats = await sys(handle.stat());
+      if ((stats.mode & 0o7777) !== (mode & 0o7777)) {
+        await sys(handle.chmod(mode & 0o7777));
+        stats = await sys(handle.stat());
+      }
       return { entry: { attr: this.toAttr(this.inodes.remember(stats, parent, name), stats) }, fh: this.keep(handle) };
     } catch (error) {
       await handle.close();
