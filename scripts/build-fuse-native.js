@@ -14,7 +14,7 @@ const run = promisify(execFile);
 const root = path.resolve(__dirname, '..');
 const pkgDir = path.join(root, 'node_modules', 'fuse-native');
 const MARKER = path.join(pkgDir, 'build', 'Release', '.nestjs-fuse-patched');
-const PATCH_ID = 'utimens-mtime+create-flags+owned-read-buffers/2';
+const PATCH_ID = 'utimens-mtime+create-flags+owned-read-buffers+listed-attrs/3';
 
 const PATCHES = [
   {
@@ -90,6 +90,152 @@ FUSE_METHOD(write`,
     name: 'read answers from memory the binding owns (registered as read_buf)',
     from: 'if (implemented[op_read]) ops.read = fuse_native_read;',
     to: 'if (implemented[op_read]) ops.read_buf = fuse_native_read_buf;',
+  },
+  {
+    name: 'listed attributes answer lookups (the generation a readdir started in)',
+    from: '  // Readdir\n  fuse_fill_dir_t readdir_filler;\n',
+    to: '  // Readdir\n  fuse_fill_dir_t readdir_filler;\n  uint32_t listed_generation;\n',
+  },
+  {
+    name: 'listed attributes answer lookups (every op that may change something empties the cache)',
+    from: '  fuse_thread_locals_t *l = get_thread_locals();\\\n  l->op = op_##name;\\\n',
+    to: '  fuse_thread_locals_t *l = get_thread_locals();\\\n  l->op = op_##name;\\\n  if (!fuse_native_op_changes_nothing(op_##name)) listed_attrs_forget_all();\\\n',
+  },
+  {
+    name: 'listed attributes answer lookups (the cache)',
+    from: 'FUSE_METHOD(statfs, 1, 1,',
+    to: `// nestjs-fuse: the attributes a readdir returned answer the lookup of each listed name that follows it (what
+// readdirplus does on newer FUSE versions), instead of one trip into JavaScript per name. JavaScript gives each
+// listing a time to live (its own attribute cache's); an entry is used once; every op that may change anything
+// empties the cache (a generation count), and a listing that overlapped such an op is not kept.
+#define LISTED_ATTR_SLOTS 32768
+#define LISTED_ATTR_PROBES 16
+
+typedef struct {
+  char *path;
+  uint32_t hash;
+  uint32_t generation;
+  uint64_t expires_ms;
+  struct stat st;
+} listed_attr_t;
+
+static listed_attr_t *listed_attrs = NULL;
+static uint32_t listed_generation = 1;
+static pthread_mutex_t listed_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t listed_now_ms () {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t) now.tv_sec * 1000 + (uint64_t) now.tv_nsec / 1000000;
+}
+
+static uint32_t listed_hash (const char *path) {
+  uint32_t hash = 2166136261u;
+  while (*path) {
+    hash ^= (unsigned char) *path++;
+    hash *= 16777619u;
+  }
+  return hash;
+}
+
+static uint32_t listed_attrs_generation () {
+  pthread_mutex_lock(&listed_lock);
+  uint32_t generation = listed_generation;
+  pthread_mutex_unlock(&listed_lock);
+  return generation;
+}
+
+static void listed_attrs_forget_all () {
+  pthread_mutex_lock(&listed_lock);
+  listed_generation++;
+  pthread_mutex_unlock(&listed_lock);
+}
+
+static int fuse_native_op_changes_nothing (uint32_t op) {
+  return op == op_getattr || op == op_fgetattr || op == op_readdir || op == op_opendir || op == op_releasedir ||
+    op == op_read || op == op_open || op == op_statfs || op == op_readlink || op == op_access ||
+    op == op_getxattr || op == op_listxattr || op == op_init;
+}
+
+static void listed_attrs_put (uint32_t generation, const char *dir, const char *name, const struct stat *st, uint32_t ttl_ms) {
+  size_t dir_length = strlen(dir);
+  size_t name_length = strlen(name);
+  char *path = malloc(dir_length + name_length + 2);
+  if (path == NULL) return;
+  memcpy(path, dir, dir_length);
+  size_t at = dir_length;
+  if (at == 0 || path[at - 1] != '/') path[at++] = '/';
+  memcpy(path + at, name, name_length + 1);
+  uint32_t hash = listed_hash(path);
+  uint64_t now = listed_now_ms();
+
+  pthread_mutex_lock(&listed_lock);
+  if (listed_attrs == NULL) listed_attrs = calloc(LISTED_ATTR_SLOTS, sizeof(listed_attr_t));
+  listed_attr_t *chosen = NULL;
+  if (listed_attrs != NULL && generation == listed_generation) {
+    for (uint32_t probe = 0; probe < LISTED_ATTR_PROBES; probe++) {
+      listed_attr_t *slot = &listed_attrs[(hash + probe) & (LISTED_ATTR_SLOTS - 1)];
+      int live = slot->path != NULL && slot->generation == listed_generation && slot->expires_ms > now;
+      if (live && slot->hash == hash && strcmp(slot->path, path) == 0) {
+        chosen = slot;
+        break;
+      }
+      if (!live && chosen == NULL) chosen = slot;
+    }
+  }
+  if (chosen != NULL) {
+    free(chosen->path);
+    chosen->path = path;
+    chosen->hash = hash;
+    chosen->generation = generation;
+    chosen->expires_ms = now + ttl_ms;
+    chosen->st = *st;
+    path = NULL;
+  }
+  pthread_mutex_unlock(&listed_lock);
+  free(path);
+}
+
+static int listed_attrs_take (const char *path, struct stat *st) {
+  uint32_t hash = listed_hash(path);
+  uint64_t now = listed_now_ms();
+  int found = 0;
+  pthread_mutex_lock(&listed_lock);
+  for (uint32_t probe = 0; listed_attrs != NULL && probe < LISTED_ATTR_PROBES; probe++) {
+    listed_attr_t *slot = &listed_attrs[(hash + probe) & (LISTED_ATTR_SLOTS - 1)];
+    if (slot->path == NULL || slot->hash != hash || slot->generation != listed_generation || slot->expires_ms <= now) continue;
+    if (strcmp(slot->path, path) != 0) continue;
+    *st = slot->st;
+    free(slot->path);
+    slot->path = NULL;
+    found = 1;
+    break;
+  }
+  pthread_mutex_unlock(&listed_lock);
+  return found;
+}
+
+FUSE_METHOD(statfs, 1, 1,`,
+  },
+  {
+    name: 'listed attributes answer lookups (getattr looks there first)',
+    from: 'FUSE_METHOD(getattr, 1, 1, (const char *path, struct stat *stat), {\n',
+    to: 'FUSE_METHOD(getattr, 1, 1, (const char *path, struct stat *stat), {\n  if (listed_attrs_take(path, stat)) return 0;\n',
+  },
+  {
+    name: 'listed attributes answer lookups (readdir takes a time to live and keeps complete attributes)',
+    from: 'FUSE_METHOD(readdir, 1, 2, (const char *path, void *buf, fuse_fill_dir_t filler, off_t offset, struct fuse_file_info *info), {\n  l->buf = buf;\n',
+    to: 'FUSE_METHOD(readdir, 1, 3, (const char *path, void *buf, fuse_fill_dir_t filler, off_t offset, struct fuse_file_info *info), {\n  l->listed_generation = listed_attrs_generation();\n  l->buf = buf;\n',
+  },
+  {
+    name: 'listed attributes answer lookups (readdir keeps what it lists)',
+    from: '      populate_stat(stats_array, &st);\n',
+    to: '      populate_stat(stats_array, &st);\n      // A link count of 0 marks an entry JavaScript knows only the type of.\n      if (listed_ttl_ms > 0 && st.st_nlink > 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {\n        listed_attrs_put(l->listed_generation, l->path, name, &st, listed_ttl_ms);\n      }\n',
+  },
+  {
+    name: 'listed attributes answer lookups (the time to live argument)',
+    from: '}, {\n  uint32_t stats_length;\n',
+    to: '}, {\n  uint32_t listed_ttl_ms = 0;\n  napi_get_value_uint32(env, argv[4], &listed_ttl_ms);\n  uint32_t stats_length;\n',
   },
 ];
 

@@ -51,7 +51,8 @@ export class FilesystemSession {
   private readonly invoker: OpInvoker;
   private readonly inflightLookups = new Map<string, Promise<Entry>>();
   private readonly entryTtlMs: number;
-  private readonly attrTtlMs: number;
+  /** How long attributes a handler returned are reused (the module's attribute cache). */
+  readonly attrTtlMs: number;
 
   constructor(
     readonly filesystem: RegisteredFilesystem,

@@ -9,7 +9,7 @@ import { describeError } from './fuse.messages';
 import { buildMountArgs } from './fuse-mount-options';
 import type { Fh, Ino } from './interfaces/file-attr.interface';
 import type { FuseMountOptions } from './interfaces/fuse-module-options.interface';
-import { toNativeDirentStat, toNativeStat, toNativeStatArray, toNativeStatFs } from './fuse-native.stat';
+import { NativeStat, toNativeDirentStat, toNativeStat, toNativeStatArray, toNativeStatFs } from './fuse-native.stat';
 import { RequestBufferPool } from './request-buffer.pool';
 
 type NativeCallback = (...args: unknown[]) => void;
@@ -82,6 +82,11 @@ export class FuseNativeAdapter {
       _op_create(signal: NativeCallback, path: string, mode: number, flags?: number): void {
         adapter.create(path, mode, flags, signal);
       }
+      // With that binding, a listing's attributes answer the lookups of its names for as long as the module's
+      // attribute cache would: a fourth argument the prebuilt binary ignores.
+      _op_readdir(signal: NativeCallback, path: string): void {
+        adapter.reply(signal, () => adapter.listDirectory(path), ([names, stats]) => [0, names, stats.map(toNativeStatArray), Math.min(Math.max(0, Math.floor(adapter.session.attrTtlMs)), UINT32_MAX)]);
+      }
       // That binding also reads into memory it owns and marks it lendable (see read()).
       _op_read(signal: NativeCallback, _path: string, fd: number, buf: Buffer, len: number, low: number, high: number, lendable?: boolean): void {
         adapter.read(fd, buf, len, low + high * 2 ** 32, lendable === true, (result: unknown) => signal(result, 0, buf.buffer));
@@ -127,7 +132,8 @@ export class FuseNativeAdapter {
     const ops: NativeOps = {
       getattr: (path: string, cb: NativeCallback) =>
         this.reply(cb, () => this.onPath(path, (ino) => s.getattr(ino)), (attr) => [0, toNativeStat(attr)]),
-      readdir: (path: string, cb: NativeCallback) => this.reply(cb, () => this.listDirectory(path), (listing) => [0, ...listing]),
+      // Routed to the _op_readdir override in mount().
+      readdir: () => undefined,
       opendir: (path: string, _flags: number, cb: NativeCallback) =>
         this.reply(cb, () => this.onPath(path, (ino) => s.getattr(ino)), (attr) => (attr.kind === 'dir' ? [0, 0] : [-FsError.notDirectory().errno])),
       releasedir: (_path: string, _fd: number, cb: NativeCallback) => cb(0),
@@ -394,7 +400,7 @@ export class FuseNativeAdapter {
     return fn(parent, name);
   }
 
-  private async listDirectory(path: string): Promise<[string[], Array<Partial<ReturnType<typeof toNativeStat>>>]> {
+  private async listDirectory(path: string): Promise<[string[], NativeStat[]]> {
     return this.onPath(path, async (ino) => {
       const attr = await this.session.getattr(ino);
       if (attr.kind !== 'dir') throw FsError.notDirectory();

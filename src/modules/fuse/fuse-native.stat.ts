@@ -85,9 +85,12 @@ export function toNativeStatArray(stat: NativeStat): Uint32Array {
   return ints;
 }
 
-/** Only the type and inode matter to a readdir filler without attributes. */
-export function toNativeDirentStat(ino: number, kind: FileKind | undefined): Partial<NativeStat> {
-  return { ino, mode: kind ? TYPE_BITS[kind] : 0 };
+/**
+ * A readdir entry known only by its type and inode. Its link count of 0 tells the patched binding that these are not
+ * attributes to answer a lookup with (see scripts/build-fuse-native.js).
+ */
+export function toNativeDirentStat(ino: number, kind: FileKind | undefined): NativeStat {
+  return { mode: kind ? TYPE_BITS[kind] : 0, uid: 0, gid: 0, size: 0, nlink: 0, ino, blksize: 0, blocks: 0, atime: 0, mtime: 0, ctime: 0 };
 }
 
 /**
