@@ -138,6 +138,44 @@ describe('ObjectWriter against s3rver', () => {
     expect(await readdir(staging)).toEqual([]);
   });
 
+  it('stages an existing object once for concurrent first reads, and none of them reads it half downloaded', async () => {
+    const content = randomBytes(12 * MiB + 17);
+    await client.send(new PutObjectCommand({ Bucket: 'writer', Key: 'shared-read', Body: content }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'writer', Key: 'shared-read' }));
+    const writer = ObjectWriter.existing(store, options(), { key: 'shared-read', size: content.length, etag: head.ETag ?? '' }, {}, logger);
+    try {
+      const offsets = [0, 3 * MiB, 6 * MiB, 11 * MiB, 12 * MiB];
+      const reads = await Promise.all(offsets.map((offset) => writer.read(offset, 128 * 1024)));
+      reads.forEach((data, i) => expect(data.equals(content.subarray(offsets[i], offsets[i] + 128 * 1024))).toBe(true));
+    } finally {
+      await writer.discard();
+    }
+  });
+
+  it('stages again from the start after a failed download, rather than keep a half-staged copy', async () => {
+    const content = randomBytes(12 * MiB);
+    await client.send(new PutObjectCommand({ Bucket: 'writer', Key: 'retry-stage', Body: content }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'writer', Key: 'retry-stage' }));
+    const failing = new (class extends S3ObjectStore {
+      failures = 1;
+      override async getRange(...args: Parameters<S3ObjectStore['getRange']>): Promise<Buffer> {
+        // The second range of the first attempt fails, after the first has been written to the staging file.
+        if (args[1] > 0 && this.failures-- > 0) throw new Error('connection reset');
+        return super.getRange(...args);
+      }
+    })(server.client(), 'writer', logger);
+    const writer = ObjectWriter.existing(failing, options(), { key: 'retry-stage', size: content.length, etag: head.ETag ?? '' }, {}, logger);
+    try {
+      await expect(writer.read(0, 16)).rejects.toThrow('connection reset');
+      await writer.write(0, Buffer.from('edited'));
+      await writer.commit();
+      expect((await get('retry-stage')).equals(Buffer.concat([Buffer.from('edited'), content.subarray(6)]))).toBe(true);
+    } finally {
+      await writer.discard();
+      failing.client.destroy();
+    }
+  });
+
   it('switches a new file to staging when a write goes back before anything was uploaded', async () => {
     const writer = ObjectWriter.empty(store, options(), 'seek', {}, logger);
     await writer.write(0, Buffer.from('aaaa'));

@@ -11,6 +11,12 @@ export interface UploadResult {
   size: number;
 }
 
+/** A local copy of the object being changed: an unlinked file, used through its descriptor. */
+interface Staging {
+  path: string;
+  handle: fs.FileHandle;
+}
+
 const EMPTY = Buffer.alloc(0);
 const ZEROS = Buffer.alloc(1024 * 1024);
 
@@ -40,7 +46,11 @@ export class ObjectWriter {
   private uploadId?: string;
   private parts: Array<Promise<CompletedPart>> = [];
   private failure?: FsError;
-  private staging?: { path: string; handle: fs.FileHandle };
+  /**
+   * The staging file, set up once: reads run concurrently, and each must wait for the one download of the object
+   * (a second download into a second file once made a read return a half-written file's zeros).
+   */
+  private staging?: Promise<Staging>;
   private length = 0;
   private dirty: boolean;
   /** The object to stage from on the first change, when the writer started from existing content. */
@@ -137,7 +147,7 @@ export class ObjectWriter {
       await this.store.abortMultipart(this.key, uploadId);
     }
     this.releaseParts();
-    const staging = this.staging;
+    const staging = await this.staging?.catch(() => undefined);
     this.staging = undefined;
     if (staging) {
       await staging.handle.close().catch(() => undefined);
@@ -290,8 +300,15 @@ export class ObjectWriter {
     this.length = Math.max(this.length, offset + data.length);
   }
 
-  private async ensureStaged(): Promise<{ path: string; handle: fs.FileHandle }> {
-    if (this.staging) return this.staging;
+  private ensureStaged(): Promise<Staging> {
+    this.staging ??= this.stage().catch((error: unknown) => {
+      this.staging = undefined;
+      throw error;
+    });
+    return this.staging;
+  }
+
+  private async stage(): Promise<Staging> {
     if (this.length > this.options.stagingMaxBytes) {
       this.logger.error(`${this.key} is ${this.length} bytes, over the staging cap of ${this.options.stagingMaxBytes}: cannot change it in place`);
       throw FsError.tooBig(`${this.key} is larger than the staging cap`);
@@ -301,9 +318,14 @@ export class ObjectWriter {
     const handle = await fs.open(path, 'w+', 0o600);
     // Unlinked at once and used through its descriptor: a daemon that is killed leaves nothing in the staging dir.
     await fs.rm(path, { force: true });
-    this.staging = { path, handle };
-    if (this.source && this.mode === 'staged') await this.download(this.source, handle);
-    return this.staging;
+    if (this.source && this.mode === 'staged') {
+      // A failed download leaves nothing half staged: the next attempt starts over in a new file.
+      await this.download(this.source, handle).catch(async (error: unknown) => {
+        await handle.close().catch(() => undefined);
+        throw error;
+      });
+    }
+    return { path, handle };
   }
 
   private async download(source: { key: string; size: number; etag: string }, handle: fs.FileHandle): Promise<void> {
