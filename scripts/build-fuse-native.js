@@ -14,7 +14,7 @@ const run = promisify(execFile);
 const root = path.resolve(__dirname, '..');
 const pkgDir = path.join(root, 'node_modules', 'fuse-native');
 const MARKER = path.join(pkgDir, 'build', 'Release', '.nestjs-fuse-patched');
-const PATCH_ID = 'utimens-mtime+create-flags+owned-read-buffers+listed-attrs/3';
+const PATCH_ID = 'utimens-mtime+create-flags+owned-read-buffers+listed-attrs+absent-xattrs/4';
 
 const PATCHES = [
   {
@@ -94,12 +94,12 @@ FUSE_METHOD(write`,
   {
     name: 'listed attributes answer lookups (the generation a readdir started in)',
     from: '  // Readdir\n  fuse_fill_dir_t readdir_filler;\n',
-    to: '  // Readdir\n  fuse_fill_dir_t readdir_filler;\n  uint32_t listed_generation;\n',
+    to: '  // Readdir\n  fuse_fill_dir_t readdir_filler;\n  // The cache generation an op started in (readdir: listed attributes; getxattr: missing attributes)\n  uint32_t generation;\n',
   },
   {
     name: 'listed attributes answer lookups (every op that may change something empties the cache)',
     from: '  fuse_thread_locals_t *l = get_thread_locals();\\\n  l->op = op_##name;\\\n',
-    to: '  fuse_thread_locals_t *l = get_thread_locals();\\\n  l->op = op_##name;\\\n  if (!fuse_native_op_changes_nothing(op_##name)) listed_attrs_forget_all();\\\n',
+    to: '  fuse_thread_locals_t *l = get_thread_locals();\\\n  l->op = op_##name;\\\n  if (!fuse_native_op_changes_nothing(op_##name)) listed_attrs_forget_all();\\\n  if (!fuse_native_op_adds_no_xattr(op_##name)) absent_xattrs_forget_all();\\\n',
   },
   {
     name: 'listed attributes answer lookups (the cache)',
@@ -215,6 +215,83 @@ static int listed_attrs_take (const char *path, struct stat *st) {
   return found;
 }
 
+// nestjs-fuse: the kernel asks for security.capability before every write() to a filesystem that has extended
+// attributes (to drop it). An attribute JavaScript answered missing is remembered as missing for the module's
+// attribute TTL, unless an op that could add one to a path (setxattr, chmod, chown, anything that makes a path name
+// another file) starts first.
+#define ABSENT_XATTR_SLOTS 1024
+
+typedef struct {
+  char *key;
+  uint32_t hash;
+  uint32_t generation;
+  uint64_t expires_ms;
+} absent_xattr_t;
+
+static absent_xattr_t absent_xattrs[ABSENT_XATTR_SLOTS];
+static uint32_t absent_generation = 1;
+
+static int fuse_native_op_adds_no_xattr (uint32_t op) {
+  return fuse_native_op_changes_nothing(op) || op == op_write || op == op_flush || op == op_fsync ||
+    op == op_fsyncdir || op == op_release || op == op_truncate || op == op_ftruncate || op == op_utimens;
+}
+
+static uint32_t absent_xattrs_generation () {
+  pthread_mutex_lock(&listed_lock);
+  uint32_t generation = absent_generation;
+  pthread_mutex_unlock(&listed_lock);
+  return generation;
+}
+
+static void absent_xattrs_forget_all () {
+  pthread_mutex_lock(&listed_lock);
+  absent_generation++;
+  pthread_mutex_unlock(&listed_lock);
+}
+
+/** "path\\\\nname": a newline cannot occur in an attribute name the kernel passes on, and paths never hold one here. */
+static char *absent_xattr_key (const char *path, const char *name) {
+  size_t path_length = strlen(path);
+  size_t name_length = strlen(name);
+  char *key = malloc(path_length + name_length + 2);
+  if (key == NULL) return NULL;
+  memcpy(key, path, path_length);
+  key[path_length] = '\\\\n';
+  memcpy(key + path_length + 1, name, name_length + 1);
+  return key;
+}
+
+static void absent_xattr_put (uint32_t generation, const char *path, const char *name, uint32_t ttl_ms) {
+  char *key = absent_xattr_key(path, name);
+  if (key == NULL) return;
+  uint32_t hash = listed_hash(key);
+  pthread_mutex_lock(&listed_lock);
+  if (generation == absent_generation) {
+    absent_xattr_t *slot = &absent_xattrs[hash & (ABSENT_XATTR_SLOTS - 1)];
+    free(slot->key);
+    slot->key = key;
+    slot->hash = hash;
+    slot->generation = generation;
+    slot->expires_ms = listed_now_ms() + ttl_ms;
+    key = NULL;
+  }
+  pthread_mutex_unlock(&listed_lock);
+  free(key);
+}
+
+static int absent_xattr_known (const char *path, const char *name) {
+  char *key = absent_xattr_key(path, name);
+  if (key == NULL) return 0;
+  uint32_t hash = listed_hash(key);
+  pthread_mutex_lock(&listed_lock);
+  absent_xattr_t *slot = &absent_xattrs[hash & (ABSENT_XATTR_SLOTS - 1)];
+  int known = slot->key != NULL && slot->hash == hash && slot->generation == absent_generation &&
+    slot->expires_ms > listed_now_ms() && strcmp(slot->key, key) == 0;
+  pthread_mutex_unlock(&listed_lock);
+  free(key);
+  return known;
+}
+
 FUSE_METHOD(statfs, 1, 1,`,
   },
   {
@@ -225,17 +302,27 @@ FUSE_METHOD(statfs, 1, 1,`,
   {
     name: 'listed attributes answer lookups (readdir takes a time to live and keeps complete attributes)',
     from: 'FUSE_METHOD(readdir, 1, 2, (const char *path, void *buf, fuse_fill_dir_t filler, off_t offset, struct fuse_file_info *info), {\n  l->buf = buf;\n',
-    to: 'FUSE_METHOD(readdir, 1, 3, (const char *path, void *buf, fuse_fill_dir_t filler, off_t offset, struct fuse_file_info *info), {\n  l->listed_generation = listed_attrs_generation();\n  l->buf = buf;\n',
+    to: 'FUSE_METHOD(readdir, 1, 3, (const char *path, void *buf, fuse_fill_dir_t filler, off_t offset, struct fuse_file_info *info), {\n  l->generation = listed_attrs_generation();\n  l->buf = buf;\n',
   },
   {
     name: 'listed attributes answer lookups (readdir keeps what it lists)',
     from: '      populate_stat(stats_array, &st);\n',
-    to: '      populate_stat(stats_array, &st);\n      // A link count of 0 marks an entry JavaScript knows only the type of.\n      if (listed_ttl_ms > 0 && st.st_nlink > 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {\n        listed_attrs_put(l->listed_generation, l->path, name, &st, listed_ttl_ms);\n      }\n',
+    to: '      populate_stat(stats_array, &st);\n      // A link count of 0 marks an entry JavaScript knows only the type of.\n      if (listed_ttl_ms > 0 && st.st_nlink > 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {\n        listed_attrs_put(l->generation, l->path, name, &st, listed_ttl_ms);\n      }\n',
   },
   {
     name: 'listed attributes answer lookups (the time to live argument)',
     from: '}, {\n  uint32_t stats_length;\n',
     to: '}, {\n  uint32_t listed_ttl_ms = 0;\n  napi_get_value_uint32(env, argv[4], &listed_ttl_ms);\n  uint32_t stats_length;\n',
+  },
+  {
+    name: 'missing attributes are remembered (getxattr looks there first, and notes the generation it started in)',
+    from: 'FUSE_METHOD(getxattr, 4, 1, (const char *path, const char *name, char *value, size_t size), {\n',
+    to: 'FUSE_METHOD(getxattr, 4, 2, (const char *path, const char *name, char *value, size_t size), {\n  if (absent_xattr_known(path, name)) return -ENODATA;\n  l->generation = absent_xattrs_generation();\n',
+  },
+  {
+    name: 'missing attributes are remembered (for the time to live JavaScript passes with the answer)',
+    from: '  napi_create_uint32(env, 0, &(argv[5]));\n}, {\n  if (IS_ARRAY_BUFFER_DETACH_SUPPORTED == 1) assert(napi_detach_arraybuffer(env, argv[2]) == napi_ok);\n})\n\n#endif',
+    to: '  napi_create_uint32(env, 0, &(argv[5]));\n}, {\n  uint32_t absent_ttl_ms = 0;\n  napi_get_value_uint32(env, argv[3], &absent_ttl_ms);\n  if (res == -ENODATA && absent_ttl_ms > 0) absent_xattr_put(l->generation, l->path, l->name, absent_ttl_ms);\n  if (IS_ARRAY_BUFFER_DETACH_SUPPORTED == 1) assert(napi_detach_arraybuffer(env, argv[2]) == napi_ok);\n})\n\n#endif',
   },
 ];
 

@@ -117,7 +117,7 @@ describe('nestjs-fuse CLI', () => {
     }
   });
 
-  it('serves no extended attributes with --no-xattrs, so writes cost no getxattr round trip', async () => {
+  it('serves no extended attributes with --no-xattrs, so the kernel stops asking for them', async () => {
     const getxattrsDuring = async (flags: string[]): Promise<{ asked: number; setfattr: string }> => {
       let mount: MountProcess | undefined;
       try {
@@ -133,9 +133,10 @@ describe('nestjs-fuse CLI', () => {
         await fs.rm(join(src, 'written'), { force: true });
       }
     };
-    // The kernel asks for security.capability before each write() to a filesystem with extended attributes.
+    // The kernel asks for security.capability before each write() to a filesystem with extended attributes (the
+    // binding then remembers it missing: see listed-attributes.e2e.spec.ts).
     const served = await getxattrsDuring([]);
-    expect(served.asked).toBeGreaterThanOrEqual(16);
+    expect(served.asked).toBeGreaterThanOrEqual(1);
     expect(served.setfattr).toBe('');
     const none = await getxattrsDuring(['--no-xattrs']);
     expect(none.asked).toBe(0);

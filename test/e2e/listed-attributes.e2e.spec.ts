@@ -7,10 +7,11 @@ import { sh, shOk } from './support/shell';
 const FILES = 300;
 
 /**
- * The patched binding answers the lookup of each name a readdir listed from the attributes that listing returned,
- * without a trip into JavaScript, for as long as the module's attribute cache would (scripts/build-fuse-native.js).
+ * The patched binding answers from what JavaScript told it, without a trip into JavaScript, for as long as the
+ * module's attribute cache would (scripts/build-fuse-native.js): the lookup of each name a readdir listed, from the
+ * attributes that listing returned, and an extended attribute JavaScript answered missing.
  */
-describe('attributes from a listing answer the lookups that follow it', () => {
+describe('answers the patched binding gives without asking JavaScript again', () => {
   let work: string;
   let src: string;
   let mnt: string;
@@ -73,6 +74,37 @@ describe('attributes from a listing answer the lookups that follow it', () => {
     expect(await shOk(`stat -c %s ${mnt}/moved`)).toBe('4\n');
     await listThen(`rm ${mnt}/f5`);
     expect((await sh(`stat ${mnt}/f5`)).stderr).toMatch(/No such file or directory/);
+  });
+
+  /** Handler calls of getxattr for `name` logged since `from` (the module logs every handler call here). */
+  const getxattrCalls = (served: MountProcess, from: number, name: string): number =>
+    served.output().slice(from).split('\n').filter((line) => line.includes('LocalFilesystem.getxattr(') && line.includes(`"${name}"`)).length;
+
+  it('remembers a missing extended attribute, so each write() does not ask JavaScript for security.capability', async () => {
+    const served = await serve(60_000);
+    const from = served.output().length;
+    await shOk(`dd if=/dev/zero of=${mnt}/written bs=64k count=16 conv=notrunc status=none`);
+    await waitUntil(async () => (served.output().slice(from).match(/LocalFilesystem\.write\(/g) ?? []).length >= 16);
+    expect(getxattrCalls(served, from, 'security.capability')).toBe(1);
+  });
+
+  it('forgets a missing extended attribute when an op through the mount could add one', async () => {
+    await serve(60_000);
+    expect((await sh(`getfattr -n user.colour ${mnt}/f20`)).stderr).toMatch(/No such attribute/);
+    await shOk(`setfattr -n user.colour -v blue ${mnt}/f20`);
+    expect(await shOk(`getfattr --only-values -n user.colour ${mnt}/f20`)).toBe('blue');
+    expect((await sh(`getfattr -n user.shade ${mnt}/f21`)).stderr).toMatch(/No such attribute/);
+    await shOk(`mv ${mnt}/f21 ${mnt}/f21.old && cp -a ${src}/f20 ${src}/f21`); // f21 now names a file that has attributes
+    expect((await sh(`getfattr -n user.shade ${mnt}/f21`)).stderr).toMatch(/No such attribute/);
+    expect(await shOk(`getfattr --only-values -n user.colour ${mnt}/f21`)).toBe('blue');
+  });
+
+  it('remembers a missing extended attribute no longer than the attribute TTL', async () => {
+    await serve(300);
+    expect((await sh(`getfattr -n user.tone ${mnt}/f22`)).stderr).toMatch(/No such attribute/);
+    await shOk(`setfattr -n user.tone -v warm ${src}/f22`); // beside the mount
+    await delay(600);
+    expect(await shOk(`getfattr --only-values -n user.tone ${mnt}/f22`)).toBe('warm');
   });
 
   it('keeps a listed name’s attributes no longer than the attribute TTL', async () => {

@@ -83,9 +83,9 @@ export class FuseNativeAdapter {
         adapter.create(path, mode, flags, signal);
       }
       // With that binding, a listing's attributes answer the lookups of its names for as long as the module's
-      // attribute cache would: a fourth argument the prebuilt binary ignores.
+      // attribute cache would (bindingCacheTtlMs, an argument the prebuilt binary ignores).
       _op_readdir(signal: NativeCallback, path: string): void {
-        adapter.reply(signal, () => adapter.listDirectory(path), ([names, stats]) => [0, names, stats.map(toNativeStatArray), Math.min(Math.max(0, Math.floor(adapter.session.attrTtlMs)), UINT32_MAX)]);
+        adapter.reply(signal, () => adapter.listDirectory(path), ([names, stats]) => [0, names, stats.map(toNativeStatArray), adapter.bindingCacheTtlMs]);
       }
       // That binding also reads into memory it owns and marks it lendable (see read()).
       _op_read(signal: NativeCallback, _path: string, fd: number, buf: Buffer, len: number, low: number, high: number, lendable?: boolean): void {
@@ -302,10 +302,19 @@ export class FuseNativeAdapter {
     );
   }
 
+  /**
+   * How long the patched binding may answer from what JavaScript told it — listed attributes, missing extended
+   * attributes — without asking again: as long as the module's attribute cache would.
+   */
+  private get bindingCacheTtlMs(): number {
+    return Math.min(Math.max(0, Math.floor(this.session.attrTtlMs)), UINT32_MAX);
+  }
+
   private getxattr(path: string, name: string, valueBuf: Buffer, signal: NativeCallback): void {
     const arraybuffer = valueBuf.buffer;
     this.reply(
-      (...args: unknown[]) => signal(args[0], arraybuffer),
+      // A missing attribute (ENODATA) is remembered by the patched binding (the kernel asks before every write()).
+      (...args: unknown[]) => signal(args[0], arraybuffer, this.bindingCacheTtlMs),
       () => this.onPath(path, (ino) => this.session.getxattr(ino, name)),
       (value) => {
         if (valueBuf.length === 0) return [value.length];

@@ -37,8 +37,7 @@ export interface FuseMountOptions {
   fsname?: string;
   /**
    * Serve the filesystem's extended attributes (default true). With false the mount has none (as bindfs
-   * --xattr-none): the kernel stops asking, which saves the round trip it makes for `security.capability` before
-   * every write() and the two `ls -l` makes per file.
+   * --xattr-none) and the kernel stops asking: `ls -l` asks for two per file.
    */
   xattrs?: boolean;
 }
