@@ -14,7 +14,7 @@ const run = promisify(execFile);
 const root = path.resolve(__dirname, '..');
 const pkgDir = path.join(root, 'node_modules', 'fuse-native');
 const MARKER = path.join(pkgDir, 'build', 'Release', '.nestjs-fuse-patched');
-const PATCH_ID = 'utimens-mtime+create-flags+owned-read-buffers+listed-attrs+absent-xattrs/4';
+const PATCH_ID = 'utimens-mtime+create-flags+owned-read-buffers+listed-attrs+absent-xattrs/5';
 
 const PATCHES = [
   {
@@ -138,17 +138,25 @@ static uint32_t listed_hash (const char *path) {
   return hash;
 }
 
-static uint32_t listed_attrs_generation () {
+static uint32_t generation_of (uint32_t *counter) {
   pthread_mutex_lock(&listed_lock);
-  uint32_t generation = listed_generation;
+  uint32_t generation = *counter;
   pthread_mutex_unlock(&listed_lock);
   return generation;
 }
 
-static void listed_attrs_forget_all () {
+static void next_generation (uint32_t *counter) {
   pthread_mutex_lock(&listed_lock);
-  listed_generation++;
+  (*counter)++;
   pthread_mutex_unlock(&listed_lock);
+}
+
+static uint32_t listed_attrs_generation () {
+  return generation_of(&listed_generation);
+}
+
+static void listed_attrs_forget_all () {
+  next_generation(&listed_generation);
 }
 
 static int fuse_native_op_changes_nothing (uint32_t op) {
@@ -222,7 +230,8 @@ static int listed_attrs_take (const char *path, struct stat *st) {
 #define ABSENT_XATTR_SLOTS 1024
 
 typedef struct {
-  char *key;
+  char *path;
+  char *name;
   uint32_t hash;
   uint32_t generation;
   uint64_t expires_ms;
@@ -237,58 +246,45 @@ static int fuse_native_op_adds_no_xattr (uint32_t op) {
 }
 
 static uint32_t absent_xattrs_generation () {
-  pthread_mutex_lock(&listed_lock);
-  uint32_t generation = absent_generation;
-  pthread_mutex_unlock(&listed_lock);
-  return generation;
+  return generation_of(&absent_generation);
 }
 
 static void absent_xattrs_forget_all () {
-  pthread_mutex_lock(&listed_lock);
-  absent_generation++;
-  pthread_mutex_unlock(&listed_lock);
+  next_generation(&absent_generation);
 }
 
-/** "path\\\\nname": a newline cannot occur in an attribute name the kernel passes on, and paths never hold one here. */
-static char *absent_xattr_key (const char *path, const char *name) {
-  size_t path_length = strlen(path);
-  size_t name_length = strlen(name);
-  char *key = malloc(path_length + name_length + 2);
-  if (key == NULL) return NULL;
-  memcpy(key, path, path_length);
-  key[path_length] = '\\\\n';
-  memcpy(key + path_length + 1, name, name_length + 1);
-  return key;
+static uint32_t absent_xattr_hash (const char *path, const char *name) {
+  return listed_hash(path) * 31u + listed_hash(name);
 }
 
 static void absent_xattr_put (uint32_t generation, const char *path, const char *name, uint32_t ttl_ms) {
-  char *key = absent_xattr_key(path, name);
-  if (key == NULL) return;
-  uint32_t hash = listed_hash(key);
+  char *path_copy = strdup(path);
+  char *name_copy = strdup(name);
+  uint32_t hash = absent_xattr_hash(path, name);
   pthread_mutex_lock(&listed_lock);
-  if (generation == absent_generation) {
+  if (path_copy != NULL && name_copy != NULL && generation == absent_generation) {
     absent_xattr_t *slot = &absent_xattrs[hash & (ABSENT_XATTR_SLOTS - 1)];
-    free(slot->key);
-    slot->key = key;
+    free(slot->path);
+    free(slot->name);
+    slot->path = path_copy;
+    slot->name = name_copy;
     slot->hash = hash;
     slot->generation = generation;
     slot->expires_ms = listed_now_ms() + ttl_ms;
-    key = NULL;
+    path_copy = name_copy = NULL;
   }
   pthread_mutex_unlock(&listed_lock);
-  free(key);
+  free(path_copy);
+  free(name_copy);
 }
 
 static int absent_xattr_known (const char *path, const char *name) {
-  char *key = absent_xattr_key(path, name);
-  if (key == NULL) return 0;
-  uint32_t hash = listed_hash(key);
+  uint32_t hash = absent_xattr_hash(path, name);
   pthread_mutex_lock(&listed_lock);
   absent_xattr_t *slot = &absent_xattrs[hash & (ABSENT_XATTR_SLOTS - 1)];
-  int known = slot->key != NULL && slot->hash == hash && slot->generation == absent_generation &&
-    slot->expires_ms > listed_now_ms() && strcmp(slot->key, key) == 0;
+  int known = slot->path != NULL && slot->hash == hash && slot->generation == absent_generation &&
+    slot->expires_ms > listed_now_ms() && strcmp(slot->path, path) == 0 && strcmp(slot->name, name) == 0;
   pthread_mutex_unlock(&listed_lock);
-  free(key);
   return known;
 }
 
