@@ -30,16 +30,21 @@ describe('differential random operations: local backend vs. a plain directory', 
     await fs.rm(work, { recursive: true, force: true });
   });
 
+  /** A runner that failed on the mount (a hang ends in its timeout): with what the daemon last logged. */
+  const withMountOutput = (error: Error): never => {
+    throw new Error(`${error.message}\nthe mount's last output:\n${mount?.output().trimEnd().split('\n').slice(-40).join('\n')}`);
+  };
+
   it(`agrees on ${OPS} operations (seed ${SEED}) and on the final tree`, async () => {
     const ops = generateOps(SEED, OPS, { xattr: true, links: true, symlinks: true, chmod: true });
-    const divergence = await differential(join(work, 'mnt'), join(work, 'ref'), ops);
+    const divergence = await differential(join(work, 'mnt'), join(work, 'ref'), ops).catch(withMountOutput);
     if (divergence) {
       const replay = join(work, `..`, `nestjs-fuse-fsx-seed-${SEED}.json`);
       await fs.writeFile(replay, JSON.stringify(ops.slice(0, divergence.index + 1), null, 1));
       throw new Error(describeDivergence(divergence, SEED, ops, replay));
     }
     const tree: FsOp[] = [{ op: 'tree', path: '' }];
-    const [mounted, reference] = [await runOps(join(work, 'mnt'), tree), await runOps(join(work, 'ref'), tree)];
+    const [mounted, reference] = [await runOps(join(work, 'mnt'), tree).catch(withMountOutput), await runOps(join(work, 'ref'), tree)];
     expect(mounted).toEqual(reference);
     // The backing directory holds exactly what the mount showed.
     expect(await runOps(join(work, 'src'), tree)).toEqual(reference);
