@@ -21,8 +21,10 @@ describe('differential random operations: local backend vs. a plain directory', 
   beforeAll(async () => {
     work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-fsx-'));
     for (const dir of ['src', 'mnt', 'ref']) await fs.mkdir(join(work, dir));
-    // No kernel attribute cache: a hard link's other names would otherwise show the old link count for a second.
-    mount = await startCliMount(join(work, 'mnt'), 'local', join(work, 'src'), ['--attr-ttl', '0', '--entry-ttl', '0']);
+    // No attribute caches: a hard link's other names would otherwise show the old link count for a second. Names stay
+    // cached: with --entry-ttl 0 every syscall resolves every component from the root, which grows with the square of
+    // the depth, and 100,000 operations build trees ~50 levels deep (the final walk then took over 10 minutes).
+    mount = await startCliMount(join(work, 'mnt'), 'local', join(work, 'src'), ['--attr-ttl', '0']);
   });
 
   afterAll(async () => {
