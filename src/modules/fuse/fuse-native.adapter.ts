@@ -36,13 +36,20 @@ export class FuseNativeAdapter {
   /** Requests taken from the kernel and not answered yet; unmount waits for them. */
   private inflight = 0;
   private readonly drainWaiters: Array<() => void> = [];
+  /**
+   * How long the patched binding may answer from what JavaScript told it — listed attributes, missing extended
+   * attributes — without asking again: as long as the module's attribute cache would.
+   */
+  private readonly bindingCacheTtlMs: number;
 
   constructor(
     private readonly session: FilesystemSession,
     readonly mountpoint: string,
     private readonly options: FuseMountOptions,
     private readonly logger = new Logger('FuseNativeAdapter'),
-  ) {}
+  ) {
+    this.bindingCacheTtlMs = Math.min(Math.max(0, Math.floor(session.attrTtlMs)), UINT32_MAX);
+  }
 
   /** True when the filesystem is served read-only (no write ops, or the readOnly option). */
   get readOnly(): boolean {
@@ -300,14 +307,6 @@ export class FuseNativeAdapter {
         }),
       (handle) => [0, handle],
     );
-  }
-
-  /**
-   * How long the patched binding may answer from what JavaScript told it — listed attributes, missing extended
-   * attributes — without asking again: as long as the module's attribute cache would.
-   */
-  private get bindingCacheTtlMs(): number {
-    return Math.min(Math.max(0, Math.floor(this.session.attrTtlMs)), UINT32_MAX);
   }
 
   private getxattr(path: string, name: string, valueBuf: Buffer, signal: NativeCallback): void {
