@@ -25,7 +25,7 @@ import type {
 import type { FuseHandlerSignatures } from './interfaces/fuse-handlers.interface';
 import type { FuseModuleOptions } from './interfaces/fuse-module-options.interface';
 import type { RegisteredFilesystem } from './interfaces/registered-filesystem.interface';
-import { OpInvoker } from './op-invoker';
+import { OpInvoker, Settle } from './op-invoker';
 
 type HandlerResult<K extends FuseOp> = Awaited<ReturnType<FuseHandlerSignatures[K]>>;
 
@@ -177,12 +177,32 @@ export class FilesystemSession {
   }
 
   read(ino: Ino, fh: Fh, offset: number, size: number, scratch?: Buffer): Promise<Buffer> {
-    return this.invoke(FuseOp.Read, [shared(ino)], ino, fh, offset, size, scratch).then((data) => {
-      if (!(data instanceof Uint8Array)) throw this.badResult(FuseOp.Read, 'a Buffer');
-      if (data.length > size) throw this.badResult(FuseOp.Read, `at most ${size} bytes (got ${data.length})`);
-      const bytes: Uint8Array = data;
-      return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-    });
+    return new Promise((resolve, reject) =>
+      this.readWith(ino, fh, offset, size, scratch, (error, data) => (error ? reject(error) : resolve(data as Buffer))),
+    );
+  }
+
+  /**
+   * {@link read} in callback form: the mount's read path, where each promise layer between the handler and the
+   * kernel would cost a microtask per request. `scratch`, when given, is memory the handler may read into.
+   */
+  readWith(ino: Ino, fh: Fh, offset: number, size: number, scratch: Buffer | undefined, done: Settle<Buffer>): void {
+    const handler = this.filesystem.ops[FuseOp.Read];
+    if (!handler) return done(FsError.notImplemented(`${this.name} does not implement ${FuseOp.Read}`));
+    this.invoker.dispatch(
+      FuseOp.Read,
+      // A read's scratch buffer is plumbing, not an argument worth logging.
+      () => this.describeCall(FuseOp.Read, [ino, fh, offset, size]),
+      [shared(ino)],
+      () => handler(ino, fh, offset, size, scratch),
+      (error, data) => {
+        if (error) return done(error);
+        if (!(data instanceof Uint8Array)) return done(this.badResult(FuseOp.Read, 'a Buffer'));
+        if (data.length > size) return done(this.badResult(FuseOp.Read, `at most ${size} bytes (got ${data.length})`));
+        const bytes: Uint8Array = data;
+        done(undefined, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+      },
+    );
   }
 
   async readlink(ino: Ino): Promise<string> {
@@ -380,10 +400,12 @@ export class FilesystemSession {
   private invoke<K extends FuseOp>(op: K, locks: LockRequest[], ...args: Parameters<FuseHandlerSignatures[K]>): Promise<HandlerResult<K>> {
     const handler = this.filesystem.ops[op] as ((...a: unknown[]) => Promise<HandlerResult<K>>) | undefined;
     if (!handler) return Promise.reject(FsError.notImplemented(`${this.name} does not implement ${op}`));
-    // A read's scratch buffer is plumbing, not an argument worth logging.
-    const shown = op === FuseOp.Read ? args.slice(0, 4) : args;
-    const where = (): string => `${this.filesystem.handlerNames.get(op)}(${shown.map(describeArg).join(', ')})`;
-    return this.invoker.run(op, where, locks, () => handler(...args));
+    return this.invoker.run(op, () => this.describeCall(op, args), locks, () => handler(...args));
+  }
+
+  /** The handler and its arguments, for log lines. */
+  private describeCall(op: FuseOp, args: readonly unknown[]): string {
+    return `${this.filesystem.handlerNames.get(op)}(${args.map(describeArg).join(', ')})`;
   }
 
   private badResult(op: FuseOp, expected: string): FsError {

@@ -8,6 +8,7 @@ import { FuseNativeAdapter } from './fuse-native.adapter';
 const FILLS_INTO = 2; // reads into the buffer it is given, as the backends do
 const OWN_BUFFER = 3; // answers with a buffer of its own
 const LATE = 4; // keeps writing to its buffer after its deadline
+const FAILS = 5; // rejects with EACCES
 
 /** A file system whose reads record the buffer each was given. */
 @FuseFilesystem('buffers')
@@ -35,6 +36,7 @@ class BufferRecordingFilesystem {
   async read(ino: Ino, _fh: number, offset: number, size: number, into?: Buffer): Promise<Buffer> {
     this.given.push(into);
     if (ino === OWN_BUFFER) return this.ownBytes;
+    if (ino === FAILS) throw FsError.accessDenied('refused');
     if (!into) throw FsError.invalid('no buffer given');
     if (ino === LATE) await new Promise((resolve) => setTimeout(resolve, 100));
     // One byte short of the request, so the answer's length must come from what the handler returned.
@@ -103,5 +105,13 @@ describe('FuseNativeAdapter reads', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await read(FILLS_INTO, Buffer.alloc(64), false)).toBe(63);
     expect(filesystem.given[1]).not.toBe(filesystem.given[0]);
+  });
+
+  it('answers a failed read with its errno and reuses its buffer; an unknown handle answers EBADF', async () => {
+    expect(await read(FAILS, Buffer.alloc(64), false)).toBe(-FsError.accessDenied().errno);
+    expect(await read(FILLS_INTO, Buffer.alloc(64), false)).toBe(63);
+    expect(filesystem.given[1]).toBe(filesystem.given[0]);
+    const unknown = await new Promise((resolve) => adapter.read(999, Buffer.alloc(64), 64, 0, true, resolve));
+    expect(unknown).toBe(-FsError.badHandle().errno);
   });
 });

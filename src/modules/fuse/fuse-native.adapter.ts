@@ -96,7 +96,7 @@ export class FuseNativeAdapter {
       }
       // That binding also reads into memory it owns and marks it lendable (see read()).
       _op_read(signal: NativeCallback, _path: string, fd: number, buf: Buffer, len: number, low: number, high: number, lendable?: boolean): void {
-        adapter.read(fd, buf, len, low + high * 2 ** 32, lendable === true, (result: unknown) => signal(result, 0, buf.buffer));
+        adapter.read(fd, buf, len, low + high * 2 ** 32, lendable === true, signal);
       }
     }
     const native = new AdaptedFuse(this.mountpoint, this.buildOps() as Record<string, NativeCallback>, {
@@ -286,13 +286,34 @@ export class FuseNativeAdapter {
    * answer — a deadline can come first — so there the handler fills a pooled buffer, which is then copied.
    */
   private read(fd: number, buf: Buffer, len: number, pos: number, lendable: boolean, signal: NativeCallback): void {
+    this.inflight += 1;
+    const open = this.handles.get(fd);
+    if (!open) return this.answerRead(signal, buf, this.errnoOf(FsError.badHandle(`no open file with handle ${fd}`)));
     const into = lendable ? buf : this.buffers.take(len);
-    const work = (): Promise<Buffer> => this.withHandle(fd, (h) => this.session.read(h.ino, h.fh, pos, len, into));
-    this.reply(
-      signal,
-      lendable ? work : () => this.lending(into, work()),
-      (data) => [data.buffer === buf.buffer && data.byteOffset === buf.byteOffset ? data.length : data.copy(buf, 0, 0, Math.min(len, data.length))],
-    );
+    this.session.readWith(open.ino, open.fh, pos, len, into, (error, data) => {
+      let result: number;
+      if (error) {
+        result = this.errnoOf(error);
+      } else {
+        const bytes = data as Buffer;
+        const inPlace = bytes.buffer === buf.buffer && bytes.byteOffset === buf.byteOffset;
+        result = inPlace ? bytes.length : bytes.copy(buf, 0, 0, Math.min(len, bytes.length));
+      }
+      // After a deadline answered for it, the handler may still be writing into the pooled buffer: it is dropped.
+      if (!lendable && error?.code !== 'ETIMEDOUT') this.buffers.give(into);
+      this.answerRead(signal, buf, result);
+    });
+  }
+
+  /** The read path's {@link answer}: fuse-native's read callback also takes the buffer's memory back. */
+  private answerRead(signal: NativeCallback, buf: Buffer, result: number): void {
+    try {
+      signal(result, 0, buf.buffer);
+    } catch (error) {
+      this.logger.error(`fuse-native failed to take an answer: ${describeError(error)}`);
+    } finally {
+      this.settled();
+    }
   }
 
   private create(path: string, mode: number, flags: number | undefined, signal: NativeCallback): void {
@@ -368,9 +389,14 @@ export class FuseNativeAdapter {
   }
 
   private fail(cb: NativeCallback, error: unknown): void {
-    if (error instanceof FsError) return this.answer(cb, [-error.errno]);
+    this.answer(cb, [this.errnoOf(error)]);
+  }
+
+  /** The negative errno that answers `error`; anything but an FsError is unexpected here, so EIO and a log line. */
+  private errnoOf(error: unknown): number {
+    if (error instanceof FsError) return -error.errno;
     this.logger.error(`Unexpected failure in the FUSE adapter, answered EIO: ${describeError(error)}`);
-    this.answer(cb, [-FsError.io().errno]);
+    return -FsError.io().errno;
   }
 
   private answer(cb: NativeCallback, args: unknown[]): void {
@@ -379,9 +405,13 @@ export class FuseNativeAdapter {
     } catch (error) {
       this.logger.error(`fuse-native failed to take an answer: ${describeError(error)}`);
     } finally {
-      this.inflight -= 1;
-      if (this.inflight === 0) for (const wake of this.drainWaiters.splice(0)) wake();
+      this.settled();
     }
+  }
+
+  private settled(): void {
+    this.inflight -= 1;
+    if (this.inflight === 0 && this.drainWaiters.length > 0) for (const wake of this.drainWaiters.splice(0)) wake();
   }
 
   /**

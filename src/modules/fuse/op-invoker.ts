@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { DeadlineTimer } from './deadline-timer';
 import { FsError } from './errors/fs-error';
 import { DEFAULT_DEADLINE_MS, FuseOp } from './fuse.constants';
 import { DEADLINE_MESSAGE, HANDLER_FAILED_MESSAGE } from './fuse.messages';
@@ -8,11 +9,16 @@ import type { FuseModuleOptions } from './interfaces/fuse-module-options.interfa
 
 class DeadlineExceeded extends Error {}
 
+/** Called once per op: with the error it failed with, or with `undefined` and its value. */
+export type Settle<T> = (error: FsError | undefined, value?: T) => void;
+
 /**
  * Runs one handler call the way every op must run: after taking its inode locks, within its deadline, with every
  * failure turned into an {@link FsError}. Whatever a handler does, the promise this returns settles.
  */
 export class OpInvoker {
+  private readonly deadlines = new DeadlineTimer();
+
   constructor(
     private readonly locks: InodeLocks,
     private readonly options: Pick<FuseModuleOptions, 'deadlineMs' | 'debug'>,
@@ -27,58 +33,66 @@ export class OpInvoker {
 
   /**
    * `where` names the handler and its arguments for log lines. Locks are held until the handler settles, even past
-   * the deadline: a late write must not overtake the next op on the same inode. This runs for every request, so the
-   * uncontended case takes its locks synchronously and allocates no abort signal.
+   * the deadline: a late write must not overtake the next op on the same inode.
    */
   run<T>(op: FuseOp, where: () => string, locks: readonly LockRequest[], call: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) =>
+      this.dispatch(op, where, locks, call, (error, value) => (error ? reject(error) : resolve(value as T))),
+    );
+  }
+
+  /**
+   * {@link run} in callback form, for the read path, where every promise between the handler and the kernel is a
+   * microtask per request: `done` is called exactly once, with an FsError or the handler's value. The uncontended
+   * case takes its locks synchronously and allocates no abort signal.
+   */
+  dispatch<T>(op: FuseOp, where: () => string, locks: readonly LockRequest[], call: () => Promise<T>, done: Settle<T>): void {
     const deadlineMs = this.deadlineFor(op);
     const started = this.options.debug ? performance.now() : 0;
-    return new Promise<T>((resolve, reject) => {
-      let answered = false;
-      let waitingForLocks: AbortController | undefined;
-      const answer = (error: unknown, value?: T): void => {
-        if (answered) return;
-        answered = true;
-        clearTimeout(timer);
-        if (error === undefined) {
-          if (this.options.debug) this.trace(op, where, started, 'ok');
-          resolve(value as T);
-          return;
-        }
-        const fsError = this.toFsError(op, where, deadlineMs, error);
-        if (this.options.debug) this.trace(op, where, started, fsError.code);
-        reject(fsError);
-      };
-      const timer = setTimeout(() => {
-        waitingForLocks?.abort(new DeadlineExceeded());
-        answer(new DeadlineExceeded());
-      }, deadlineMs);
-      const start = (release: () => void): void => {
-        if (answered) return release();
-        let work: Promise<T>;
-        try {
-          // A handler written without async may return a plain value; a native promise passes through as it is.
-          work = Promise.resolve(call());
-        } catch (error) {
-          work = Promise.reject(error);
-        }
-        // A handler that settles after we answered ETIMEDOUT is ignored here, never an unhandled rejection.
-        work.then(
-          (value) => {
-            release();
-            answer(undefined, value);
-          },
-          (error: unknown) => {
-            release();
-            answer(error ?? new Error('handler rejected with no reason'));
-          },
-        );
-      };
-      const release = this.locks.tryAcquire(locks);
-      if (release) return start(release);
-      waitingForLocks = new AbortController();
-      this.locks.acquire(locks, waitingForLocks.signal).then(start, (error: unknown) => answer(error));
+    let answered = false;
+    let waitingForLocks: AbortController | undefined;
+    const answer = (error: unknown, value?: T): void => {
+      if (answered) return;
+      answered = true;
+      this.deadlines.cancel(deadline);
+      if (error === undefined) {
+        if (this.options.debug) this.trace(op, where, started, 'ok');
+        done(undefined, value);
+        return;
+      }
+      const fsError = this.toFsError(op, where, deadlineMs, error);
+      if (this.options.debug) this.trace(op, where, started, fsError.code);
+      done(fsError);
+    };
+    const deadline = this.deadlines.add(deadlineMs, () => {
+      waitingForLocks?.abort(new DeadlineExceeded());
+      answer(new DeadlineExceeded());
     });
+    const start = (release: () => void): void => {
+      if (answered) return release();
+      let work: Promise<T>;
+      try {
+        // A handler written without async may return a plain value; a native promise passes through as it is.
+        work = Promise.resolve(call());
+      } catch (error) {
+        work = Promise.reject(error);
+      }
+      // A handler that settles after we answered ETIMEDOUT is ignored here, never an unhandled rejection.
+      work.then(
+        (value) => {
+          release();
+          answer(undefined, value);
+        },
+        (error: unknown) => {
+          release();
+          answer(error ?? new Error('handler rejected with no reason'));
+        },
+      );
+    };
+    const release = this.locks.tryAcquire(locks);
+    if (release) return start(release);
+    waitingForLocks = new AbortController();
+    this.locks.acquire(locks, waitingForLocks.signal).then(start, (error: unknown) => answer(error));
   }
 
   private toFsError(op: FuseOp, where: () => string, deadlineMs: number, error: unknown): FsError {
