@@ -17,18 +17,27 @@ export type Settle<T> = (error: FsError | undefined, value?: T) => void;
  * failure turned into an {@link FsError}. Whatever a handler does, the promise this returns settles.
  */
 export class OpInvoker {
-  private readonly deadlines = new DeadlineTimer();
+  private readonly timer = new DeadlineTimer();
+  /** Each op's deadline, worked out once: the options object is the application's, of any shape. */
+  private readonly deadlines = new Map<FuseOp, number>();
+  private readonly debug: boolean;
 
   constructor(
     private readonly locks: InodeLocks,
     private readonly options: Pick<FuseModuleOptions, 'deadlineMs' | 'debug'>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.debug = options.debug === true;
+  }
 
   deadlineFor(op: FuseOp): number {
-    const deadline = this.options.deadlineMs;
-    if (typeof deadline === 'number') return deadline;
-    return deadline?.[op] ?? deadline?.default ?? DEFAULT_DEADLINE_MS;
+    let ms = this.deadlines.get(op);
+    if (ms === undefined) {
+      const deadline = this.options.deadlineMs;
+      ms = typeof deadline === 'number' ? deadline : (deadline?.[op] ?? deadline?.default ?? DEFAULT_DEADLINE_MS);
+      this.deadlines.set(op, ms);
+    }
+    return ms;
   }
 
   /**
@@ -48,23 +57,23 @@ export class OpInvoker {
    */
   dispatch<T>(op: FuseOp, where: () => string, locks: readonly LockRequest[], call: () => Promise<T>, done: Settle<T>): void {
     const deadlineMs = this.deadlineFor(op);
-    const started = this.options.debug ? performance.now() : 0;
+    const started = this.debug ? performance.now() : 0;
     let answered = false;
     let waitingForLocks: AbortController | undefined;
     const answer = (error: unknown, value?: T): void => {
       if (answered) return;
       answered = true;
-      this.deadlines.cancel(deadline);
+      this.timer.cancel(deadline);
       if (error === undefined) {
-        if (this.options.debug) this.trace(op, where, started, 'ok');
+        if (this.debug) this.trace(op, where, started, 'ok');
         done(undefined, value);
         return;
       }
       const fsError = this.toFsError(op, where, deadlineMs, error);
-      if (this.options.debug) this.trace(op, where, started, fsError.code);
+      if (this.debug) this.trace(op, where, started, fsError.code);
       done(fsError);
     };
-    const deadline = this.deadlines.add(deadlineMs, () => {
+    const deadline = this.timer.add(deadlineMs, () => {
       waitingForLocks?.abort(new DeadlineExceeded());
       answer(new DeadlineExceeded());
     });
