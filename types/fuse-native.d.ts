@@ -15,6 +15,8 @@ declare module 'fuse-native' {
     unmount(cb: (err: Error | null) => void): void;
     static unmount(mountpoint: string, cb: (err: Error | null) => void): void;
     protected _fuseOptions(): string;
+    /** Builds the function the binding calls for each op code, given the request's native handle first. */
+    protected _makeHandlerArray(): Array<((...args: never[]) => void) | undefined>;
   }
 
   export = Fuse;
