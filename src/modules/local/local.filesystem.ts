@@ -48,8 +48,13 @@ import type { LocalModuleOptions } from './local-module-options.interface';
 
 /** Entries returned per readdir page, each with its attributes. */
 const READDIR_PAGE = 256;
+/**
+ * O_DIRECT is the kernel's business (it already bypasses the mount's page cache for such a file): on the backing file
+ * it would demand sector-aligned memory, which request buffers are not, and every read would fail EINVAL.
+ */
+const BACKING_FLAGS_STRIPPED = constants.O_NOCTTY | constants.O_DIRECT;
 /** Flags the kernel has already acted on, or that would make the daemon follow a symlink or block. */
-const OPEN_FLAGS_STRIPPED = constants.O_CREAT | constants.O_EXCL | constants.O_NOCTTY;
+const OPEN_FLAGS_STRIPPED = constants.O_CREAT | constants.O_EXCL | BACKING_FLAGS_STRIPPED;
 
 interface DirSnapshot {
   ino: Ino;
@@ -168,7 +173,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   @Create()
   async create(parent: Ino, name: string, mode: number, flags: number): Promise<CreateReply> {
     const path = this.childPath(parent, name);
-    const openFlags = (flags & ~constants.O_NOCTTY) | constants.O_CREAT | constants.O_NOFOLLOW;
+    const openFlags = (flags & ~BACKING_FLAGS_STRIPPED) | constants.O_CREAT | constants.O_NOFOLLOW;
     const handle = await sys(fs.open(path, openFlags, mode));
     try {
       let stats = await sys(handle.stat());
