@@ -16,6 +16,7 @@ export interface MountCommandOptions {
   deadline?: number;
   fsname?: string;
   xattrs?: boolean;
+  opStats?: boolean;
   // s3 only
   endpoint?: string;
   region?: string;

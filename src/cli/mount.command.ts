@@ -6,7 +6,7 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import type { MountCommandOptions } from './mount-command-options';
 import { S3FlagsCommandBase } from './s3-flags.command-base';
 import type { FuseModuleOptions, PageCachePolicy } from '../modules/fuse';
-import { isMounted } from '../modules/fuse';
+import { formatOpLatency, FuseMountService, isMounted } from '../modules/fuse';
 import { Backend, BACKENDS, backendNamed } from './backends';
 import { exitOnCommanderError } from './commander-exit';
 import { MountAppModule } from './mount-app.module';
@@ -44,11 +44,16 @@ export class MountCommand extends S3FlagsCommandBase {
       { logger: options.debug ? VERBOSE : QUIET, abortOnError: false },
     );
     const signal = waitForSignal();
+    const mounts = app.get(FuseMountService).mounted();
     process.stdout.write(`nestjs-fuse: ${backend.describe(source)} mounted at ${target}${options.readOnly ? ' (read-only)' : ''}; press Ctrl-C to unmount\n`);
     const received = await signal;
     new Logger('nestjs-fuse').log(`${received} received, unmounting`);
     await app.close();
     process.stdout.write(`nestjs-fuse: unmounted ${target}\n`);
+    for (const mount of mounts) {
+      const rows = mount.opLatency();
+      if (rows) process.stderr.write(`nestjs-fuse: op latencies (from each request's arrival in JavaScript to its answer):\n${formatOpLatency(rows)}\n`);
+    }
   }
 
   private fuseOptions(mountpoint: string, backend: Backend, options: MountCommandOptions): FuseModuleOptions {
@@ -73,6 +78,7 @@ export class MountCommand extends S3FlagsCommandBase {
         pageCache: options.pageCache,
         fsname: options.fsname,
         xattrs: options.xattrs,
+        opStats: options.opStats,
       },
     };
   }
@@ -100,6 +106,11 @@ export class MountCommand extends S3FlagsCommandBase {
   @Option({ flags: '--no-xattrs', description: 'serve no extended attributes, as bindfs --xattr-none (ls -l then asks two round trips fewer per file)' })
   parseNoXattrs(): boolean {
     return false;
+  }
+
+  @Option({ flags: '--op-stats', description: 'print a latency histogram per op (count, errors, p50/p90/p99, max) when unmounting' })
+  parseOpStats(): boolean {
+    return true;
   }
 
   @Option({ flags: '--debug', description: 'log every filesystem op with its latency' })

@@ -37,7 +37,7 @@ describe('nestjs-fuse CLI', () => {
   it('prints help and version and exits 0', async () => {
     const help = await cli('mount --help');
     expect(help.code).toBe(0);
-    for (const flag of ['--read-only', '--allow-other', '--debug', '--uid', '--page-cache', '--deadline', '--no-xattrs']) expect(help.stdout).toContain(flag);
+    for (const flag of ['--read-only', '--allow-other', '--debug', '--uid', '--page-cache', '--deadline', '--no-xattrs', '--op-stats']) expect(help.stdout).toContain(flag);
     const version = await cli('--version');
     expect(version.code).toBe(0);
     const { version: expected } = JSON.parse(await fs.readFile(join(__dirname, '..', '..', 'package.json'), 'utf8'));
@@ -141,6 +141,30 @@ describe('nestjs-fuse CLI', () => {
     const none = await getxattrsDuring(['--no-xattrs']);
     expect(none.asked).toBe(0);
     expect(none.setfattr).toMatch(/Operation not supported/);
+  });
+
+  it('prints a latency histogram per op at unmount with --op-stats', async () => {
+    await fs.writeFile(join(src, 'counted'), Buffer.alloc(512 * 1024, 7));
+    let mount: MountProcess | undefined;
+    try {
+      mount = await startCliMount(mnt, 'local', src, ['--op-stats']);
+      // 512 KiB in 128 KiB requests, from a fresh mount: at least four reads.
+      await sh(`dd if=${mnt}/counted of=/dev/null bs=128k iflag=direct status=none`);
+      await sh(`cat ${mnt}/absent`);
+      await stopMount(mount, mnt);
+      const table = mount.output().split('op latencies')[1] ?? '';
+      const row = (op: string): string[] => table.match(new RegExp(`^${op} .*$`, 'm'))?.[0].trim().split(/\s{2,}/) ?? [];
+      expect(row('op')).toEqual(['op', 'count', 'errors', 'p50 ≤', 'p90 ≤', 'p99 ≤', 'max', 'total']);
+      expect(Number(row('read')[1])).toBeGreaterThanOrEqual(4);
+      expect(row('read')[2]).toBe('0');
+      expect(Number(row('open')[1])).toBeGreaterThanOrEqual(1);
+      // The lookup of the missing name: one getattr answered ENOENT.
+      expect(Number(row('getattr')[2])).toBeGreaterThanOrEqual(1);
+      for (const cell of row('read').slice(3)) expect(cell).toMatch(/^[\d.]+ (µs|ms|s)$/);
+    } finally {
+      await stopMount(mount, mnt);
+      await fs.rm(join(src, 'counted'), { force: true });
+    }
   });
 
   it('mounts read-only with --read-only and logs ops with --debug', async () => {

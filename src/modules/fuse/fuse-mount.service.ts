@@ -52,6 +52,11 @@ export class FuseMountService implements OnApplicationBootstrap, BeforeApplicati
     return adapter;
   }
 
+  /** The mounts currently served by this application. */
+  mounted(): FuseNativeAdapter[] {
+    return [...this.mounts.values()];
+  }
+
   /** Mountpoints currently served by this application. */
   mountpoints(): string[] {
     return [...this.mounts.keys()];

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { constants as fsConstants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, posix } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { FsError } from './errors/fs-error';
 import { MountException } from './errors/mount.exception';
 import type { FilesystemSession } from './filesystem-session';
@@ -11,6 +12,7 @@ import { buildMountArgs } from './fuse-mount-options';
 import type { Fh, Ino } from './interfaces/file-attr.interface';
 import type { FuseMountOptions } from './interfaces/fuse-module-options.interface';
 import { NativeStat, toNativeDirentStat, toNativeStat, toNativeStatArray, toNativeStatFs } from './fuse-native.stat';
+import { OpLatencyRow, OpLatencyStats } from './op-latency.stats';
 import { RequestBufferPool } from './request-buffer.pool';
 
 type NativeCallback = (...args: unknown[]) => void;
@@ -44,6 +46,7 @@ export class FuseNativeAdapter {
    * attributes — without asking again: as long as the module's attribute cache would.
    */
   private readonly bindingCacheTtlMs: number;
+  private readonly stats?: OpLatencyStats;
 
   constructor(
     private readonly session: FilesystemSession,
@@ -52,6 +55,7 @@ export class FuseNativeAdapter {
     private readonly logger = new Logger('FuseNativeAdapter'),
   ) {
     this.bindingCacheTtlMs = Math.min(Math.max(0, Math.floor(session.attrTtlMs)), UINT32_MAX);
+    this.stats = options.opStats ? new OpLatencyStats() : undefined;
   }
 
   /** True when the filesystem is served read-only (no write ops, or the readOnly option). */
@@ -80,22 +84,22 @@ export class FuseNativeAdapter {
       // fuse-native's fgetattr drops the handle, its getxattr/listxattr never answer ERANGE and its create drops the
       // flags: replaced here.
       _op_fgetattr(signal: NativeCallback, _path: string, fd: number): void {
-        adapter.fgetattr(fd, signal);
+        adapter.fgetattr(fd, adapter.timed('fgetattr', signal));
       }
       _op_getxattr(signal: NativeCallback, path: string, name: string, valueBuf: Buffer): void {
-        adapter.getxattr(path, name, valueBuf, signal);
+        adapter.getxattr(path, name, valueBuf, adapter.timed('getxattr', signal));
       }
       _op_listxattr(signal: NativeCallback, path: string, listBuf: Buffer): void {
-        adapter.listxattr(path, listBuf, signal);
+        adapter.listxattr(path, listBuf, adapter.timed('listxattr', signal));
       }
       // Upstream passes no flags; the binding scripts/build-fuse-native.js builds passes them as a fourth argument.
       _op_create(signal: NativeCallback, path: string, mode: number, flags?: number): void {
-        adapter.create(path, mode, flags, signal);
+        adapter.create(path, mode, flags, adapter.timed('create', signal));
       }
       // With that binding, a listing's attributes answer the lookups of its names for as long as the module's
       // attribute cache would (bindingCacheTtlMs, an argument the prebuilt binary ignores).
       _op_readdir(signal: NativeCallback, path: string): void {
-        adapter.reply(signal, () => adapter.listDirectory(path), ([names, stats]) => [0, names, stats.map(toNativeStatArray), adapter.bindingCacheTtlMs]);
+        adapter.reply(adapter.timed('readdir', signal), () => adapter.listDirectory(path), ([names, stats]) => [0, names, stats.map(toNativeStatArray), adapter.bindingCacheTtlMs]);
       }
       protected override _makeHandlerArray(): NativeHandlers {
         return adapter.withDirectDataHandlers(super._makeHandlerArray());
@@ -126,6 +130,7 @@ export class FuseNativeAdapter {
     this.native = undefined;
     await new Promise<void>((resolve, reject) => native.unmount((error) => (error ? reject(error) : resolve())));
     await this.drain();
+    if (this.stats) this.logger.log(`Op latencies at ${this.mountpoint}, from each request's arrival in JavaScript to its answer:\n${this.stats.format()}`);
   }
 
   private async drain(): Promise<void> {
@@ -170,7 +175,36 @@ export class FuseNativeAdapter {
     if (!this.readOnly) Object.assign(ops, this.buildWriteOps());
     // Absent ops answer ENOSYS, after which the kernel stops sending them.
     if (this.options.xattrs === false) for (const op of XATTR_OPS) delete ops[op];
-    return this.onlyImplemented(ops);
+    return this.timedOps(this.onlyImplemented(ops));
+  }
+
+  /** With `opStats`, each op's answer callback (always its last argument) records the op's latency. */
+  private timedOps(ops: NativeOps): NativeOps {
+    if (!this.stats) return ops;
+    const timed = (name: string, op: (...args: never[]) => void) => (...args: unknown[]): void => {
+      args[args.length - 1] = this.timed(name, args[args.length - 1] as NativeCallback);
+      (op as (...a: unknown[]) => void)(...args);
+    };
+    return Object.fromEntries(Object.entries(ops).map(([name, op]) => [name, timed(name, op)]));
+  }
+
+  /**
+   * `cb`, recording the time from now until it is called, under `op`, when the mount keeps op statistics; `cb`
+   * itself otherwise. An answer below zero is a negative errno.
+   */
+  timed(op: string, cb: NativeCallback): NativeCallback {
+    const stats = this.stats;
+    if (!stats) return cb;
+    const started = performance.now();
+    return (...args: unknown[]) => {
+      stats.record(op, (performance.now() - started) * 1000, typeof args[0] === 'number' && args[0] < 0);
+      cb(...args);
+    };
+  }
+
+  /** Each op's latency histogram so far, with `opStats`; undefined without. */
+  opLatency(): OpLatencyRow[] | undefined {
+    return this.stats?.rows();
   }
 
   private buildWriteOps(): NativeOps {
@@ -278,12 +312,14 @@ export class FuseNativeAdapter {
     const signalRead = binding.fuse_native_signal_read;
     handlers[binding.op_read] = (request: unknown, _op: number, _path: string, fd: number, buf: Buffer, len: number, low: number, high: number, lendable?: boolean) => {
       // The prebuilt binary passes no `lendable`: its buffer is libfuse's own (see read()).
-      this.read(fd, buf, len, low + high * 2 ** 32, lendable === true, (result: unknown) => signalRead(request, result, 0, buf.buffer));
+      const answer = (result: unknown): void => signalRead(request, result, 0, buf.buffer);
+      this.read(fd, buf, len, low + high * 2 ** 32, lendable === true, this.timed('read', answer));
     };
     if (!this.readOnly && this.session.implements(FuseOp.Write)) {
       const signalWrite = binding.fuse_native_signal_write;
       handlers[binding.op_write] = (request: unknown, _op: number, _path: string, fd: number, buf: Buffer, len: number, low: number, high: number) => {
-        this.write(fd, buf, len, low + high * 2 ** 32, (result: unknown) => signalWrite(request, result, 0, buf.buffer));
+        const answer = (result: unknown): void => signalWrite(request, result, 0, buf.buffer);
+        this.write(fd, buf, len, low + high * 2 ** 32, this.timed('write', answer));
       };
     }
     return handlers;

@@ -11,3 +11,5 @@ export { FileHandle } from './file-handle';
 export type { FileReadStreamOptions, SeekWhence } from './file-handle';
 export { FuseNativeAdapter } from './fuse-native.adapter';
 export { isMounted } from './mountpoint.guard';
+export { formatOpLatency } from './op-latency.stats';
+export type { OpLatencyRow } from './op-latency.stats';
