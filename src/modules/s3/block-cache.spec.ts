@@ -58,11 +58,32 @@ describe('BlockCache', () => {
     await readAhead(cache, 'b', 2);
     expect(await readAhead(cache, 'c', 3)).toBe(first);
     expect(cache.get('c')?.[0]).toBe(3);
-    // Without read-ahead waiting for memory, an evicted block is left to the garbage collector: cached, in flight
-    // and spare blocks together stay within the cap.
-    cache.put('d', Buffer.alloc(10));
-    cache.put('e', Buffer.alloc(10));
-    expect(cache.allocate(10)).not.toBe(first);
+  });
+
+  it('takes block memory from one slab the size of the cap, and reuses every slot of it', async () => {
+    const cache = new BlockCache(30, 10);
+    const blocks = [await readAhead(cache, 'a', 1), await readAhead(cache, 'b', 2), await readAhead(cache, 'c', 3)];
+    expect(new Set(blocks.map((block) => block.buffer)).size).toBe(1);
+    expect(blocks[0].buffer.byteLength).toBe(30);
+    expect(blocks.map((block) => block[0])).toEqual([1, 2, 3]);
+    // Evicted with no read-ahead waiting for memory, a slab slot is still kept (the collector could not free it)…
+    for (const id of ['d', 'e', 'f']) cache.put(id, Buffer.alloc(10));
+    expect(['a', 'b', 'c'].map((id) => cache.has(id))).toEqual([false, false, false]);
+    const reused = [cache.allocate(10), cache.allocate(10), cache.allocate(10)];
+    expect(new Set(reused)).toEqual(new Set(blocks));
+    // …and only once every slot is in use does a block get memory of its own.
+    expect(cache.allocate(10).buffer).not.toBe(blocks[0].buffer);
+    expect(cache.allocate(4).buffer).not.toBe(blocks[0].buffer);
+  });
+
+  it('leaves an evicted block of its own memory to the garbage collector unless read-ahead waits for memory', () => {
+    const cache = new BlockCache(20, 10);
+    const own = Buffer.alloc(10);
+    cache.put('a', own);
+    cache.put('b', Buffer.alloc(10));
+    cache.put('c', Buffer.alloc(10));
+    expect(cache.has('a')).toBe(false);
+    expect(cache.allocate(10)).not.toBe(own);
   });
 
   it('never reuses the memory of a block a reader still holds, cached or arriving', async () => {
