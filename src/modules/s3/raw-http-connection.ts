@@ -69,7 +69,7 @@ export class RawHttpConnection {
     private readonly onIdle: (connection: RawHttpConnection) => void,
     private readonly onClosed: (connection: RawHttpConnection) => void,
   ) {
-    const onread = { buffer: SHARED_READ_BUFFER, callback: (bytes: number, buffer: Uint8Array) => this.onData(bytes, buffer) };
+    const onread = { buffer: SHARED_READ_BUFFER, callback: (bytes: number, buffer: Uint8Array) => this.received(bytes, buffer) };
     this.socket =
       origin.protocol === 'https:'
         ? tls.connect(tlsOptions(origin, onread))
@@ -106,6 +106,19 @@ export class RawHttpConnection {
   destroy(error?: Error): void {
     this.socket.destroy();
     this.close(error ?? new Error('the connection was closed'));
+  }
+
+  /**
+   * Anything that throws while a chunk is received — a caller's BodyTarget, say — fails this exchange and closes the
+   * connection. Thrown from a socket's read callback, it would otherwise end the whole process.
+   */
+  private received(bytes: number, buffer: Uint8Array): boolean {
+    try {
+      return this.onData(bytes, buffer);
+    } catch (error) {
+      this.destroy(error instanceof Error ? error : new Error(String(error)));
+      return false;
+    }
   }
 
   private onData(bytes: number, buffer: Uint8Array): boolean {

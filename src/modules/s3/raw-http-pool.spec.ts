@@ -109,6 +109,21 @@ describe('RawHttpPool', () => {
     }
   });
 
+  it('fails only the exchange, never the process, when receiving throws (here: the caller’s BodyTarget)', async () => {
+    const server = await serve(ok);
+    const pool = new RawHttpPool({ protocol: 'http:', host: '127.0.0.1', port: server.port }, 5_000, 2);
+    const throwing = (): Buffer[] => {
+      throw new Error('no memory for the body');
+    };
+    try {
+      await expect(pool.send(request, throwing)).rejects.toThrow('no memory for the body');
+      expect(Buffer.concat((await pool.send(request, into))?.pieces ?? []).equals(body)).toBe(true);
+    } finally {
+      pool.destroy();
+      await server.close();
+    }
+  });
+
   it('speaks HTTPS to a server the given CA vouches for, and to no other', async () => {
     const server = await serve(ok, true);
     const trusting = new RawHttpPool({ protocol: 'https:', host: '127.0.0.1', port: server.port, ca: TLS.cert }, 5_000, 2);
