@@ -93,3 +93,69 @@ describe('S3Tree lookups after a listing', () => {
     expect(requests).toEqual(['HEAD a', 'LIST a/']);
   });
 });
+
+describe('S3Tree misses in a directory it just made', () => {
+  /** A store that records requests. */
+  const storeListing = (listing: ListPage) => {
+    const requests: string[] = [];
+    const store = {
+      list: async (prefix: string) => {
+        requests.push(`LIST-DIR ${prefix}`);
+        return listing;
+      },
+      head: async (key: string) => void requests.push(`HEAD ${key}`),
+      firstKeyBelow: async (prefix: string) => void requests.push(`LIST ${prefix}`),
+    } as unknown as S3ObjectStore;
+    return { store, requests };
+  };
+  const treeOf = (store: S3ObjectStore, negativeTtlMs = 1_000) =>
+    new S3Tree(store, resolveS3Options({ bucket: 'b', negativeTtlMs }), new Logger('test'));
+
+  it('answers a new name in a directory it made with no request, for the negative TTL only', async () => {
+    const { store, requests } = storeListing({ objects: [], prefixes: [] });
+    const tree = treeOf(store, 50);
+    tree.madeEmpty('d', Date.now());
+    expect(await tree.lookup('d/new')).toBeUndefined();
+    expect(requests).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(await tree.lookup('d/new')).toBeUndefined();
+    expect(requests).toEqual(['HEAD d/new', 'LIST d/new/']);
+  });
+
+  it('never answers missing a name made there since, nor trusts a check that overlapped a change', async () => {
+    const { store, requests } = storeListing({ objects: [], prefixes: [] });
+    const tree = treeOf(store);
+    tree.madeEmpty('d', Date.now());
+    tree.forget('d/made');
+    await tree.lookup('d/made');
+    expect(requests).toEqual(['HEAD d/made', 'LIST d/made/']);
+    // Checked empty before a name of it changed: that check may have missed the change.
+    const checkedAt = Date.now() - 1;
+    tree.forget('e/made-meanwhile');
+    tree.madeEmpty('e', checkedAt);
+    requests.length = 0;
+    await tree.lookup('e/other');
+    expect(requests).toEqual(['HEAD e/other', 'LIST e/other/']);
+  });
+
+  it('forgets it when a directory above is renamed or removed', async () => {
+    const { store, requests } = storeListing({ objects: [], prefixes: [] });
+    const tree = treeOf(store);
+    tree.madeEmpty('d/sub', Date.now());
+    tree.forgetTree('d');
+    await tree.lookup('d/sub/x');
+    expect(requests).toEqual(['HEAD d/sub/x', 'LIST d/sub/x/']);
+  });
+
+  it('trusts no listing it did not make: a directory listed, or any with --negative-ttl 0', async () => {
+    const { store, requests } = storeListing({ objects: [], prefixes: [] });
+    const tree = treeOf(store);
+    await tree.list('listed');
+    requests.length = 0;
+    await tree.lookup('listed/x');
+    const untrusting = treeOf(store, 0);
+    untrusting.madeEmpty('fresh', Date.now());
+    await untrusting.lookup('fresh/first');
+    expect(requests).toEqual(['HEAD listed/x', 'LIST listed/x/', 'HEAD fresh/first', 'LIST fresh/first/']);
+  });
+});

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { FileKind, NAME_MAX_BYTES } from '../fuse';
+import { CompleteListings } from './complete-listings';
 import { decodeMetadata, PosixMetadata } from './s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
 import type { ObjectInfo, S3ObjectStore } from './s3-object.store';
@@ -50,12 +51,15 @@ export class S3Tree {
   private readonly knownMetadata = new Map<string, { etag: string; meta: PosixMetadata }>();
   /** Directories that exist only as prefixes have no timestamp of their own: they show the mount's start. */
   private readonly mountedAt = new Date();
+  private readonly completeListings: CompleteListings;
 
   constructor(
     private readonly store: S3ObjectStore,
     private readonly options: ResolvedS3Options,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.completeListings = new CompleteListings(options.negativeTtlMs);
+  }
 
   /** The key of a file path (relative to the mount's prefix). */
   fileKey(path: string): string {
@@ -76,6 +80,8 @@ export class S3Tree {
   async lookup(path: string): Promise<S3Node | undefined> {
     const cached = this.cache.get(path);
     if (cached && cached.expiresAt > Date.now() && !cached.node?.typeUnknown) return cached.node;
+    const { dir, name } = splitPath(path);
+    if (path !== '' && this.completeListings.knownMissing(dir, name)) return undefined;
     const prefix = this.dirPrefix(path);
     const [object, firstKeyBelow] = await Promise.all([this.store.head(this.fileKey(path)), this.store.firstKeyBelow(prefix)]);
     // Only a directory with a marker object needs a second request, for the marker's metadata.
@@ -89,6 +95,11 @@ export class S3Tree {
     }
     this.remember(path, node);
     return node;
+  }
+
+  /** `dir` was just made, empty, through this mount (as of the lookup that found no name there, at `checkedAt`). */
+  madeEmpty(dir: string, checkedAt: number): void {
+    this.completeListings.record(dir, [], checkedAt);
   }
 
   /** A cursor over a directory's entries, one ListObjectsV2 page at a time. */
@@ -168,14 +179,20 @@ export class S3Tree {
     }
   }
 
+  /** Forgets what is cached of `path`, which this mount is changing: it may exist from now on. */
   forget(path: string): void {
     this.cache.delete(path);
+    const { dir, name } = splitPath(path);
+    this.completeListings.mayExist(dir, name);
   }
 
   /** Forgets `path` and everything cached below it (after a directory rename or removal). */
   forgetTree(path: string): void {
     const below = `${path}/`;
     for (const key of this.cache.keys()) if (key === path || key.startsWith(below)) this.cache.delete(key);
+    const { dir, name } = splitPath(path);
+    this.completeListings.mayExist(dir, name);
+    this.completeListings.forgetTree(path);
   }
 
   fromObject(object: ObjectInfo, fallbackKind: FileKind): S3Node {
@@ -216,6 +233,12 @@ export class S3Tree {
  * identical to the kernel, which then keeps serving the old version from its page cache. The version's ETag picks
  * the milliseconds, so every version has its own modification time.
  */
+/** A path's directory and last name; the root's entries have the directory ''. */
+function splitPath(path: string): { dir: string; name: string } {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? { dir: '', name: path } : { dir: path.slice(0, slash), name: path.slice(slash + 1) };
+}
+
 export function versionTime(lastModified: Date, etag: string): Date {
   if (lastModified.getMilliseconds() !== 0 || etag === '') return lastModified;
   let hash = 0;

@@ -319,9 +319,11 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
   async mkdir(parent: Ino, name: string, mode: number): Promise<Entry> {
     this.assertWritable();
     const path = this.namespace.childPath(parent, name);
+    const checkedAt = Date.now();
     if (await this.nodeAt(path)) throw FsError.exists();
     await this.store.put(this.tree.dirPrefix(path), Buffer.alloc(0), this.metadataFor('dir', mode & 0o7777), 0);
     this.tree.forget(path);
+    this.tree.madeEmpty(path, checkedAt);
     const node = (await this.tree.lookup(path)) ?? this.tree.syntheticDir();
     return { attr: this.attrOf(this.namespace.inodeOf(parent, name, 'dir'), node) };
   }
