@@ -57,16 +57,18 @@ describe('S3Tree listings', () => {
   });
 });
 
+/** A store whose listings answer `pages` in turn, and that records every HEAD and one-key LIST. */
+const storeWith = (pages: ListPage[]) => {
+  const requests: string[] = [];
+  const store = {
+    list: async () => pages.shift(),
+    head: async (key: string) => void requests.push(`HEAD ${key}`),
+    firstKeyBelow: async (prefix: string) => void requests.push(`LIST ${prefix}`),
+  } as unknown as S3ObjectStore;
+  return { store, requests };
+};
+
 describe('S3Tree lookups after a listing', () => {
-  const storeWith = (pages: ListPage[]) => {
-    const requests: string[] = [];
-    const store = {
-      list: async () => pages.shift(),
-      head: async (key: string) => void requests.push(`HEAD ${key}`),
-      firstKeyBelow: async (prefix: string) => void requests.push(`LIST ${prefix}`),
-    } as unknown as S3ObjectStore;
-    return { store, requests };
-  };
 
   it('answers names a listing showed with no request per file, for the metadata TTL', async () => {
     const { store, requests } = storeWith([{ objects: [object('a'), object('b')], prefixes: ['d/'] }]);
@@ -95,24 +97,11 @@ describe('S3Tree lookups after a listing', () => {
 });
 
 describe('S3Tree misses in a directory it just made', () => {
-  /** A store that records requests. */
-  const storeListing = (listing: ListPage) => {
-    const requests: string[] = [];
-    const store = {
-      list: async (prefix: string) => {
-        requests.push(`LIST-DIR ${prefix}`);
-        return listing;
-      },
-      head: async (key: string) => void requests.push(`HEAD ${key}`),
-      firstKeyBelow: async (prefix: string) => void requests.push(`LIST ${prefix}`),
-    } as unknown as S3ObjectStore;
-    return { store, requests };
-  };
   const treeOf = (store: S3ObjectStore, negativeTtlMs = 1_000) =>
     new S3Tree(store, resolveS3Options({ bucket: 'b', negativeTtlMs }), new Logger('test'));
 
   it('answers a new name in a directory it made with no request, for the negative TTL only', async () => {
-    const { store, requests } = storeListing({ objects: [], prefixes: [] });
+    const { store, requests } = storeWith([{ objects: [], prefixes: [] }]);
     const tree = treeOf(store, 50);
     tree.madeEmpty('d', Date.now());
     expect(await tree.lookup('d/new')).toBeUndefined();
@@ -123,7 +112,7 @@ describe('S3Tree misses in a directory it just made', () => {
   });
 
   it('never answers missing a name made there since, nor trusts a check that overlapped a change', async () => {
-    const { store, requests } = storeListing({ objects: [], prefixes: [] });
+    const { store, requests } = storeWith([{ objects: [], prefixes: [] }]);
     const tree = treeOf(store);
     tree.madeEmpty('d', Date.now());
     tree.forget('d/made');
@@ -139,7 +128,7 @@ describe('S3Tree misses in a directory it just made', () => {
   });
 
   it('forgets it when a directory above is renamed or removed', async () => {
-    const { store, requests } = storeListing({ objects: [], prefixes: [] });
+    const { store, requests } = storeWith([{ objects: [], prefixes: [] }]);
     const tree = treeOf(store);
     tree.madeEmpty('d/sub', Date.now());
     tree.forgetTree('d');
@@ -148,7 +137,7 @@ describe('S3Tree misses in a directory it just made', () => {
   });
 
   it('trusts no listing it did not make: a directory listed, or any with --negative-ttl 0', async () => {
-    const { store, requests } = storeListing({ objects: [], prefixes: [] });
+    const { store, requests } = storeWith([{ objects: [], prefixes: [] }]);
     const tree = treeOf(store);
     await tree.list('listed');
     requests.length = 0;
