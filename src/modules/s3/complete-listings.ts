@@ -23,6 +23,7 @@ export class CompleteListings {
   private readonly changedAt = new Map<string, number>();
   /** When a directory last moved or went away: listings under way then may describe a tree that no longer is. */
   private treeChangedAt = 0;
+  private sweepAbove = SWEEP_ABOVE;
 
   constructor(private readonly ttlMs: number) {}
 
@@ -32,13 +33,15 @@ export class CompleteListings {
     const changed = this.changedAt.get(dir);
     if ((changed !== undefined && changed >= startedAt) || this.treeChangedAt >= startedAt) return;
     this.known.set(dir, { names: new Set(names), expiresAt: startedAt + this.ttlMs });
-    if (this.known.size > SWEEP_ABOVE || this.changedAt.size > SWEEP_ABOVE) this.sweep();
+    this.sweepIfLarge();
   }
 
   /** `name` in `dir` may exist from now on: it is never answered missing from an older listing. */
   mayExist(dir: string, name: string): void {
+    if (this.ttlMs <= 0) return;
     this.changedAt.set(dir, Date.now());
     this.known.get(dir)?.names.add(name);
+    this.sweepIfLarge();
   }
 
   /** `dir` and everything below it may have changed (a directory renamed or removed). */
@@ -59,9 +62,20 @@ export class CompleteListings {
     return !known.names.has(name);
   }
 
-  private sweep(): void {
+  /** Directories tracked now, records and recent changes together: bounded, however long the mount runs. */
+  get size(): number {
+    return this.known.size + this.changedAt.size;
+  }
+
+  /**
+   * Every change through the mount notes its directory, so the maps are swept of what is past the TTL once they
+   * pass a threshold — which doubles while they are all fresh, so a burst costs no sweep per call.
+   */
+  private sweepIfLarge(): void {
+    if (this.size <= this.sweepAbove) return;
     const now = Date.now();
     for (const [dir, known] of this.known) if (known.expiresAt <= now) this.known.delete(dir);
     for (const [dir, at] of this.changedAt) if (at + this.ttlMs <= now) this.changedAt.delete(dir);
+    this.sweepAbove = Math.max(SWEEP_ABOVE, 2 * this.size);
   }
 }

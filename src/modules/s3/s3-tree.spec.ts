@@ -99,10 +99,14 @@ describe('S3Tree lookups after a listing', () => {
 describe('S3Tree misses in a directory it just made', () => {
   const treeOf = (store: S3ObjectStore, negativeTtlMs = 1_000) =>
     new S3Tree(store, resolveS3Options({ bucket: 'b', negativeTtlMs }), new Logger('test'));
+  /** A tree over an empty bucket, and the requests it makes. */
+  const emptyTree = (negativeTtlMs?: number) => {
+    const { store, requests } = storeWith([{ objects: [], prefixes: [] }]);
+    return { store, requests, tree: treeOf(store, negativeTtlMs) };
+  };
 
   it('answers a new name in a directory it made with no request, for the negative TTL only', async () => {
-    const { store, requests } = storeWith([{ objects: [], prefixes: [] }]);
-    const tree = treeOf(store, 50);
+    const { tree, requests } = emptyTree(50);
     tree.madeEmpty('d', Date.now());
     expect(await tree.lookup('d/new')).toBeUndefined();
     expect(requests).toEqual([]);
@@ -112,8 +116,7 @@ describe('S3Tree misses in a directory it just made', () => {
   });
 
   it('never answers missing a name made there since, nor trusts a check that overlapped a change', async () => {
-    const { store, requests } = storeWith([{ objects: [], prefixes: [] }]);
-    const tree = treeOf(store);
+    const { tree, requests } = emptyTree();
     tree.madeEmpty('d', Date.now());
     tree.forget('d/made');
     await tree.lookup('d/made');
@@ -128,8 +131,7 @@ describe('S3Tree misses in a directory it just made', () => {
   });
 
   it('forgets it when a directory above is renamed or removed', async () => {
-    const { store, requests } = storeWith([{ objects: [], prefixes: [] }]);
-    const tree = treeOf(store);
+    const { tree, requests } = emptyTree();
     tree.madeEmpty('d/sub', Date.now());
     tree.forgetTree('d');
     await tree.lookup('d/sub/x');
@@ -137,8 +139,7 @@ describe('S3Tree misses in a directory it just made', () => {
   });
 
   it('trusts no listing it did not make: a directory listed, or any with --negative-ttl 0', async () => {
-    const { store, requests } = storeWith([{ objects: [], prefixes: [] }]);
-    const tree = treeOf(store);
+    const { store, tree, requests } = emptyTree();
     await tree.list('listed');
     requests.length = 0;
     await tree.lookup('listed/x');
