@@ -134,21 +134,31 @@ export class FilesystemSession {
   async getattr(ino: Ino, fh?: Fh): Promise<FileAttr> {
     const cached = this.table.attr(ino);
     if (cached) return cached;
-    const attr = await this.invoke(FuseOp.GetAttr, [shared(ino)], ino, fh);
-    this.rememberAttr(attr, this.attrTtlMs);
-    return attr;
+    const since = this.table.beginObservation();
+    try {
+      const attr = await this.invoke(FuseOp.GetAttr, [shared(ino)], ino, fh);
+      this.rememberAttr(attr, this.attrTtlMs, since);
+      return attr;
+    } finally {
+      this.table.endObservation(since);
+    }
   }
 
   /** One page of entries, as the handler returns it; entries that carry attributes warm both caches. */
   async readdir(ino: Ino, fh: Fh, offset: number): Promise<DirEntry[]> {
-    const entries = await this.invoke(FuseOp.ReadDir, [shared(ino)], ino, fh, offset);
-    if (!Array.isArray(entries)) throw this.badResult(FuseOp.ReadDir, 'an array of DirEntry');
-    for (const entry of entries) {
-      // An entry of unknown type is not cached: its lookup must ask the handler.
-      if (entry.kind) this.table.rememberChild(ino, entry.name, { ino: entry.ino, kind: entry.kind }, this.entryTtlMs);
-      if (entry.attr) this.rememberAttr(entry.attr, this.attrTtlMs);
+    const since = this.table.beginObservation();
+    try {
+      const entries = await this.invoke(FuseOp.ReadDir, [shared(ino)], ino, fh, offset);
+      if (!Array.isArray(entries)) throw this.badResult(FuseOp.ReadDir, 'an array of DirEntry');
+      for (const entry of entries) {
+        // An entry of unknown type is not cached: its lookup must ask the handler.
+        if (entry.kind) this.table.rememberChild(ino, entry.name, { ino: entry.ino, kind: entry.kind }, this.entryTtlMs, since);
+        if (entry.attr) this.rememberAttr(entry.attr, this.attrTtlMs, since);
+      }
+      return entries;
+    } finally {
+      this.table.endObservation(since);
     }
-    return entries;
   }
 
   /** Every entry of a directory, following the handler's offsets to the end. */
@@ -341,21 +351,26 @@ export class FilesystemSession {
   // ── internals ────────────────────────────────────────────────────────────────────────────────────────────────
 
   private async lookupUncached(parent: Ino, name: string): Promise<Entry> {
-    const cached = this.table.child(parent, name);
-    if (cached) {
-      try {
-        const attr = await this.invoke(FuseOp.GetAttr, [shared(cached.ino)], cached.ino, undefined);
-        this.rememberAttr(attr, this.attrTtlMs);
-        return { attr };
-      } catch (error) {
-        if (!isGone(error)) throw error;
-        this.table.forgetChild(parent, name);
+    const since = this.table.beginObservation();
+    try {
+      const cached = this.table.child(parent, name);
+      if (cached) {
+        try {
+          const attr = await this.invoke(FuseOp.GetAttr, [shared(cached.ino)], cached.ino, undefined);
+          this.rememberAttr(attr, this.attrTtlMs, since);
+          return { attr };
+        } catch (error) {
+          if (!isGone(error)) throw error;
+          this.table.forgetChild(parent, name);
+        }
       }
+      const entry = await this.invoke(FuseOp.Lookup, [shared(parent)], parent, name);
+      if (!entry || typeof entry !== 'object' || !entry.attr) throw this.badResult(FuseOp.Lookup, 'an Entry ({ attr })');
+      this.rememberEntry(parent, name, entry, since);
+      return entry;
+    } finally {
+      this.table.endObservation(since);
     }
-    const entry = await this.invoke(FuseOp.Lookup, [shared(parent)], parent, name);
-    if (!entry || typeof entry !== 'object' || !entry.attr) throw this.badResult(FuseOp.Lookup, 'an Entry ({ attr })');
-    this.rememberEntry(parent, name, entry);
-    return entry;
   }
 
   private async createName(op: FuseOp, parent: Ino, name: string, call: () => Promise<Entry>): Promise<Entry> {
@@ -381,14 +396,15 @@ export class FilesystemSession {
     }
   }
 
-  private rememberEntry(parent: Ino, name: string, entry: Entry): void {
-    this.table.rememberChild(parent, name, { ino: entry.attr.ino, kind: entry.attr.kind }, entry.entryTtlMs ?? this.entryTtlMs);
-    this.rememberAttr(entry.attr, entry.attrTtlMs ?? this.attrTtlMs);
+  /** `since`: the epoch of the observation this entry came from (none for the answer of a change itself). */
+  private rememberEntry(parent: Ino, name: string, entry: Entry, since?: number): void {
+    this.table.rememberChild(parent, name, { ino: entry.attr.ino, kind: entry.attr.kind }, entry.entryTtlMs ?? this.entryTtlMs, since);
+    this.rememberAttr(entry.attr, entry.attrTtlMs ?? this.attrTtlMs, since);
   }
 
-  private rememberAttr(attr: FileAttr, ttlMs: number): void {
+  private rememberAttr(attr: FileAttr, ttlMs: number, since?: number): void {
     if (!attr || typeof attr !== 'object' || !Number.isInteger(attr.ino)) throw this.badResult(FuseOp.GetAttr, 'a FileAttr');
-    this.table.rememberAttr(attr, ttlMs);
+    this.table.rememberAttr(attr, ttlMs, since);
   }
 
   private fhOf(op: FuseOp, reply: { fh?: unknown } | undefined): Fh {

@@ -1,3 +1,4 @@
+import { ObservationEpochs } from './observation-epochs';
 import type { FileAttr, FileKind, Ino } from './interfaces/file-attr.interface';
 
 /** What the name cache knows about a child: enough to walk a path without a round trip. */
@@ -17,11 +18,16 @@ const SWEEP_EVERY = 50_000;
 /**
  * The module's name cache (parent inode + name → inode) and attribute cache, each entry valid for its TTL.
  * Keyed by parent inode and name rather than by path, so renaming a directory needs no walk over its subtree.
+ *
+ * A lookup, getattr or listing runs concurrently with changes to the inodes it reports (it holds only its own inode
+ * or directory shared), so what it read may be older than a change that finished while it ran. Such an answer is
+ * an observation: it is remembered only if none of the inodes it names changed after it started.
  */
 export class InodeTable {
   private readonly children = new Map<Ino, Map<string, Cached<ChildRef>>>();
   private readonly attrs = new Map<Ino, Cached<FileAttr>>();
   private insertions = 0;
+  private readonly epochs = new ObservationEpochs<Ino>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -35,8 +41,23 @@ export class InodeTable {
     return entry.value;
   }
 
-  rememberChild(parent: Ino, name: string, child: ChildRef, ttlMs: number): void {
+  /** Starts an observation; pass what this returns to the remember calls of its answer, then to {@link endObservation}. */
+  beginObservation(): number {
+    return this.epochs.begin();
+  }
+
+  endObservation(since: number): void {
+    this.epochs.end(since);
+  }
+
+  /** Records that `ino` (its attributes, or its entries when a directory) changed: observations in flight are stale for it. */
+  markChanged(ino: Ino): void {
+    this.epochs.markChanged(ino);
+  }
+
+  rememberChild(parent: Ino, name: string, child: ChildRef, ttlMs: number, since?: number): void {
     if (ttlMs <= 0) return;
+    if (since !== undefined && (this.epochs.changedSince(parent, since) || this.epochs.changedSince(child.ino, since))) return;
     let names = this.children.get(parent);
     if (!names) {
       names = new Map();
@@ -47,6 +68,7 @@ export class InodeTable {
   }
 
   forgetChild(parent: Ino, name: string): void {
+    this.markChanged(parent);
     const names = this.children.get(parent);
     if (!names) return;
     names.delete(name);
@@ -55,6 +77,7 @@ export class InodeTable {
 
   /** Drops every cached name inside directory `parent` (its listing changed behind our back). */
   forgetChildrenOf(parent: Ino): void {
+    this.markChanged(parent);
     this.children.delete(parent);
   }
 
@@ -68,13 +91,15 @@ export class InodeTable {
     return entry.value;
   }
 
-  rememberAttr(attr: FileAttr, ttlMs: number): void {
+  rememberAttr(attr: FileAttr, ttlMs: number, since?: number): void {
     if (ttlMs <= 0) return;
+    if (since !== undefined && this.epochs.changedSince(attr.ino, since)) return;
     this.attrs.set(attr.ino, { value: attr, expiresAt: this.now() + ttlMs });
     this.countInsertion();
   }
 
   forgetAttr(ino: Ino): void {
+    this.markChanged(ino);
     this.attrs.delete(ino);
   }
 

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { FileKind, NAME_MAX_BYTES } from '../fuse';
+import { ObservationEpochs } from '../fuse/observation-epochs';
 import { CompleteListings } from './complete-listings';
 import { decodeMetadata, PosixMetadata } from './s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
@@ -52,6 +53,8 @@ export class S3Tree {
   /** Directories that exist only as prefixes have no timestamp of their own: they show the mount's start. */
   private readonly mountedAt = new Date();
   private readonly completeListings: CompleteListings;
+  /** A HEAD or a listing page that overlapped a change through this mount is not remembered for the changed paths. */
+  private readonly epochs = new ObservationEpochs<string>();
 
   constructor(
     private readonly store: S3ObjectStore,
@@ -79,22 +82,36 @@ export class S3Tree {
    */
   async lookup(path: string): Promise<S3Node | undefined> {
     const cached = this.cache.get(path);
-    if (cached && cached.expiresAt > Date.now() && !cached.node?.typeUnknown) return cached.node;
+    if (cached && cached.expiresAt > Date.now() && !cached.node?.typeUnknown && this.trusted(cached.node)) return cached.node;
     const { dir, name } = splitPath(path);
     if (path !== '' && this.completeListings.knownMissing(dir, name)) return undefined;
     const prefix = this.dirPrefix(path);
-    const [object, firstKeyBelow] = await Promise.all([this.store.head(this.fileKey(path)), this.store.firstKeyBelow(prefix)]);
-    // Only a directory with a marker object needs a second request, for the marker's metadata.
-    const marker = firstKeyBelow === prefix ? await this.store.head(prefix) : undefined;
-    let node: S3Node | undefined;
-    if (firstKeyBelow !== undefined) {
-      if (object) this.warnOnce(path, `S3 key "${this.fileKey(path)}" is hidden by the directory "${this.dirPrefix(path)}" of the same name`);
-      node = marker ? this.fromObject(marker, 'dir') : this.syntheticDir();
-    } else if (object) {
-      node = this.fromObject(object, 'file');
+    const since = this.epochs.begin();
+    try {
+      const [object, firstKeyBelow] = await Promise.all([this.store.head(this.fileKey(path)), this.store.firstKeyBelow(prefix)]);
+      // Only a directory with a marker object needs a second request, for the marker's metadata.
+      const marker = firstKeyBelow === prefix ? await this.store.head(prefix) : undefined;
+      let node: S3Node | undefined;
+      if (firstKeyBelow !== undefined) {
+        if (object) this.warnOnce(path, `S3 key "${this.fileKey(path)}" is hidden by the directory "${this.dirPrefix(path)}" of the same name`);
+        node = marker ? this.fromObject(marker, 'dir') : this.syntheticDir();
+      } else if (object) {
+        node = this.fromObject(object, 'file');
+      }
+      this.remember(path, node, since);
+      return node;
+    } finally {
+      this.epochs.end(since);
     }
-    this.remember(path, node);
-    return node;
+  }
+
+  /** Starts an observation of the bucket (a listing page); see {@link ObservationEpochs}. */
+  beginObservation(): number {
+    return this.epochs.begin();
+  }
+
+  endObservation(since: number): void {
+    this.epochs.end(since);
   }
 
   /** `dir` was just made, empty, through this mount (as of the lookup that found no name there, at `checkedAt`). */
@@ -114,10 +131,13 @@ export class S3Tree {
     return cursor.entries;
   }
 
-  /** Called by a cursor for every entry it emits: a listed file carries no metadata, so it is remembered incomplete. */
-  listed(path: string, entry: S3Listing): void {
+  /**
+   * Called by a cursor for every entry it emits, with the epoch its page was requested at: a listed file carries no
+   * metadata, so it is remembered incomplete.
+   */
+  listed(path: string, entry: S3Listing, since: number): void {
     const childPath = path === '' ? entry.name : `${path}/${entry.name}`;
-    if (!this.cache.get(childPath)?.node?.complete) this.remember(childPath, entry.node);
+    if (!this.cache.get(childPath)?.node?.complete) this.remember(childPath, entry.node, since);
   }
 
   /** A listed file's node. */
@@ -149,12 +169,14 @@ export class S3Tree {
     return cached && cached.expiresAt > Date.now() ? cached.node : undefined;
   }
 
-  remember(path: string, node: S3Node | undefined): void {
+  /** `since`: the epoch of the observation `node` came from; nothing is remembered if the path changed after it. */
+  remember(path: string, node: S3Node | undefined, since?: number): void {
     const ttl = node ? this.options.metadataTtlMs : this.options.negativeTtlMs;
     if (ttl <= 0) {
       this.cache.delete(path);
       return;
     }
+    if (since !== undefined && this.changedSince(path, since)) return;
     this.cache.set(path, { node, expiresAt: Date.now() + ttl });
     if (this.cache.size > 200_000) this.sweep();
   }
@@ -181,6 +203,7 @@ export class S3Tree {
 
   /** Forgets what is cached of `path`, which this mount is changing: it may exist from now on. */
   forget(path: string): void {
+    this.epochs.markChanged(path);
     this.cache.delete(path);
     const { dir, name } = splitPath(path);
     this.completeListings.mayExist(dir, name);
@@ -188,6 +211,7 @@ export class S3Tree {
 
   /** Forgets `path` and everything cached below it (after a directory rename or removal). */
   forgetTree(path: string): void {
+    this.epochs.markChanged(path);
     const below = `${path}/`;
     for (const key of this.cache.keys()) if (key === path || key.startsWith(below)) this.cache.delete(key);
     const { dir, name } = splitPath(path);
@@ -204,8 +228,26 @@ export class S3Tree {
     return { kind, size, mtime: meta.mtime ?? versionTime(object.mtime, object.etag), etag: object.etag, meta, complete: true };
   }
 
+  /** Whether a cached node may answer a lookup: with storedPermissionsOnly, only one whose metadata was read. */
+  trusted(node: S3Node | undefined): boolean {
+    return node === undefined || node.complete || !this.options.storedPermissionsOnly;
+  }
+
+  /** A directory seen in a listing: its marker object (if any) may hold a mode and owner the listing does not show. */
+  listedDir(): S3Node {
+    return { ...this.syntheticDir(), complete: false };
+  }
+
   syntheticDir(): S3Node {
     return { kind: 'dir', size: 0, mtime: this.mountedAt, etag: '', meta: {}, complete: true };
+  }
+
+  /** True when `path` or a directory above it (a tree renamed or removed) changed after `since`. */
+  private changedSince(path: string, since: number): boolean {
+    for (let at = path; ; at = at.slice(0, Math.max(0, at.lastIndexOf('/')))) {
+      if (this.epochs.changedSince(at, since)) return true;
+      if (at === '') return false;
+    }
   }
 
   private nameOf(name: string, key: string): string | undefined {
@@ -255,7 +297,8 @@ export class S3ListingCursor {
   readonly entries: S3Listing[] = [];
   done = false;
   private token?: string;
-  private readonly held = new Map<string, S3Listing>();
+  /** Files held back, with the epoch of the page that listed them. */
+  private readonly held = new Map<string, { entry: S3Listing; since: number }>();
   private readonly dirs = new Set<string>();
   private readonly files = new Set<string>();
 
@@ -269,6 +312,15 @@ export class S3ListingCursor {
   /** Fetches the next page and emits what it settles. */
   async fetchPage(): Promise<void> {
     if (this.done) return;
+    const since = this.tree.beginObservation();
+    try {
+      await this.fetchPageSince(since);
+    } finally {
+      this.tree.endObservation(since);
+    }
+  }
+
+  private async fetchPageSince(since: number): Promise<void> {
     const page = await this.store.list(this.prefix, this.token);
     let lastKey = '';
     for (const dir of page.prefixes) {
@@ -279,7 +331,7 @@ export class S3ListingCursor {
       // Only a server that lists out of S3's byte order gets here; a name is never listed twice.
       if (this.files.has(name)) continue;
       this.dirs.add(name);
-      this.emit({ name, node: this.tree.syntheticDir() });
+      this.emit({ name, node: this.tree.listedDir() }, since);
     }
     for (const object of page.objects) {
       if (object.key > lastKey) lastKey = object.key;
@@ -290,21 +342,21 @@ export class S3ListingCursor {
         this.tree.shadowed(object.key, `${object.key}/`);
         continue;
       }
-      this.held.set(name, { name, node: this.tree.listedFile(object) });
+      this.held.set(name, { entry: { name, node: this.tree.listedFile(object) }, since });
     }
     this.token = page.nextToken;
     this.done = this.token === undefined;
-    for (const [name, entry] of this.held) {
+    for (const [name, { entry, since: listedAt }] of this.held) {
       if (this.done || `${this.prefix}${name}/` < lastKey) {
         this.held.delete(name);
         this.files.add(name);
-        this.emit(entry);
+        this.emit(entry, listedAt);
       }
     }
   }
 
-  private emit(entry: S3Listing): void {
+  private emit(entry: S3Listing, since: number): void {
     this.entries.push(entry);
-    this.tree.listed(this.path, entry);
+    this.tree.listed(this.path, entry, since);
   }
 }
