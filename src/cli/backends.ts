@@ -75,6 +75,8 @@ const s3: Backend = {
       readOnly: options.readOnly,
       metadataTtlMs: options.metadataTtl === undefined ? undefined : options.metadataTtl * 1000,
       negativeTtlMs: options.negativeTtl === undefined ? undefined : options.negativeTtl * 1000,
+      // Other users' access is checked against these attributes: a listing's defaults must never stand in for them.
+      storedPermissionsOnly: options.allowOther === true,
       cacheBytes: options.cacheSize,
       prefetchWindowBytes: options.prefetchWindow,
       prefetchTotalBytes: options.prefetchTotal,

@@ -22,6 +22,13 @@ export interface S3ModuleOptions {
   metadataTtlMs?: number;
   /** How long a missing name is remembered as missing; default 1000. */
   negativeTtlMs?: number;
+  /**
+   * Show stored permissions only: a listing carries no object metadata, so a listed file or directory whose mode and
+   * owner this mount has not read yet gets no attributes from the listing; its lookup asks S3 (a HEAD). Needed when
+   * the kernel checks permissions for several users (`allowOther`); the CLI turns it on with `--allow-other`. Costs one
+   * HEAD per listed name in `ls -l`. Default false.
+   */
+  storedPermissionsOnly?: boolean;
   /** Byte cap of the block cache shared by all open files; default 256 MiB. */
   cacheBytes?: number;
   /** Largest read-ahead window of one sequentially read file; default 64 MiB. */
@@ -79,6 +86,7 @@ export function resolveS3Options(options: S3ModuleOptions): ResolvedS3Options {
     readOnly: options.readOnly ?? false,
     metadataTtlMs: options.metadataTtlMs ?? 60_000,
     negativeTtlMs: options.negativeTtlMs ?? 1_000,
+    storedPermissionsOnly: options.storedPermissionsOnly ?? false,
     cacheBytes: options.cacheBytes ?? 256 * MiB,
     prefetchWindowBytes: options.prefetchWindowBytes ?? 64 * MiB,
     prefetchTotalBytes: options.prefetchTotalBytes ?? 256 * MiB,

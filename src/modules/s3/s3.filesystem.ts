@@ -566,6 +566,8 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
     const ino = this.namespace.inodeOf(parent, entry.name, entry.node.kind);
     // Neither type nor attributes for an entry that may be a symlink: the caller looks it up (one HEAD).
     if (entry.node.typeUnknown) return { ino, name: entry.name, offset };
+    // Nor attributes that would show a listing's defaults where the object stores its own mode and owner.
+    if (!this.tree.trusted(entry.node)) return { ino, name: entry.name, kind: entry.node.kind, offset };
     return { ino, name: entry.name, kind: entry.node.kind, offset, attr: this.attrOf(ino, entry.node) };
   }
 

@@ -1,0 +1,75 @@
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MountProcess, startCliMount, stopMount } from './support/mount-process';
+import { S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { sh, shOk } from './support/shell';
+
+const BUCKET = 'permissions-bucket';
+
+/**
+ * With --allow-other the kernel checks every user's access against the attributes the mount answers. A listing
+ * carries no object metadata: its defaults (0644 files, 0755 directories) must never stand in for the mode and owner
+ * an object stores, whichever way the attributes arrive (listing, HEAD, cache), across a remount.
+ */
+describe('S3 mount with --allow-other: stored permissions hold for other users', () => {
+  let server: S3Server;
+  let work: string;
+  let mnt: string;
+  let mount: MountProcess | undefined;
+
+  const mountBucket = (): Promise<MountProcess> =>
+    startCliMount(mnt, 's3', BUCKET, ['--endpoint', server.endpoint, '--path-style', '--allow-other'], S3_CREDENTIALS);
+  const asNobody = (command: string): ReturnType<typeof sh> => sh(`runuser -u nobody -- ${command}`, 20_000);
+
+  beforeAll(async () => {
+    server = await S3Server.start();
+    await server.createBucket(BUCKET);
+    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-s3perm-'));
+    // Other users must be able to reach the mountpoint, or every check below would pass for the wrong reason.
+    await fs.chmod(work, 0o755);
+    mnt = join(work, 'mnt');
+    await fs.mkdir(mnt);
+    mount = await mountBucket();
+    await shOk(`echo secret > ${mnt}/private.txt && chmod 600 ${mnt}/private.txt`);
+    await shOk(`echo public > ${mnt}/public.txt && chmod 644 ${mnt}/public.txt`);
+    await shOk(`mkdir ${mnt}/closed && echo inside > ${mnt}/closed/file.txt && chmod 700 ${mnt}/closed`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await stopMount(mount, mnt);
+    await server?.destroy();
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  const expectStoredPermissions = async (): Promise<void> => {
+    expect((await asNobody(`cat ${mnt}/public.txt`)).stdout).toBe('public\n');
+    const denied = await asNobody(`cat ${mnt}/private.txt`);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('Permission denied');
+    const closed = await asNobody(`ls ${mnt}/closed`);
+    expect(closed.code).not.toBe(0);
+    expect(closed.stderr).toContain('Permission denied');
+    expect((await shOk(`stat -c '%a %n' ${mnt}/private.txt ${mnt}/public.txt ${mnt}/closed`)).trim().split('\n')).toEqual([
+      `600 ${mnt}/private.txt`,
+      `644 ${mnt}/public.txt`,
+      `700 ${mnt}/closed`,
+    ]);
+  };
+
+  it('refuses another user a file made private and a directory made 700', async () => {
+    await expectStoredPermissions();
+  });
+
+  it('still refuses them after a remount and an ls -l, which lists before anything is looked up', async () => {
+    await stopMount(mount, mnt);
+    mount = await mountBucket();
+    await shOk(`ls -l ${mnt} > /dev/null`);
+    await expectStoredPermissions();
+    // And the same when the other user is the first to list.
+    await stopMount(mount, mnt);
+    mount = await mountBucket();
+    await asNobody(`ls -l ${mnt}`);
+    await expectStoredPermissions();
+  }, 60_000);
+});
