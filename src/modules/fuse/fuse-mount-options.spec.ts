@@ -46,4 +46,8 @@ describe('buildMountArgs', () => {
     expect(() => buildMountArgs({ uid: -1 }, context)).toThrow(/uid must be a non-negative integer/);
     expect(() => buildMountArgs({ kernelAttrTtlSeconds: Number.NaN }, context)).toThrow(/kernelAttrTtlSeconds/);
   });
+
+  it("keeps open files' paths (no hard_remove) for a binding that cannot take a NULL path", () => {
+    expect(buildMountArgs({}, { ...context, nullPaths: false })).not.toContain('hard_remove');
+  });
 });

@@ -3,6 +3,11 @@ import type { FuseMountOptions } from './interfaces/fuse-module-options.interfac
 export interface MountArgsContext {
   filesystem: string;
   readOnly: boolean;
+  /**
+   * Whether the binding takes the NULL path libfuse passes for a file removed while open (hard_remove). fuse-native's
+   * prebuilt binary does not: without hard_remove, libfuse renames such a file to .fuse_hiddenNNN instead.
+   */
+  nullPaths?: boolean;
 }
 
 /**
@@ -16,7 +21,7 @@ export function buildMountArgs(options: FuseMountOptions, context: MountArgsCont
     'use_ino',
     'readdir_ino',
     // Unlink open files for real instead of renaming them to .fuse_hiddenNNN: handles are tracked by fh, not path.
-    'hard_remove',
+    ...(context.nullPaths === false ? [] : ['hard_remove']),
     // 128 KiB writes instead of 4 KiB.
     'big_writes',
     `fsname=${sanitize(options.fsname ?? `nestjs-fuse-${context.filesystem}`)}`,

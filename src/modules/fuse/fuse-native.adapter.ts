@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { constants as fsConstants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -63,9 +64,12 @@ export class FuseNativeAdapter {
     return Boolean(this.options.readOnly) || !this.session.writable;
   }
 
+  /** Set by mount(): fuse-native's prebuilt binary is in use instead of the patched binding. */
+  private prebuiltBinary = false;
+
   /** The libfuse options this mount uses. */
   get mountArgs(): string[] {
-    return buildMountArgs(this.options, { filesystem: this.session.name, readOnly: this.readOnly });
+    return buildMountArgs(this.options, { filesystem: this.session.name, readOnly: this.readOnly, nullPaths: !this.prebuiltBinary });
   }
 
   /** Number of files and directories the kernel holds open on this mount. */
@@ -75,6 +79,8 @@ export class FuseNativeAdapter {
 
   async mount(): Promise<void> {
     const Fuse = loadFuseNative();
+    this.prebuiltBinary = !(await patchedBindingBuilt());
+    if (this.prebuiltBinary) this.logger.warn(PREBUILT_BINARY_MESSAGE);
     const optionString = `-o${this.mountArgs.join(',')}`;
     const adapter = this;
     class AdaptedFuse extends Fuse {
@@ -578,6 +584,21 @@ function loadFuseNativeBinding(): FuseNativeBinding {
   const fuseNativeDir = dirname(require.resolve('fuse-native/package.json'));
   const requireFromFuseNative = createRequire(join(fuseNativeDir, 'index.js'));
   return (requireFromFuseNative('node-gyp-build') as (dir: string) => FuseNativeBinding)(fuseNativeDir);
+}
+
+const PREBUILT_BINARY_MESSAGE =
+  "fuse-native's prebuilt binary is in use: utimens sets the access time as the modification time, create loses its " +
+  'flags, every read is copied once more and files removed while open show as .fuse_hidden until closed. Build the ' +
+  'patched binding (needs a C compiler and patch): ' +
+  'node node_modules/nestjs-fuse/scripts/build-fuse-native.js';
+
+/** Whether scripts/build-fuse-native.js built the binding node-gyp-build will load (its marker file is there). */
+async function patchedBindingBuilt(): Promise<boolean> {
+  const fuseNativeDir = dirname(require.resolve('fuse-native/package.json'));
+  return access(join(fuseNativeDir, 'build', 'Release', '.nestjs-fuse-patched')).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Loaded on first mount, so applications that only use FileHandle need no libfuse. */
