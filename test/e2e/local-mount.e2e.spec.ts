@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isMounted, itWithPatchedBinding, MountProcess, startCliMount, stopMount, waitUntil } from './support/mount-process';
+import { itWithPatchedBinding } from './support/binding';
+import { isMounted, MountProcess, startCliMount, stopMount, waitUntil } from './support/mount-process';
 import { sh, shOk } from './support/shell';
 
 const BIG = 64 * 1024 * 1024;

@@ -1,6 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { constants } from 'node:fs';
 import { Test, TestingModule } from '@nestjs/testing';
-import { S3Server } from '../../../test/e2e/support/s3-server';
+import { readObject, S3Server } from '../../../test/e2e/support/s3-server';
 import { FilesystemSession, FsError, FuseFilesystemRegistry, FuseModule, ROOT_INO } from '../fuse';
 import { S3_STORE } from './s3.constants';
 import { S3Module } from './s3.module';
@@ -85,6 +86,17 @@ describe('S3Filesystem handlers against s3rver', () => {
     expect(again.map((entry) => entry.name)).toEqual(first.map((entry) => entry.name));
     expect(again.map((entry) => entry.name)).toEqual(['c.txt', 'e.txt']);
     expect(again.find((entry) => entry.name === 'c.txt')?.attr?.size).toBe(9);
+  });
+
+  it('never uploads a file renamed over while it is still open onto the name it lost', async () => {
+    const target = await s3.create(ROOT_INO, 'target.txt', 0o644, constants.O_CREAT | constants.O_WRONLY);
+    await s3.write(target.entry.attr.ino, target.fh, 0, Buffer.from('old content, still open'));
+    const source = await s3.create(ROOT_INO, 'source.txt', 0o644, constants.O_CREAT | constants.O_WRONLY);
+    await s3.write(source.entry.attr.ino, source.fh, 0, Buffer.from('new'));
+    await s3.release(source.entry.attr.ino, source.fh, 0);
+    await s3.rename(ROOT_INO, 'source.txt', ROOT_INO, 'target.txt');
+    await s3.release(target.entry.attr.ino, target.fh, 0);
+    expect((await readObject(client, 'fs-bucket', 'target.txt')).toString()).toBe('new');
   });
 
   it('reports statfs figures that fit and say "plenty of room"', async () => {

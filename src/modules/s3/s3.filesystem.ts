@@ -497,6 +497,13 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async renameFile(from: string, to: string, source: S3Node): Promise<void> {
+    // The file renamed over is gone from its name, as after an unlink: a handle still open on it (a reader's, say)
+    // must never upload its content onto the name it no longer has.
+    const replaced = this.writers.get(to);
+    if (replaced) {
+      replaced.unlinked = true;
+      this.writers.delete(to);
+    }
     const shared = this.writers.get(from);
     if (shared && !shared.unlinked) {
       await this.commit(from, shared);
