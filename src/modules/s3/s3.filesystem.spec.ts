@@ -99,6 +99,21 @@ describe('S3Filesystem handlers against s3rver', () => {
     expect((await readObject(client, 'fs-bucket', 'target.txt')).toString()).toBe('new');
   });
 
+  it('lists a file open for writing with the size its writer holds, not the old object\'s', async () => {
+    await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'growing.txt', Body: 'small' }));
+    const ino = await s3.resolve('/growing.txt');
+    const fh = await s3.open(ino, constants.O_WRONLY);
+    await s3.write(ino, fh, 0, Buffer.alloc(4096, 1));
+    try {
+      const dirFh = await s3.opendir(ROOT_INO, 0);
+      const listed = (await s3.readdirAll(ROOT_INO, dirFh)).find((entry) => entry.name === 'growing.txt');
+      await s3.releasedir(ROOT_INO, dirFh);
+      expect(listed?.attr?.size).toBe(4096);
+    } finally {
+      await s3.release(ino, fh, 0);
+    }
+  });
+
   it('reports statfs figures that fit and say "plenty of room"', async () => {
     const stats = await s3.statfs(ROOT_INO);
     expect(stats.bavail * stats.bsize).toBeGreaterThan(2 ** 49);

@@ -170,7 +170,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
       }
     }
     while (entries.length < Math.min(cursor.entries.length, offset + READDIR_PAGE)) {
-      entries.push(this.direntOf(ino, cursor.entries[entries.length], entries.length + 1));
+      entries.push(this.direntOf(ino, this.withPendingContent(listing.path, cursor.entries[entries.length]), entries.length + 1));
     }
     return entries.slice(offset, offset + READDIR_PAGE);
   }
@@ -567,6 +567,15 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
       uid: node.meta.uid ?? this.options.uid,
       gid: node.meta.gid ?? this.options.gid,
     };
+  }
+
+  /**
+   * A listed file that is open for writing through this mount is shown as its writer holds it: the bucket still has
+   * the old version, and an old size answered while the file is being written makes the kernel cut later reads short.
+   */
+  private withPendingContent(dir: string, entry: S3Listing): S3Listing {
+    const shared = this.writers.get(dir === '' ? entry.name : `${dir}/${entry.name}`);
+    return shared && !shared.unlinked ? { name: entry.name, node: this.pendingNode(shared.writer) } : entry;
   }
 
   private direntOf(parent: Ino, entry: S3Listing, offset: number): DirEntry {
