@@ -45,7 +45,7 @@ async function main() {
   const version = JSON.parse(await fs.readFile(path.join(pkgDir, 'package.json'), 'utf8')).version;
   if (version !== '2.2.6') throw new Error(`expected fuse-native 2.2.6, found ${version}: review ${PATCH} first`);
 
-  const id = await buildId();
+  const id = `${await buildId()}${sanitize ? `+${sanitize}` : ''}`;
   if ((await fs.readFile(marker, 'utf8').catch(() => '')) === id) return log('patched binding already built');
 
   for (const file of PATCHED_FILES) {
@@ -74,7 +74,7 @@ async function main() {
   const warnings = `${built.stdout}\n${built.stderr}`.split('\n').filter((line) => /warning:|note:/.test(line));
   log(warnings.length === 0 ? 'compiled without warnings' : `compiler warnings:\n${warnings.join('\n')}`);
   if (!sanitize) await run(process.execPath, ['-e', "require('fuse-native')"], { cwd: root, timeout: 30_000 });
-  await fs.writeFile(marker, sanitize ? `${id}+${sanitize}` : id);
+  await fs.writeFile(marker, id);
   log(sanitize ? `built; run the daemon with LD_PRELOAD=$(gcc -print-file-name=lib${sanitize === 'address' ? 'asan' : 'tsan'}.so)` : 'patched binding built');
 }
 

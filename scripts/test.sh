@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone: set-up (idempotent), then build, typecheck and every unit and e2e test; then
-# the mount suites again on fuse-native's own prebuilt binary, which is what a package user gets without a C toolchain.
+# the concurrency suites with the binding built under AddressSanitizer and ThreadSanitizer; then the mount suites again
+# on fuse-native's own prebuilt binary, which is what a package user gets without a C toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The suite checks behaviour that only the patched fuse-native binding has: its build must not silently fall back.
 NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 bash scripts/setup.sh
 # Bounded: a wedged mount or server must fail the run, not hang it.
 timeout --kill-after=30 1800 npm test
+
+bash scripts/test-sanitized.sh address
+bash scripts/test-sanitized.sh thread
 
 restore_patched_binding() { NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 node scripts/build-fuse-native.js; }
 trap restore_patched_binding EXIT

@@ -25,7 +25,7 @@ export function startMount(
   ready = /mounted at|ready/,
   timeoutMs = 20_000,
 ): Promise<MountProcess> {
-  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO, env: { ...process.env, ...env } });
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO, env: { ...process.env, ...sanitizerEnv(), ...env } });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -101,3 +101,14 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
+/**
+ * scripts/test-sanitized.sh runs the concurrency suites with the binding built under a sanitizer: only the daemons get
+ * its runtime preloaded (not the test runner, the readers or the S3 server), and write their reports to its folder.
+ */
+function sanitizerEnv(): NodeJS.ProcessEnv {
+  const runtime = process.env.NESTJS_FUSE_DAEMON_PRELOAD;
+  const reports = process.env.NESTJS_FUSE_SANITIZER_REPORTS;
+  if (!runtime || !reports) return {};
+  const options = `log_path=${reports}/report:detect_leaks=0`;
+  return { LD_PRELOAD: runtime, ASAN_OPTIONS: options, TSAN_OPTIONS: options };
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The concurrency suites (differential runs under concurrent readers, two mounts in one process, the binding's caches)
+# with the binding built under a sanitizer: bash scripts/test-sanitized.sh address|thread. Fails on any
+# AddressSanitizer report, and on any ThreadSanitizer report whose racing access is in the binding's own C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sanitizer=${1:-address}
+case "$sanitizer" in
+  address) runtime=$(gcc -print-file-name=libasan.so) ;;
+  thread) runtime=$(gcc -print-file-name=libtsan.so) ;;
+  *) echo "test-sanitized: pass address or thread, not \"$sanitizer\"" >&2; exit 2 ;;
+esac
+if [[ ! -e "$runtime" ]]; then
+  echo "test-sanitized: gcc's $sanitizer sanitizer runtime is missing (Debian: apt-get install libasan8 libtsan2)" >&2
+  exit 1
+fi
+reports=$(mktemp -d -t nestjs-fuse-sanitizer-XXXXXX)
+restore_release_binding() { NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 node scripts/build-fuse-native.js; }
+trap restore_release_binding EXIT
+node scripts/build-fuse-native.js --sanitize="$sanitizer"
+npm run build
+suites=0
+NESTJS_FUSE_DAEMON_PRELOAD="$runtime" NESTJS_FUSE_SANITIZER_REPORTS="$reports" timeout --kill-after=30 1800 npx jest --runInBand --forceExit \
+  test/e2e/differential-readers.e2e.spec.ts test/e2e/two-mounts.e2e.spec.ts test/e2e/listed-attributes.e2e.spec.ts || suites=$?
+# The reports explain a daemon that died, so they are read whatever the suites said.
+node scripts/sanitizer-reports.js "$reports"
+exit "$suites"
