@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only local|s3] [-- --rounds N]`: every contender side by side, interleaved,
+// `npm run bench [-- --quick] [-- --only local|s3] [-- --rounds N] [-- --workload NAME]`: every contender side by side, interleaved,
 // medians printed as Markdown tables with our ratios, and written as JSON to bench/results/.
 // The SDK's notice about future Node versions is noise in a benchmark's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -19,6 +19,8 @@ interface Args {
   quick: boolean;
   only?: 'local' | 's3';
   rounds?: number;
+  /** Run only the workloads with these names (e.g. ls-l). */
+  workloads?: string[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -28,7 +30,8 @@ function parseArgs(argv: string[]): Args {
     if (arg === '--quick') args.quick = true;
     else if (arg === '--only' && (argv[i + 1] === 'local' || argv[i + 1] === 's3')) args.only = argv[++i] as 'local' | 's3';
     else if (arg === '--rounds' && Number(argv[i + 1]) >= 1) args.rounds = Number(argv[++i]);
-    else throw new Error(`unknown benchmark argument "${arg}"; use --quick, --only local|s3, --rounds N`);
+    else if (arg === '--workload' && argv[i + 1]) (args.workloads ??= []).push(argv[++i]);
+    else throw new Error(`unknown benchmark argument "${arg}"; use --quick, --only local|s3, --rounds N, --workload NAME`);
   }
   return args;
 }
@@ -51,7 +54,8 @@ async function main(): Promise<void> {
       const suite: Suite = await builders[name](work, sizes, cleanup);
       try {
         const results: WorkloadResult[] = [];
-        for (const workload of suite.workloads) results.push(await runInterleaved(workload, suite.contenders, sizes.rounds, log));
+        const chosen = suite.workloads.filter((workload) => !args.workloads || args.workloads.includes(workload.name));
+        for (const workload of chosen) results.push(await runInterleaved(workload, suite.contenders, sizes.rounds, log));
         const ours = suite.contenders.find((contender) => contender.role === 'ours')!.name;
         const goals = checkGoals(suite.goals, results, ours);
         report.push({ suite: suite.name, results, goals });

@@ -54,6 +54,17 @@ export async function s3Suite(work: string, sizes: Sizes, cleanup: Cleanup): Pro
         startDaemon(cleanup, 'rclone', ['rclone', '--config', rcloneConfig, 'mount', `bench:${bucket}`, mountpoint, '--vfs-cache-mode', 'off'], mountpoint, peerEnv),
     },
     {
+      // Stored permissions only (what --allow-other turns on): no listed name is answered without its metadata.
+      name: 'nestjs-fuse --allow-other',
+      role: 'peer',
+      workloads: ['ls-l', 'find-stat'],
+      start: (bucket) =>
+        startDaemon(cleanup, 'nestjs-fuse', [CLI, 'mount', mountpoint, 's3', bucket, '--endpoint', server.endpoint, '--path-style', '--allow-other'], mountpoint, {
+          ...process.env,
+          ...S3_CREDENTIALS,
+        }),
+    },
+    {
       name: 'nestjs-fuse',
       role: 'ours',
       start: (bucket) =>

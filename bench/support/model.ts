@@ -15,6 +15,8 @@ export interface Contender {
   role: 'ceiling' | 'peer' | 'ours';
   /** A fresh mount (or direct access) for `scope`, e.g. the bucket a workload reads; absent for the raw SDK. */
   start?(scope: string): Promise<Target>;
+  /** The workloads it takes part in, when not all (a variant of ours that only one workload is about). */
+  workloads?: string[];
 }
 
 /** A workload measured on a filesystem path, or — for the raw SDK ceiling — by a function of its own. */

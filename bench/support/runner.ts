@@ -6,7 +6,9 @@ import { Contender, Measurement, median, Workload, WorkloadResult } from './mode
  */
 export async function runInterleaved(workload: Workload, contenders: Contender[], rounds: number, log: (line: string) => void): Promise<WorkloadResult> {
   const samples: WorkloadResult['samples'] = {};
-  const taking = contenders.filter((contender) => (contender.start ? true : workload.raw !== undefined));
+  const taking = contenders
+    .filter((contender) => !contender.workloads || contender.workloads.includes(workload.name))
+    .filter((contender) => (contender.start ? true : workload.raw !== undefined));
   for (let round = 1; round <= rounds; round++) {
     for (const contender of taking) {
       const measurement = await measureOnce(workload, contender);

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { resolveS3Options } from './s3-module-options.interface';
-import type { ListPage, S3ObjectStore } from './s3-object.store';
+import type { ListPage, ObjectInfo, S3ObjectStore } from './s3-object.store';
+import { encodeMetadata } from './s3-metadata';
 import { S3Tree } from './s3-tree';
 
 // Keys that s3rver cannot even store (it keeps objects as files named by key) are fed through a stub store here;
@@ -14,7 +15,7 @@ function treeOver(pages: ListPage[]): { tree: S3Tree; warnings: string[] } {
   return { tree: new S3Tree(store, resolveS3Options({ bucket: 'b' }), logger), warnings };
 }
 
-const object = (key: string) => ({ key, size: 1, mtime: new Date(0), etag: '"e"' });
+const object = (key: string): ObjectInfo => ({ key, size: 1, mtime: new Date(0), etag: '"e"', metadata: {} });
 
 describe('S3Tree listings', () => {
   it('skips keys that cannot be names and logs each once', async () => {
@@ -57,12 +58,15 @@ describe('S3Tree listings', () => {
   });
 });
 
-/** A store whose listings answer `pages` in turn, and that records every HEAD and one-key LIST. */
-const storeWith = (pages: ListPage[]) => {
+/** A store whose listings answer `pages` in turn, whose HEADs answer `heads`, and that records every HEAD and one-key LIST. */
+const storeWith = (pages: ListPage[], heads: Record<string, ObjectInfo> = {}) => {
   const requests: string[] = [];
   const store = {
     list: async () => pages.shift(),
-    head: async (key: string) => void requests.push(`HEAD ${key}`),
+    head: async (key: string) => {
+      requests.push(`HEAD ${key}`);
+      return heads[key];
+    },
     firstKeyBelow: async (prefix: string) => void requests.push(`LIST ${prefix}`),
   } as unknown as S3ObjectStore;
   return { store, requests };
@@ -79,12 +83,36 @@ describe('S3Tree lookups after a listing', () => {
     expect(requests).toEqual([]);
   });
 
-  it('still looks up listed empty objects, which may be symlinks', async () => {
-    const { store, requests } = storeWith([{ objects: [{ ...object('maybe-link'), size: 0 }], prefixes: [] }]);
+  it('still looks up listed empty objects, which may be symlinks, with one HEAD', async () => {
+    const link = { ...object('maybe-link'), size: 0, metadata: encodeMetadata('symlink', { target: 'elsewhere' }) };
+    const { store, requests } = storeWith([{ objects: [{ ...object('maybe-link'), size: 0 }], prefixes: [] }], { 'maybe-link': link });
     const tree = new S3Tree(store, resolveS3Options({ bucket: 'b' }), new Logger('test'));
     await tree.list('');
-    await tree.lookup('maybe-link');
-    expect(requests).toEqual(['HEAD maybe-link', 'LIST maybe-link/']);
+    expect((await tree.lookup('maybe-link'))?.kind).toBe('symlink');
+    expect(requests).toEqual(['HEAD maybe-link']);
+  });
+
+  it('with storedPermissionsOnly, completes each listed name with one HEAD (of the object, or of the marker)', async () => {
+    const stored = { ...object('private'), metadata: encodeMetadata('file', { perm: 0o600, uid: 7 }) };
+    const marker = { ...object('closed/'), size: 0, metadata: encodeMetadata('dir', { perm: 0o700 }) };
+    const { store, requests } = storeWith([{ objects: [object('private')], prefixes: ['closed/', 'open/'] }], { private: stored, 'closed/': marker });
+    const tree = new S3Tree(store, resolveS3Options({ bucket: 'b', storedPermissionsOnly: true }), new Logger('test'));
+    await tree.list('');
+    expect(await tree.lookup('private')).toMatchObject({ kind: 'file', complete: true, meta: { perm: 0o600, uid: 7 } });
+    expect(await tree.lookup('closed')).toMatchObject({ kind: 'dir', complete: true, meta: { perm: 0o700 } });
+    expect(await tree.lookup('open')).toMatchObject({ kind: 'dir', complete: true });
+    expect(requests).toEqual(['HEAD private', 'HEAD closed/', 'HEAD open/']);
+    requests.length = 0;
+    await tree.lookup('private');
+    expect(requests).toEqual([]);
+  });
+
+  it('falls back to a full lookup when a listed object changed before its HEAD', async () => {
+    const { store, requests } = storeWith([{ objects: [object('a')], prefixes: [] }], { a: { ...object('a'), etag: '"newer"', metadata: {} } });
+    const tree = new S3Tree(store, resolveS3Options({ bucket: 'b', storedPermissionsOnly: true }), new Logger('test'));
+    await tree.list('');
+    expect((await tree.lookup('a'))?.etag).toBe('"newer"');
+    expect(requests).toEqual(['HEAD a', 'HEAD a', 'LIST a/']);
   });
 
   it('asks S3 every time with --metadata-ttl 0', async () => {

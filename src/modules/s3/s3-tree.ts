@@ -82,7 +82,14 @@ export class S3Tree {
    */
   async lookup(path: string): Promise<S3Node | undefined> {
     const cached = this.cache.get(path);
-    if (cached && cached.expiresAt > Date.now() && !cached.node?.typeUnknown && this.trusted(cached.node)) return cached.node;
+    if (cached && cached.expiresAt > Date.now()) {
+      if (!cached.node?.typeUnknown && this.trusted(cached.node)) return cached.node;
+      // Listed, so known to exist as this kind: one HEAD brings what the listing lacked.
+      if (cached.node) {
+        const completed = await this.completeListed(path, cached.node);
+        if (completed) return completed;
+      }
+    }
     const { dir, name } = splitPath(path);
     if (path !== '' && this.completeListings.knownMissing(dir, name)) return undefined;
     const prefix = this.dirPrefix(path);
@@ -96,6 +103,30 @@ export class S3Tree {
         if (object) this.warnOnce(path, `S3 key "${this.fileKey(path)}" is hidden by the directory "${this.dirPrefix(path)}" of the same name`);
         node = marker ? this.fromObject(marker, 'dir') : this.syntheticDir();
       } else if (object) {
+        node = this.fromObject(object, 'file');
+      }
+      this.remember(path, node, since);
+      return node;
+    } finally {
+      this.epochs.end(since);
+    }
+  }
+
+  /**
+   * The metadata a listing lacks for a name it listed (its mode, owner, time, or whether an empty object is a symlink):
+   * a HEAD of the object, or of a directory's marker. No LIST: the listing already settled what kind the name is.
+   * Undefined when the object changed or went away since it was listed; the full lookup then decides.
+   */
+  private async completeListed(path: string, listed: S3Node): Promise<S3Node | undefined> {
+    const since = this.epochs.begin();
+    try {
+      let node: S3Node | undefined;
+      if (listed.kind === 'dir') {
+        const marker = await this.store.head(this.dirPrefix(path));
+        node = marker ? this.fromObject(marker, 'dir') : this.syntheticDir();
+      } else {
+        const object = await this.store.head(this.fileKey(path));
+        if (!object || object.etag !== listed.etag) return undefined;
         node = this.fromObject(object, 'file');
       }
       this.remember(path, node, since);
