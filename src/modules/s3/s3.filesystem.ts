@@ -48,6 +48,8 @@ import { S3Listing, S3ListingCursor, S3Node, S3Tree } from './s3-tree';
 const ACCESS_MODE = 3;
 const READDIR_PAGE = 512;
 const COPY_CONCURRENCY = 16;
+/** HEADs in flight while a listing's entries are completed. */
+const LOOKUP_CONCURRENCY = 32;
 
 interface OpenFile {
   ino: Ino;
@@ -169,10 +171,31 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
         if (name !== undefined && !names.has(name) && !shared.unlinked) cursor.entries.push({ name, node: this.pendingNode(shared.writer) });
       }
     }
-    while (entries.length < Math.min(cursor.entries.length, offset + READDIR_PAGE)) {
+    const end = Math.min(cursor.entries.length, offset + READDIR_PAGE);
+    await this.completeListed(listing.path, cursor.entries, entries.length, end);
+    while (entries.length < end) {
       entries.push(this.direntOf(ino, this.withPendingContent(listing.path, cursor.entries[entries.length]), entries.length + 1));
     }
     return entries.slice(offset, offset + READDIR_PAGE);
+  }
+
+  /**
+   * Listed entries whose attributes the listing cannot give — empty objects that may be symlinks, and with
+   * storedPermissionsOnly every name whose metadata this mount has not read — are looked up here, many at once, so
+   * `ls -l` and `find` do not pay one HEAD after another through the kernel's lookups (s3fs does the same).
+   */
+  private async completeListed(dir: string, listed: S3Listing[], from: number, to: number): Promise<void> {
+    const incomplete: number[] = [];
+    for (let i = from; i < to; i++) {
+      const node = listed[i].node;
+      if (node.typeUnknown || !this.tree.trusted(node)) incomplete.push(i);
+    }
+    await inBatches(incomplete, LOOKUP_CONCURRENCY, async (i) => {
+      const name = listed[i].name;
+      const node = await this.tree.lookup(dir === '' ? name : `${dir}/${name}`).catch(() => undefined);
+      // Gone or failed since it was listed: it stays as listed (no attributes), and its own lookup decides.
+      if (node) listed[i] = { name, node };
+    });
   }
 
   @ReleaseDir()
