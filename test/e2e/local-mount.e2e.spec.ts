@@ -137,6 +137,25 @@ describe('local backend on a real mount', () => {
     await shOk(`rm ${mnt}/copy.txt`);
   });
 
+  it('keeps a file removed while open readable, writable and truncatable through its handle', async () => {
+    const script = [
+      'import os',
+      `path = ${JSON.stringify(join(mnt, 'removed-while-open.txt'))}`,
+      "fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)",
+      "os.write(fd, b'still here')",
+      'os.unlink(path)',
+      "assert not os.path.exists(path), 'the name is gone'",
+      "assert os.pread(fd, 100, 0) == b'still here', 'read'",
+      "os.pwrite(fd, b'S', 0)",
+      'os.ftruncate(fd, 5)',
+      "got = os.pread(fd, 100, 0)",
+      "assert got == b'Still', got",
+      'os.close(fd)',
+      "print('ok')",
+    ].join('; ');
+    expect((await shOk(`python3 -c ${JSON.stringify(script)}`)).trim()).toBe('ok');
+  });
+
   it('honours O_EXCL on create', async () => {
     const script = `import os\ntry:\n    os.open('${mnt}/hello.txt', os.O_CREAT | os.O_EXCL | os.O_WRONLY)\nexcept FileExistsError:\n    print('EEXIST')`;
     expect(await shOk(`printf "${script}" | python3`)).toBe('EEXIST\n');

@@ -228,27 +228,33 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   // ── attributes ───────────────────────────────────────────────────────────────────────────────────────────────
 
   @SetAttr()
+  /**
+   * With an open handle (ftruncate, say) the change goes through it: the file may have no name any more (removed
+   * while open), and a handle is always the regular file itself (opened with O_NOFOLLOW).
+   */
   async setattr(ino: Ino, changes: SetAttrChanges, fh?: Fh): Promise<FileAttr> {
-    const path = this.pathOf(ino);
-    const before = await this.statOf(ino);
+    const handle = fh === undefined ? undefined : this.files.get(fh);
+    const path = handle ? undefined : this.pathOf(ino);
+    const before = handle ? await sys(handle.stat()) : await this.statOf(ino);
     const isLink = before.isSymbolicLink();
     if (changes.size !== undefined) {
       if (!before.isFile()) throw before.isDirectory() ? FsError.isDirectory() : FsError.invalid('cannot truncate a symlink');
-      const handle = fh === undefined ? undefined : this.files.get(fh);
-      await sys(handle ? handle.truncate(changes.size) : fs.truncate(path, changes.size));
+      await sys(handle ? handle.truncate(changes.size) : fs.truncate(path as string, changes.size));
     }
     if (changes.mode !== undefined) {
       // chmod follows symlinks and Linux has no lchmod: a link's own mode cannot change, and its target is not ours.
       if (isLink) throw FsError.notSupported('cannot chmod a symlink');
-      await sys(fs.chmod(path, changes.mode & 0o7777));
+      await sys(handle ? handle.chmod(changes.mode & 0o7777) : fs.chmod(path as string, changes.mode & 0o7777));
     }
     if (changes.uid !== undefined || changes.gid !== undefined) {
-      await sys(fs.lchown(path, changes.uid ?? -1, changes.gid ?? -1));
+      const [uid, gid] = [changes.uid ?? -1, changes.gid ?? -1];
+      await sys(handle ? handle.chown(uid, gid) : fs.lchown(path as string, uid, gid));
     }
     if (changes.atime !== undefined || changes.mtime !== undefined) {
-      await sys(fs.lutimes(path, changes.atime ?? before.atime, changes.mtime ?? before.mtime));
+      const [atime, mtime] = [changes.atime ?? before.atime, changes.mtime ?? before.mtime];
+      await sys(handle ? handle.utimes(atime, mtime) : fs.lutimes(path as string, atime, mtime));
     }
-    return this.toAttr(ino, await this.statOf(ino));
+    return this.toAttr(ino, handle ? await sys(handle.stat()) : await this.statOf(ino));
   }
 
   @Access()
