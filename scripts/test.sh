@@ -16,4 +16,5 @@ restore_patched_binding() { NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 node scripts/bu
 trap restore_patched_binding EXIT
 node scripts/build-fuse-native.js --prebuilt
 NESTJS_FUSE_BINDING=prebuilt timeout --kill-after=30 900 npx jest --runInBand --forceExit \
-  test/e2e/local-mount.e2e.spec.ts test/e2e/s3-mount.e2e.spec.ts test/e2e/two-mounts.e2e.spec.ts test/e2e/faulty-handlers.e2e.spec.ts
+  test/e2e/local-mount.e2e.spec.ts test/e2e/s3-mount.e2e.spec.ts test/e2e/two-mounts.e2e.spec.ts test/e2e/faulty-handlers.e2e.spec.ts \
+  test/e2e/cli.e2e.spec.ts test/e2e/fuse-module-lifecycle.e2e.spec.ts

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { itWithPatchedBinding } from './support/binding';
+import { itWithPatchedBinding, PREBUILT_BINARY } from './support/binding';
 import { isMounted, MountProcess, startCliMount, stopMount, waitUntil } from './support/mount-process';
 import { sh, shOk } from './support/shell';
 
@@ -154,6 +154,11 @@ describe('local backend on a real mount', () => {
       "print('ok')",
     ].join('; ');
     expect((await shOk(`python3 -c ${JSON.stringify(script)}`)).trim()).toBe('ok');
+  });
+
+  it("warns at mount when fuse-native's prebuilt binary serves it, and only then", () => {
+    const warned = mount?.output().includes("fuse-native's prebuilt binary is in use");
+    expect(warned).toBe(PREBUILT_BINARY);
   });
 
   it('honours O_EXCL on create', async () => {

@@ -8,7 +8,7 @@ import { FsError } from './errors/fs-error';
 import { MountException } from './errors/mount.exception';
 import type { FilesystemSession } from './filesystem-session';
 import { FuseOp, ROOT_INO } from './fuse.constants';
-import { describeError } from './fuse.messages';
+import { describeError, PREBUILT_BINARY_MESSAGE } from './fuse.messages';
 import { buildMountArgs } from './fuse-mount-options';
 import type { Fh, Ino } from './interfaces/file-attr.interface';
 import type { FuseMountOptions } from './interfaces/fuse-module-options.interface';
@@ -48,6 +48,8 @@ export class FuseNativeAdapter {
    */
   private readonly bindingCacheTtlMs: number;
   private readonly stats?: OpLatencyStats;
+  /** Set by mount(): fuse-native's prebuilt binary is in use instead of the patched binding. */
+  private prebuiltBinary = false;
 
   constructor(
     private readonly session: FilesystemSession,
@@ -63,9 +65,6 @@ export class FuseNativeAdapter {
   get readOnly(): boolean {
     return Boolean(this.options.readOnly) || !this.session.writable;
   }
-
-  /** Set by mount(): fuse-native's prebuilt binary is in use instead of the patched binding. */
-  private prebuiltBinary = false;
 
   /** The libfuse options this mount uses. */
   get mountArgs(): string[] {
@@ -585,12 +584,6 @@ function loadFuseNativeBinding(): FuseNativeBinding {
   const requireFromFuseNative = createRequire(join(fuseNativeDir, 'index.js'));
   return (requireFromFuseNative('node-gyp-build') as (dir: string) => FuseNativeBinding)(fuseNativeDir);
 }
-
-const PREBUILT_BINARY_MESSAGE =
-  "fuse-native's prebuilt binary is in use: utimens sets the access time as the modification time, create loses its " +
-  'flags, every read is copied once more and files removed while open show as .fuse_hidden until closed. Build the ' +
-  'patched binding (needs a C compiler and patch): ' +
-  'node node_modules/nestjs-fuse/scripts/build-fuse-native.js';
 
 /** Whether scripts/build-fuse-native.js built the binding node-gyp-build will load (its marker file is there). */
 async function patchedBindingBuilt(): Promise<boolean> {

@@ -65,3 +65,9 @@ const DECORATOR_NAMES: Record<FuseOp, string> = {
   opendir: 'OpenDir',
   releasedir: 'ReleaseDir',
 };
+
+/** Logged at each mount served by fuse-native's own prebuilt binary (docs/binding.md). */
+export const PREBUILT_BINARY_MESSAGE =
+  "fuse-native's prebuilt binary is in use: utimens sets the access time as the modification time, create loses its " +
+  'flags, every read is copied once more and files removed while open show as .fuse_hidden until closed. Build the ' +
+  'patched binding (needs a C compiler and patch): node node_modules/nestjs-fuse/scripts/build-fuse-native.js';
