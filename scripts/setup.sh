@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(fuse libfuse2 attr patch)
+DEBIAN_PACKAGES=(fuse libfuse2 attr patch valgrind)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

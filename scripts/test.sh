@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone: set-up (idempotent), then build, typecheck and every unit and e2e test; then
-# the concurrency suites with the binding built under AddressSanitizer and ThreadSanitizer; then the mount suites again
-# on fuse-native's own prebuilt binary, which is what a package user gets without a C toolchain.
+# the concurrency suites with the binding built under AddressSanitizer and ThreadSanitizer, and a mount under
+# valgrind; then the mount suites again on fuse-native's own prebuilt binary, which is what a package user gets
+# without a C toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The suite checks behaviour that only the patched fuse-native binding has: its build must not silently fall back.
@@ -11,6 +12,7 @@ timeout --kill-after=30 1800 npm test
 
 bash scripts/test-sanitized.sh address
 bash scripts/test-sanitized.sh thread
+bash scripts/test-valgrind.sh
 
 restore_patched_binding() { NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 node scripts/build-fuse-native.js; }
 trap restore_patched_binding EXIT
