@@ -83,20 +83,19 @@ void nestjs_fuse_caches_change(nestjs_fuse_caches_t *caches, uint32_t effects) {
   pthread_mutex_unlock(&caches->lock);
 }
 
-uint64_t nestjs_fuse_caches_listing_generation(nestjs_fuse_caches_t *caches) {
-  if (caches == NULL) return 0;
+static uint64_t read_generation(nestjs_fuse_caches_t *caches, const uint64_t *counter) {
   pthread_mutex_lock(&caches->lock);
-  uint64_t generation = caches->listing_generation;
+  uint64_t generation = *counter;
   pthread_mutex_unlock(&caches->lock);
   return generation;
 }
 
+uint64_t nestjs_fuse_caches_listing_generation(nestjs_fuse_caches_t *caches) {
+  return caches == NULL ? 0 : read_generation(caches, &caches->listing_generation);
+}
+
 uint64_t nestjs_fuse_caches_xattr_generation(nestjs_fuse_caches_t *caches) {
-  if (caches == NULL) return 0;
-  pthread_mutex_lock(&caches->lock);
-  uint64_t generation = caches->xattr_generation;
-  pthread_mutex_unlock(&caches->lock);
-  return generation;
+  return caches == NULL ? 0 : read_generation(caches, &caches->xattr_generation);
 }
 
 static char *join_path(const char *dir, const char *name) {
