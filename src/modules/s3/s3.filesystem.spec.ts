@@ -114,6 +114,11 @@ describe('S3Filesystem handlers against s3rver', () => {
     }
   });
 
+  it('keeps a file renamed onto its own name', async () => {
+    await s3.rename(ROOT_INO, 'b.txt', ROOT_INO, 'b.txt');
+    expect((await readObject(client, 'fs-bucket', 'b.txt')).toString()).toBe('b.txt');
+  });
+
   it('reports statfs figures that fit and say "plenty of room"', async () => {
     const stats = await s3.statfs(ROOT_INO);
     expect(stats.bavail * stats.bsize).toBeGreaterThan(2 ** 49);

@@ -407,6 +407,8 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
     const to = this.namespace.childPath(newParent, newName);
     const source = await this.nodeAt(from);
     if (!source) throw FsError.notFound();
+    // A rename onto its own name changes nothing (POSIX); copying then deleting would delete the file.
+    if (from === to) return;
     const target = await this.nodeAt(to);
     if (source.kind === 'dir') {
       if (target && target.kind !== 'dir') throw FsError.notDirectory();
