@@ -178,6 +178,19 @@ describe('S3 backend on a real mount', () => {
     expect(await shOk(`stat -c %s ${mnt}/edit.txt`)).toBe('0\n');
   });
 
+  it('keeps writing after an fsync, and a file is whole to a reader that opens it as the writer closes', async () => {
+    const script = [
+      "const fs = require('fs'); const path = process.argv[1];",
+      "const fd = fs.openSync(path, 'w'); fs.writeSync(fd, 'first half, '); fs.fsyncSync(fd);",
+      "const early = fs.readFileSync(path, 'utf8'); fs.writeSync(fd, 'second half'); fs.closeSync(fd);",
+      "process.stdout.write(early + '|' + fs.readFileSync(path, 'utf8'));",
+    ].join(' ');
+    for (let round = 0; round < 20; round++) {
+      expect(await shOk(`node -e "${script}" ${mnt}/synced-${round}.txt`)).toBe('first half, |first half, second half');
+    }
+    expect((await get('synced-0.txt')).toString()).toBe('first half, second half');
+  });
+
   it('renames files and directories, unlinks, makes and removes directories', async () => {
     await shOk(`mkdir ${mnt}/tree && mkdir ${mnt}/tree/sub && echo one > ${mnt}/tree/sub/one.txt && echo two > ${mnt}/tree/two.txt`);
     expect(await exists('tree/')).toBe(true);

@@ -76,6 +76,18 @@ describe('ObjectWriter against s3rver', () => {
     await writer.discard();
   });
 
+  it('keeps a small file readable and appendable after its PUT: the handle stays open until release', async () => {
+    const writer = ObjectWriter.empty(store, options(), 'kept', {}, logger);
+    await writer.write(0, Buffer.from('hello '));
+    await writer.commit();
+    expect((await writer.read(0, 100)).toString()).toBe('hello ');
+    await writer.write(6, Buffer.from('world'));
+    await writer.commit();
+    expect((await get('kept')).toString()).toBe('hello world');
+    expect((await writer.read(0, 100)).toString()).toBe('hello world');
+    await writer.discard();
+  });
+
   it('streams sequential writes as a multipart upload, visible only when complete', async () => {
     const data = randomBytes(12 * MiB + 5);
     const writer = ObjectWriter.empty(store, options(), 'big', { mode: '33188' }, logger);

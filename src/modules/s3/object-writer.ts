@@ -234,9 +234,8 @@ export class ObjectWriter {
 
   private async commitStreaming(): Promise<string> {
     if (!this.uploadId) {
-      const etag = await this.store.put(this.key, this.part.subarray(0, this.filled), this.metadata, this.filled);
-      this.releaseParts();
-      return etag;
+      // The part stays: it is the file's whole content, which its handles read and append to until they release it.
+      return this.store.put(this.key, this.part.subarray(0, this.filled), this.metadata, this.filled);
     }
     if (this.filled > 0 || this.parts.length === 0) {
       const rest = this.part.subarray(0, this.filled);
