@@ -1,4 +1,5 @@
 import { FileKind, FsError, Ino, ROOT_INO } from '../fuse';
+import { joinPath } from './s3-paths';
 
 interface NamespaceNode {
   parent: Ino;
@@ -58,8 +59,7 @@ export class S3Namespace {
   }
 
   childPath(parent: Ino, name: string): string {
-    const base = this.pathOf(parent);
-    return base === '' ? name : `${base}/${name}`;
+    return joinPath(this.pathOf(parent), name);
   }
 
   renamed(parent: Ino, name: string, newParent: Ino, newName: string): void {

@@ -5,6 +5,7 @@ import { CompleteListings } from './complete-listings';
 import { decodeMetadata, PosixMetadata } from './s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
 import type { ObjectInfo, S3ObjectStore } from './s3-object.store';
+import { joinPath, splitPath } from './s3-paths';
 
 /** What the mount knows about one path of the bucket. */
 export interface S3Node {
@@ -167,7 +168,7 @@ export class S3Tree {
    * metadata, so it is remembered incomplete.
    */
   listed(path: string, entry: S3Listing, since: number): void {
-    const childPath = path === '' ? entry.name : `${path}/${entry.name}`;
+    const childPath = joinPath(path, entry.name);
     if (!this.cache.get(childPath)?.node?.complete) this.remember(childPath, entry.node, since);
   }
 
@@ -306,12 +307,6 @@ export class S3Tree {
  * identical to the kernel, which then keeps serving the old version from its page cache. The version's ETag picks
  * the milliseconds, so every version has its own modification time.
  */
-/** A path's directory and last name; the root's entries have the directory ''. */
-function splitPath(path: string): { dir: string; name: string } {
-  const slash = path.lastIndexOf('/');
-  return slash < 0 ? { dir: '', name: path } : { dir: path.slice(0, slash), name: path.slice(slash + 1) };
-}
-
 export function versionTime(lastModified: Date, etag: string): Date {
   if (lastModified.getMilliseconds() !== 0 || etag === '') return lastModified;
   let hash = 0;

@@ -13,6 +13,8 @@ describe('S3Filesystem handlers against s3rver', () => {
   let moduleRef: TestingModule;
   let s3: FilesystemSession;
   const requests: string[] = [];
+  let headsInFlight = 0;
+  let mostHeadsInFlight = 0;
 
   beforeAll(async () => {
     server = await S3Server.start();
@@ -34,9 +36,15 @@ describe('S3Filesystem handlers against s3rver', () => {
     s3 = moduleRef.get(FuseFilesystemRegistry).get('s3');
     const store = moduleRef.get<S3ObjectStore>(S3_STORE);
     store.client.middlewareStack.add(
-      (next, context) => (args) => {
+      (next, context) => async (args) => {
         requests.push(String(context.commandName));
-        return next(args);
+        if (context.commandName !== 'HeadObjectCommand') return next(args);
+        mostHeadsInFlight = Math.max(mostHeadsInFlight, ++headsInFlight);
+        try {
+          return await next(args);
+        } finally {
+          headsInFlight -= 1;
+        }
       },
       { step: 'initialize', name: 'countRequests' },
     );
@@ -117,6 +125,20 @@ describe('S3Filesystem handlers against s3rver', () => {
   it('keeps a file renamed onto its own name', async () => {
     await s3.rename(ROOT_INO, 'b.txt', ROOT_INO, 'b.txt');
     expect((await readObject(client, 'fs-bucket', 'b.txt')).toString()).toBe('b.txt');
+  });
+
+  it('completes a listing\'s entries with their HEADs in flight together, not one after another', async () => {
+    // Empty objects may be symlinks: the listing cannot tell, so each needs its HEAD.
+    for (let i = 0; i < 40; i++) await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: `empties/e${i}`, Body: '' }));
+    const dir = (await s3.lookup(ROOT_INO, 'empties')).attr.ino;
+    mostHeadsInFlight = 0;
+    requests.length = 0;
+    const fh = await s3.opendir(dir, 0);
+    const listed = await s3.readdirAll(dir, fh);
+    await s3.releasedir(dir, fh);
+    expect(listed.filter((entry) => entry.attr?.kind === 'file')).toHaveLength(40);
+    expect(requests.filter((name) => name === 'HeadObjectCommand')).toHaveLength(40);
+    expect(mostHeadsInFlight).toBeGreaterThanOrEqual(16);
   });
 
   it('reports statfs figures that fit and say "plenty of room"', async () => {

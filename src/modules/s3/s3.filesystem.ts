@@ -41,6 +41,7 @@ import { checkBucket } from './s3-bucket.check';
 import { decodeMetadata, encodeMetadata, MAX_METADATA_TARGET, PosixMetadata } from './s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
 import { S3Namespace } from './s3-namespace';
+import { childName, joinPath } from './s3-paths';
 import type { S3ObjectStore } from './s3-object.store';
 import { S3_RESOLVED_OPTIONS, S3_STORE } from './s3.constants';
 import { S3Listing, S3ListingCursor, S3Node, S3Tree } from './s3-tree';
@@ -192,7 +193,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
     }
     await inBatches(incomplete, LOOKUP_CONCURRENCY, async (i) => {
       const name = listed[i].name;
-      const node = await this.tree.lookup(dir === '' ? name : `${dir}/${name}`).catch(() => undefined);
+      const node = await this.tree.lookup(joinPath(dir, name)).catch(() => undefined);
       // Gone or failed since it was listed: it stays as listed (no attributes), and its own lookup decides.
       if (node) listed[i] = { name, node };
     });
@@ -599,7 +600,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
    * the old version, and an old size answered while the file is being written makes the kernel cut later reads short.
    */
   private withPendingContent(dir: string, entry: S3Listing): S3Listing {
-    const shared = this.writers.get(dir === '' ? entry.name : `${dir}/${entry.name}`);
+    const shared = this.writers.get(joinPath(dir, entry.name));
     return shared && !shared.unlinked ? { name: entry.name, node: this.pendingNode(shared.writer) } : entry;
   }
 
@@ -637,14 +638,6 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
     if (!writer) throw FsError.badHandle('the file is not open for writing');
     return writer.writer;
   }
-}
-
-/** The name of `path` if it is directly inside directory `dir`. */
-function childName(dir: string, path: string): string | undefined {
-  const base = dir === '' ? '' : `${dir}/`;
-  if (!path.startsWith(base)) return undefined;
-  const rest = path.slice(base.length);
-  return rest !== '' && !rest.includes('/') ? rest : undefined;
 }
 
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
