@@ -15,6 +15,7 @@ const { createHash } = require('node:crypto');
 const fs = require('node:fs/promises');
 const path = require('node:path');
 const { promisify } = require('node:util');
+const { nodeGypRebuild } = require('./node-gyp');
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '..');
@@ -59,19 +60,8 @@ async function main() {
   await run('patch', ['-p1', '--forward', '--no-backup-if-mismatch', '-i', path.join(nativeDir, PATCH)], { cwd: pkgDir, timeout: 30_000 });
   for (const file of SOURCES) await fs.copyFile(path.join(nativeDir, file), path.join(pkgDir, file));
 
-  const nodeGyp = path.join((await run('npm', ['root', '-g'])).stdout.trim(), 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-  const gypArgs = [nodeGyp, 'rebuild'];
-  // Build against the running Node's own headers when it has them (no download needed).
-  const prefix = path.dirname(path.dirname(process.execPath));
-  if (await exists(path.join(prefix, 'include', 'node', 'node_api.h'))) gypArgs.push(`--nodedir=${prefix}`);
-  const env = { ...process.env };
-  if (sanitize) {
-    env.CFLAGS = `-fsanitize=${sanitize} -fno-omit-frame-pointer -O1 -g`;
-    env.LDFLAGS = `-fsanitize=${sanitize}`;
-  }
   log(`building the patched fuse-native binding${sanitize ? ` with ${sanitize} sanitizer` : ''}`);
-  const built = await run(process.execPath, gypArgs, { cwd: pkgDir, timeout: 300_000, maxBuffer: 16 * 1024 * 1024, env });
-  const warnings = `${built.stdout}\n${built.stderr}`.split('\n').filter((line) => /warning:|note:/.test(line));
+  const warnings = await nodeGypRebuild(pkgDir, sanitize);
   log(warnings.length === 0 ? 'compiled without warnings' : `compiler warnings:\n${warnings.join('\n')}`);
   if (!sanitize) await run(process.execPath, ['-e', "require('fuse-native')"], { cwd: root, timeout: 30_000 });
   await fs.writeFile(marker, id);
@@ -83,10 +73,6 @@ async function buildId() {
   const hash = createHash('sha256');
   for (const file of [PATCH, ...SOURCES]) hash.update(await fs.readFile(path.join(nativeDir, file)));
   return hash.digest('hex').slice(0, 16);
-}
-
-function exists(file) {
-  return fs.access(file).then(() => true, () => false);
 }
 
 function log(message) {

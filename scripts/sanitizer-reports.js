@@ -6,7 +6,7 @@
 const fs = require('node:fs/promises');
 const path = require('node:path');
 
-const OUR_SOURCES = /\b(fuse-native\.c|mount-caches\.c):\d+/;
+const OUR_SOURCES = /\b(fuse-native\.c|mount-caches\.c|fuse-device\.c):\d+/;
 
 async function main() {
   const dir = process.argv[2];

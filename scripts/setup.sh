@@ -34,4 +34,5 @@ if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules ]]; then
   npm ci --no-audit --no-fund
 fi
 node scripts/build-fuse-native.js
+node scripts/build-kernel-transport.js
 npm run build

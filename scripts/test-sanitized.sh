@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The concurrency suites (differential runs under concurrent readers, two mounts in one process, the binding's caches)
-# with the binding built under a sanitizer: bash scripts/test-sanitized.sh address|thread. Fails on any
-# AddressSanitizer report, and on any ThreadSanitizer report whose racing access is in the binding's own C.
+# with the native code built under a sanitizer: bash scripts/test-sanitized.sh address|thread. Fails on any
+# AddressSanitizer report, and on any ThreadSanitizer report whose racing access is in our own C. Both transports run
+# under AddressSanitizer; ThreadSanitizer runs fuse-native's, whose libfuse threads share state with JavaScript (the
+# kernel transport's addon has no threads of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitizer=${1:-address}
@@ -15,13 +17,22 @@ if [[ ! -e "$runtime" ]]; then
   exit 1
 fi
 reports=$(mktemp -d -t nestjs-fuse-sanitizer-XXXXXX)
-restore_release_binding() { NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 node scripts/build-fuse-native.js; }
-trap restore_release_binding EXIT
+restore_release_builds() {
+  NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 node scripts/build-fuse-native.js
+  NESTJS_FUSE_REQUIRE_KERNEL_TRANSPORT=1 node scripts/build-kernel-transport.js
+}
+trap restore_release_builds EXIT
 node scripts/build-fuse-native.js --sanitize="$sanitizer"
+[[ "$sanitizer" == address ]] && node scripts/build-kernel-transport.js --sanitize="$sanitizer"
 npm run build
 suites=0
-NESTJS_FUSE_DAEMON_PRELOAD="$runtime" NESTJS_FUSE_SANITIZER_REPORTS="$reports" timeout --kill-after=30 1800 npx jest --runInBand --forceExit \
+export NESTJS_FUSE_DAEMON_PRELOAD="$runtime" NESTJS_FUSE_SANITIZER_REPORTS="$reports"
+NESTJS_FUSE_TRANSPORT=fuse-native timeout --kill-after=30 1800 npx jest --runInBand --forceExit \
   test/e2e/differential-readers.e2e.spec.ts test/e2e/two-mounts.e2e.spec.ts test/e2e/listed-attributes.e2e.spec.ts || suites=$?
+if [[ "$sanitizer" == address ]]; then
+  NESTJS_FUSE_TRANSPORT=kernel timeout --kill-after=30 1800 npx jest --runInBand --forceExit \
+    test/e2e/differential-readers.e2e.spec.ts test/e2e/two-mounts.e2e.spec.ts || suites=$?
+fi
 # The reports explain a daemon that died, so they are read whatever the suites said.
 node scripts/sanitizer-reports.js "$reports"
 exit "$suites"

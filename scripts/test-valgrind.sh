@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # A local mount served under valgrind's memcheck while a mixed workload and two concurrent readers use it, then
 # unmounted: fails on any invalid read, write or free. (Uninitialised-value checks are off: V8's generated code
-# trips them by design.) It found the unmount's use of a channel libfuse had already freed.
+# trips them by design.) It found the unmount's use of a channel libfuse had already freed. The transport is the
+# first argument (kernel or fuse-native; default kernel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export NESTJS_FUSE_TRANSPORT=${1:-kernel}
 command -v valgrind >/dev/null || { echo "test-valgrind: valgrind is missing (Debian: apt-get install valgrind)" >&2; exit 1; }
 work=$(mktemp -d -t nestjs-fuse-valgrind-XXXXXX)
 mkdir -p "$work/src" "$work/mnt"
@@ -53,7 +55,7 @@ kill -TERM "$daemon"
 wait "$daemon" || true
 daemon=
 summary=$(grep "ERROR SUMMARY" "$work/valgrind.log" || true)
-echo "test-valgrind: ${summary#*== }"
+echo "test-valgrind ($NESTJS_FUSE_TRANSPORT transport): ${summary#*== }"
 if [[ "$summary" != *"ERROR SUMMARY: 0 errors"* ]]; then
   grep -A25 -E "Invalid (read|write|free)" "$work/valgrind.log" | head -80
   exit 1

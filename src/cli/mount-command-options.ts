@@ -1,4 +1,4 @@
-import type { PageCachePolicy } from '../modules/fuse';
+import type { FuseTransportKind, PageCachePolicy } from '../modules/fuse';
 
 /** The parsed flags of `nestjs-fuse mount`. */
 export interface MountCommandOptions {
@@ -13,6 +13,7 @@ export interface MountCommandOptions {
   entryTtl?: number;
   attrTtl?: number;
   pageCache?: PageCachePolicy;
+  transport?: FuseTransportKind | 'auto';
   deadline?: number;
   fsname?: string;
   xattrs?: boolean;

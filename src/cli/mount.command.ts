@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import type { MountCommandOptions } from './mount-command-options';
 import { S3FlagsCommandBase } from './s3-flags.command-base';
-import type { FuseModuleOptions, PageCachePolicy } from '../modules/fuse';
+import type { FuseModuleOptions, FuseTransportKind, PageCachePolicy } from '../modules/fuse';
 import { formatOpLatency, FuseMountService, isMounted } from '../modules/fuse';
 import { Backend, BACKENDS, backendNamed } from './backends';
 import { exitOnCommanderError } from './commander-exit';
@@ -15,6 +15,7 @@ import { UsageError } from './usage.error';
 
 
 const PAGE_CACHE_POLICIES: readonly PageCachePolicy[] = ['auto', 'keep', 'drop', 'direct'];
+const TRANSPORTS: ReadonlyArray<FuseTransportKind | 'auto'> = ['auto', 'kernel', 'fuse-native'];
 const QUIET: LogLevel[] = ['error', 'warn'];
 const VERBOSE: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -76,6 +77,7 @@ export class MountCommand extends S3FlagsCommandBase {
         kernelEntryTtlSeconds: options.entryTtl,
         kernelAttrTtlSeconds: options.attrTtl,
         pageCache: options.pageCache,
+        transport: options.transport,
         fsname: options.fsname,
         xattrs: options.xattrs,
         opStats: options.opStats,
@@ -149,6 +151,14 @@ export class MountCommand extends S3FlagsCommandBase {
   })
   parsePageCache(value: string): PageCachePolicy {
     return parseChoice('--page-cache', value, PAGE_CACHE_POLICIES);
+  }
+
+  @Option({
+    flags: '--transport <name>',
+    description: 'kernel (speaks FUSE on /dev/fuse; root), fuse-native (libfuse 2), or auto (kernel where it can mount); default auto',
+  })
+  parseTransport(value: string): FuseTransportKind | 'auto' {
+    return parseChoice('--transport', value, TRANSPORTS);
   }
 
   @Option({ flags: '--deadline <ms>', description: 'per-op deadline before answering ETIMEDOUT; default 30000' })

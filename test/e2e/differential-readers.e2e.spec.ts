@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describeDivergence, differential, FsOp, generateOps, runOps } from './support/fsx';
 import { MountProcess, startCliMount, stopMount } from './support/mount-process';
 import { Readers, startReaders } from './support/readers';
+import { TRANSPORT } from './support/transport';
 import { S3_CREDENTIALS, S3Server } from './support/s3-server';
 
 // The soak run sets larger numbers and more seeds.
@@ -18,8 +19,9 @@ const S3_OPS = Number(process.env.NESTJS_FUSE_FSX_READER_S3_OPS ?? 500);
  * The differential workload while five other processes read every file and list the whole mount throughout, with
  * the caches at their defaults: answers that a listing or a lookup read while a change was under way must never
  * outlive the change (a stale size makes the kernel cut reads short), and the daemon must survive files removed
- * while open. Hard links stay out: libfuse 2 gives each name its own kernel node, whose attributes the kernel keeps for
- * the attribute TTL (the plain differential runs them with --attr-ttl 0).
+ * while open. Hard links are in on the kernel transport, where every name of a file is one kernel inode; libfuse 2 gives
+ * each name its own kernel node, whose link count the kernel keeps for the attribute TTL (the plain differential runs
+ * them there with --attr-ttl 0).
  */
 async function runWithReaders(mount: MountProcess, mountRoot: string, referenceRoot: string, ops: FsOp[], seed: number, s3: boolean): Promise<void> {
   let readers: Readers | undefined;
@@ -57,7 +59,7 @@ describe('differential operations with concurrent readers and listers', () => {
       for (const sub of ['src', 'mnt', 'ref']) await fs.mkdir(join(dir, sub), { recursive: true });
       const mount = await startCliMount(join(dir, 'mnt'), 'local', join(dir, 'src'));
       mounts.push(mount);
-      const ops = generateOps(seed, LOCAL_OPS, { xattr: true, links: false, symlinks: true, chmod: true });
+      const ops = generateOps(seed, LOCAL_OPS, { xattr: true, links: TRANSPORT === 'kernel', symlinks: true, chmod: true });
       await runWithReaders(mount, join(dir, 'mnt'), join(dir, 'ref'), ops, seed, false);
     }, 900_000);
   }

@@ -1,8 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { FuseFilesystemRegistry } from './fuse-filesystem.registry';
 import { FUSE_MODULE_OPTIONS } from './fuse.module-definition';
-import { FuseNativeAdapter } from './fuse-native.adapter';
+import { createTransport } from './fuse-transport.factory';
 import type { FuseModuleOptions, FuseMountOptions } from './interfaces/fuse-module-options.interface';
+import type { FuseTransport } from './interfaces/fuse-transport.interface';
 import { MountpointGuard } from './mountpoint.guard';
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
@@ -15,7 +16,7 @@ const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 export class FuseMountService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('FuseMount');
   private readonly guard = new MountpointGuard();
-  private readonly mounts = new Map<string, FuseNativeAdapter>();
+  private readonly mounts = new Map<string, FuseTransport>();
   private readonly signalHandler = (signal: NodeJS.Signals): void => void this.onSignal(signal);
   private signalsInstalled = false;
   private unmounting?: Promise<void>;
@@ -39,21 +40,21 @@ export class FuseMountService implements OnApplicationBootstrap, BeforeApplicati
    * Mounts a registered filesystem (by default the one the module options select) at `mountpoint`, after clearing a
    * stale mount there. Resolves once the kernel has initialised the mount.
    */
-  async mount(mountpoint: string, filesystem?: string, mountOptions?: FuseMountOptions): Promise<FuseNativeAdapter> {
+  async mount(mountpoint: string, filesystem?: string, mountOptions?: FuseMountOptions): Promise<FuseTransport> {
     const session = filesystem === undefined ? this.registry.selected() : this.registry.get(filesystem);
     const options = { ...this.options.mount, ...mountOptions };
     const path = await this.guard.prepare(mountpoint, options);
-    const adapter = new FuseNativeAdapter(session, path, options);
+    const adapter = createTransport(session, path, options);
     await adapter.mount();
     this.mounts.set(path, adapter);
     this.unmounting = undefined;
-    this.logger.log(`Mounted "${session.name}" at ${path}${adapter.readOnly ? ' (read-only)' : ''}`);
+    this.logger.log(`Mounted "${session.name}" at ${path} (${adapter.kind} transport${adapter.readOnly ? ', read-only' : ''})`);
     if (this.options.unmountOnSignal !== false) this.installSignalHandlers();
     return adapter;
   }
 
   /** The mounts currently served by this application. */
-  mounted(): FuseNativeAdapter[] {
+  mounted(): FuseTransport[] {
     return [...this.mounts.values()];
   }
 

@@ -12,6 +12,7 @@ import { describeError, PREBUILT_BINARY_MESSAGE } from './fuse.messages';
 import { buildMountArgs } from './fuse-mount-options';
 import type { Fh, Ino } from './interfaces/file-attr.interface';
 import type { FuseMountOptions } from './interfaces/fuse-module-options.interface';
+import type { FuseTransport } from './interfaces/fuse-transport.interface';
 import { NativeStat, toNativeDirentStat, toNativeStat, toNativeStatArray, toNativeStatFs } from './fuse-native.stat';
 import { OpLatencyRow, OpLatencyStats } from './op-latency.stats';
 import { RequestBufferPool } from './request-buffer.pool';
@@ -34,7 +35,8 @@ const UINT32_MAX = 0xffff_ffff;
  * {@link FilesystemSession} (paths → inodes, kernel handles → filesystem handles), and every outcome into the
  * callback form fuse-native expects, errors as negative errno. Nothing thrown by a handler reaches fuse-native.
  */
-export class FuseNativeAdapter {
+export class FuseNativeAdapter implements FuseTransport {
+  readonly kind = 'fuse-native';
   private native?: InstanceType<FuseNativeClass>;
   private readonly handles = new Map<number, OpenHandle>();
   private readonly buffers = new RequestBufferPool();

@@ -1,5 +1,5 @@
-/** The kernel sends at most 128 KiB per read or write request (max_read, big_writes). */
-const POOLED_SIZE = 128 * 1024;
+/** libfuse 2 sends at most 128 KiB per read or write request (max_read, big_writes). */
+const DEFAULT_POOLED_SIZE = 128 * 1024;
 const MAX_FREE = 64;
 
 /**
@@ -11,12 +11,15 @@ const MAX_FREE = 64;
 export class RequestBufferPool {
   private readonly free: Buffer[] = [];
 
+  /** `pooledSize`: the largest request; larger ones get a buffer of their own. */
+  constructor(private readonly pooledSize = DEFAULT_POOLED_SIZE) {}
+
   take(size: number): Buffer {
-    if (size > POOLED_SIZE) return Buffer.allocUnsafe(size);
-    return this.free.pop() ?? Buffer.allocUnsafe(POOLED_SIZE);
+    if (size > this.pooledSize) return Buffer.allocUnsafe(size);
+    return this.free.pop() ?? Buffer.allocUnsafe(this.pooledSize);
   }
 
   give(buffer: Buffer): void {
-    if (buffer.length === POOLED_SIZE && this.free.length < MAX_FREE) this.free.push(buffer);
+    if (buffer.length === this.pooledSize && this.free.length < MAX_FREE) this.free.push(buffer);
   }
 }

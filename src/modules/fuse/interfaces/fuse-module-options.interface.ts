@@ -1,4 +1,5 @@
 import type { FuseOp } from '../fuse.constants';
+import type { FuseTransportKind } from './fuse-transport.interface';
 
 /** How the kernel may keep file contents in its page cache between opens. */
 export type PageCachePolicy =
@@ -13,6 +14,12 @@ export type PageCachePolicy =
 
 /** Options of the native mount. */
 export interface FuseMountOptions {
+  /**
+   * Which transport serves the mount (default `'auto'`): `'kernel'` speaks the FUSE protocol on /dev/fuse itself,
+   * `'fuse-native'` goes through libfuse 2. `'auto'` takes the kernel transport on Linux when its addon is built and
+   * the process may mount (root), and fuse-native otherwise.
+   */
+  transport?: FuseTransportKind | 'auto';
   /** Mount read-only even when the filesystem implements write ops. */
   readOnly?: boolean;
   /** Let other users access the mount. Always combined with `default_permissions`. Non-root users need `user_allow_other` in /etc/fuse.conf. */

@@ -2,3 +2,4 @@ export * from './file-attr.interface';
 export * from './fuse-handlers.interface';
 export * from './fuse-module-options.interface';
 export * from './registered-filesystem.interface';
+export * from './fuse-transport.interface';

@@ -1,0 +1,311 @@
+/*
+ * nestjs-fuse's kernel transport: the few system calls the FUSE protocol needs that Node has no API for. Everything
+ * else — parsing requests, encoding replies, dispatch — is TypeScript (src/modules/fuse/kernel/).
+ *
+ * There are no threads here: the device is read on the JavaScript thread when libuv reports it readable (uv_poll), a
+ * wake-up drains up to MAX_REQUESTS_PER_WAKE requests, and replies are written on the same thread. Each reader belongs
+ * to one mount; nothing is process-wide.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <node_api.h>
+#include <uv.h>
+
+#define MAX_REQUESTS_PER_WAKE 64
+#define MAX_REPLY_PARTS 16
+
+/* One mount's request reader. Owned by the JavaScript external that wraps it; freed once both are done with it. */
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref callback;
+  napi_async_context context;
+  int fd;
+  char *buffer;
+  size_t buffer_size;
+  int polling;    /* uv_poll is started */
+  int closed;     /* uv_close was called */
+  int finalized;  /* the JavaScript external is gone */
+} device_reader_t;
+
+static napi_value throw_errno(napi_env env, const char *what, int error) {
+  char message[256];
+  snprintf(message, sizeof(message), "%s: %s", what, strerror(error));
+  napi_value code_value, message_value, error_value, errno_value;
+  char code[32];
+  snprintf(code, sizeof(code), "%d", error);
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &message_value);
+  napi_create_error(env, code_value, message_value, &error_value);
+  napi_create_int32(env, -error, &errno_value);
+  napi_set_named_property(env, error_value, "errno", errno_value);
+  napi_throw(env, error_value);
+  return NULL;
+}
+
+static int get_string(napi_env env, napi_value value, char *out, size_t size) {
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, value, out, size, &length) != napi_ok) return -1;
+  return length + 1 < size ? 0 : -1;
+}
+
+static napi_value make_int(napi_env env, int64_t number) {
+  napi_value value;
+  napi_create_int64(env, number, &value);
+  return value;
+}
+
+/* openDevice(): a descriptor of /dev/fuse, non-blocking (requests are read when poll says they are there). */
+static napi_value open_device(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return throw_errno(env, "open /dev/fuse", errno);
+  return make_int(env, fd);
+}
+
+/* closeDevice(fd): closing the last descriptor of a connection aborts it; requests still pending fail ENOTCONN. */
+static napi_value close_device(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) return throw_errno(env, "closeDevice(fd)", EINVAL);
+  if (close(fd) != 0 && errno != EINTR) return throw_errno(env, "close /dev/fuse", errno);
+  return NULL;
+}
+
+/* mount(source, target, fstype, flags, data): mount(2), which needs CAP_SYS_ADMIN. */
+static napi_value mount_device(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  char source[1024], target[PATH_MAX], fstype[256], data[4096];
+  int64_t flags = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5 || get_string(env, argv[0], source, sizeof(source)) || get_string(env, argv[1], target, sizeof(target)) ||
+      get_string(env, argv[2], fstype, sizeof(fstype)) || napi_get_value_int64(env, argv[3], &flags) != napi_ok ||
+      get_string(env, argv[4], data, sizeof(data))) {
+    return throw_errno(env, "mount(source, target, fstype, flags, data)", EINVAL);
+  }
+  if (mount(source, target, fstype, (unsigned long)flags, data) != 0) return throw_errno(env, "mount", errno);
+  return NULL;
+}
+
+/* unmount(target, lazy): umount2(2); lazy detaches at once and lets open files finish. */
+static napi_value unmount_device(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  char target[PATH_MAX];
+  bool lazy = false;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || get_string(env, argv[0], target, sizeof(target)) || napi_get_value_bool(env, argv[1], &lazy) != napi_ok) {
+    return throw_errno(env, "unmount(target, lazy)", EINVAL);
+  }
+  if (umount2(target, lazy ? MNT_DETACH : 0) != 0) return throw_errno(env, "umount2", errno);
+  return NULL;
+}
+
+/*
+ * writeReply(fd, parts): one reply, written whole with writev(2). Returns 0, or a negative errno the caller may expect:
+ * -ENOENT when the request was interrupted and the kernel no longer waits for it, -ENODEV after the unmount.
+ */
+static napi_value write_reply(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd = -1;
+  uint32_t count = 0;
+  struct iovec parts[MAX_REPLY_PARTS];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_array_length(env, argv[1], &count) != napi_ok ||
+      count == 0 || count > MAX_REPLY_PARTS) {
+    return throw_errno(env, "writeReply(fd, parts)", EINVAL);
+  }
+  size_t total = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value part;
+    void *data = NULL;
+    size_t length = 0;
+    napi_get_element(env, argv[1], i, &part);
+    if (napi_get_buffer_info(env, part, &data, &length) != napi_ok) return throw_errno(env, "writeReply: each part must be a Buffer", EINVAL);
+    parts[i].iov_base = data;
+    parts[i].iov_len = length;
+    total += length;
+  }
+  ssize_t written;
+  do {
+    written = writev(fd, parts, (int)count);
+  } while (written < 0 && errno == EINTR);
+  if (written < 0) return make_int(env, -errno);
+  /* The device takes a reply whole or not at all. */
+  if ((size_t)written != total) return make_int(env, -EIO);
+  return make_int(env, 0);
+}
+
+static void on_closed(uv_handle_t *handle) {
+  device_reader_t *reader = handle->data;
+  reader->closed = 2;
+  if (reader->finalized) {
+    free(reader->buffer);
+    free(reader);
+  }
+}
+
+static void stop_reader(device_reader_t *reader) {
+  if (reader->polling) {
+    uv_poll_stop(&reader->poll);
+    reader->polling = 0;
+  }
+  if (!reader->closed) {
+    reader->closed = 1;
+    if (reader->callback) {
+      napi_delete_reference(reader->env, reader->callback);
+      reader->callback = NULL;
+    }
+    if (reader->context) {
+      napi_async_destroy(reader->env, reader->context);
+      reader->context = NULL;
+    }
+    uv_close((uv_handle_t *)&reader->poll, on_closed);
+  }
+}
+
+/*
+ * Drains the device: each request is copied into its own Buffer, and the callback gets them all at once,
+ * callback(requests, endErrno) — endErrno is 0 while the mount lives, and ENODEV once it is gone (the reader stops).
+ */
+static void on_readable(uv_poll_t *poll, int status, int events) {
+  (void)events;
+  device_reader_t *reader = poll->data;
+  napi_env env = reader->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value requests;
+  napi_create_array(env, &requests);
+  uint32_t count = 0;
+  int end = 0;
+  /* A poll error (POLLERR once the connection is gone) still reads, so the device's own errno (ENODEV) is reported. */
+  while (!end && count < MAX_REQUESTS_PER_WAKE) {
+    ssize_t length = read(reader->fd, reader->buffer, reader->buffer_size);
+    if (length < 0) {
+      if (errno == EINTR || errno == ENOENT) continue; /* ENOENT: the request was interrupted before we read it */
+      if (errno == EAGAIN) break;
+      end = errno;
+      break;
+    }
+    napi_value request;
+    void *copy;
+    if (napi_create_buffer_copy(env, (size_t)length, reader->buffer, &copy, &request) != napi_ok) {
+      end = ENOMEM;
+      break;
+    }
+    napi_set_element(env, requests, count++, request);
+  }
+  if (!end && status < 0 && count == 0) end = -status;
+  napi_value callback, global, argv[2], result;
+  if (reader->callback && napi_get_reference_value(env, reader->callback, &callback) == napi_ok) {
+    napi_get_global(env, &global);
+    argv[0] = requests;
+    napi_create_int32(env, end, &argv[1]);
+    /* make_callback runs the microtasks the callback queues, as for any I/O callback. */
+    napi_make_callback(env, reader->context, global, callback, 2, argv, &result);
+  }
+  if (end) stop_reader(reader);
+  napi_close_handle_scope(env, scope);
+}
+
+static void finalize_reader(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  device_reader_t *reader = data;
+  reader->finalized = 1;
+  if (reader->closed == 2) {
+    free(reader->buffer);
+    free(reader);
+  } else {
+    stop_reader(reader);
+  }
+}
+
+/* startReader(fd, bufferSize, callback): an external that reads the device until stopReader or the unmount. */
+static napi_value start_reader(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t fd = -1;
+  uint32_t buffer_size = 0;
+  napi_valuetype type;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_uint32(env, argv[1], &buffer_size) != napi_ok ||
+      napi_typeof(env, argv[2], &type) != napi_ok || type != napi_function || buffer_size < 8192) {
+    return throw_errno(env, "startReader(fd, bufferSize >= 8192, callback)", EINVAL);
+  }
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_errno(env, "startReader: no event loop", EINVAL);
+  device_reader_t *reader = calloc(1, sizeof(*reader));
+  char *buffer = malloc(buffer_size);
+  if (!reader || !buffer) {
+    free(reader);
+    free(buffer);
+    return throw_errno(env, "startReader", ENOMEM);
+  }
+  reader->env = env;
+  reader->fd = fd;
+  reader->buffer = buffer;
+  reader->buffer_size = buffer_size;
+  napi_value resource_name;
+  napi_create_string_utf8(env, "nestjs-fuse:device", NAPI_AUTO_LENGTH, &resource_name);
+  int error = uv_poll_init(loop, &reader->poll, fd);
+  if (error == 0) {
+    reader->poll.data = reader;
+    error = uv_poll_start(&reader->poll, UV_READABLE, on_readable);
+    if (error != 0) {
+      reader->closed = 1;
+      reader->finalized = 1;
+      uv_close((uv_handle_t *)&reader->poll, on_closed);
+    }
+  } else {
+    free(buffer);
+    free(reader);
+  }
+  if (error != 0) return throw_errno(env, "uv_poll on /dev/fuse", -error);
+  reader->polling = 1;
+  napi_create_reference(env, argv[2], 1, &reader->callback);
+  napi_async_init(env, NULL, resource_name, &reader->context);
+  napi_value external;
+  napi_create_external(env, reader, finalize_reader, NULL, &external);
+  return external;
+}
+
+/* stopReader(reader): no more requests are read; safe to call more than once. */
+static napi_value stop_reader_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data = NULL;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok) return throw_errno(env, "stopReader(reader)", EINVAL);
+  stop_reader(data);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor properties[] = {
+      {"openDevice", NULL, open_device, NULL, NULL, NULL, napi_default, NULL},
+      {"closeDevice", NULL, close_device, NULL, NULL, NULL, napi_default, NULL},
+      {"mount", NULL, mount_device, NULL, NULL, NULL, napi_default, NULL},
+      {"unmount", NULL, unmount_device, NULL, NULL, NULL, napi_default, NULL},
+      {"writeReply", NULL, write_reply, NULL, NULL, NULL, napi_default, NULL},
+      {"startReader", NULL, start_reader, NULL, NULL, NULL, napi_default, NULL},
+      {"stopReader", NULL, stop_reader_js, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

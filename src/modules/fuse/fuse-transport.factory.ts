@@ -1,0 +1,40 @@
+import { Logger } from '@nestjs/common';
+import { MountException } from './errors/mount.exception';
+import type { FilesystemSession } from './filesystem-session';
+import { FuseNativeAdapter } from './fuse-native.adapter';
+import type { FuseMountOptions } from './interfaces/fuse-module-options.interface';
+import type { FuseTransport, FuseTransportKind } from './interfaces/fuse-transport.interface';
+import { FUSE_DEVICE_ADDON, fuseDeviceAddonBuilt } from './kernel/fuse-device.binding';
+import { KernelTransport } from './kernel/kernel-transport';
+
+/**
+ * The transport `auto` picks here: NESTJS_FUSE_TRANSPORT when set (kernel or fuse-native: one switch for every mount
+ * of a process, without changing its code), else the kernel one where it can mount, fuse-native elsewhere.
+ */
+export function automaticTransport(env: NodeJS.ProcessEnv = process.env): FuseTransportKind {
+  const chosen = env.NESTJS_FUSE_TRANSPORT;
+  if (chosen === 'kernel' || chosen === 'fuse-native') return chosen;
+  if (chosen !== undefined && chosen !== '' && chosen !== 'auto') {
+    throw new MountException(`NESTJS_FUSE_TRANSPORT must be kernel, fuse-native or auto, not "${chosen}".`);
+  }
+  const root = process.getuid?.() === 0;
+  return process.platform === 'linux' && root && fuseDeviceAddonBuilt() ? 'kernel' : 'fuse-native';
+}
+
+export function createTransport(session: FilesystemSession, mountpoint: string, options: FuseMountOptions, logger?: Logger): FuseTransport {
+  const choice = options.transport ?? 'auto';
+  const kind = choice === 'auto' ? automaticTransport() : choice;
+  switch (kind) {
+    case 'kernel':
+      if (!fuseDeviceAddonBuilt()) {
+        throw new MountException(
+          `The kernel transport's addon is not built (${FUSE_DEVICE_ADDON} is missing). Build it with: node scripts/build-kernel-transport.js (needs a C compiler), or use the fuse-native transport.`,
+        );
+      }
+      return new KernelTransport(session, mountpoint, options, logger);
+    case 'fuse-native':
+      return new FuseNativeAdapter(session, mountpoint, options, logger);
+    default:
+      throw new MountException(`Unknown transport "${String(kind)}": use auto, kernel or fuse-native.`);
+  }
+}

@@ -1,0 +1,116 @@
+import { Logger } from '@nestjs/common';
+import { constants } from 'node:os';
+import { MountException } from '../errors/mount.exception';
+import { DeviceReader, FuseDeviceBinding, loadFuseDevice } from './fuse-device.binding';
+import { MS_NODEV, MS_NOSUID, MS_RDONLY, REQUEST_BUFFER_SIZE } from './fuse-protocol';
+import { outHeader } from './fuse-reply';
+
+export interface ConnectionOptions {
+  /** Shown as the mount's source in /proc/mounts and df. */
+  fsname: string;
+  readOnly: boolean;
+  allowOther: boolean;
+  defaultPermissions: boolean;
+}
+
+/** How long an unmount waits for the kernel to end the connection before it closes the device (aborting it). */
+const END_TIMEOUT_MS = 5_000;
+
+/**
+ * One mount's connection to the kernel: the /dev/fuse descriptor, the mount itself, the requests read from it and the
+ * replies written to it. What the requests mean is the transport's business.
+ */
+export class FuseConnection {
+  private readonly device: FuseDeviceBinding;
+  private fd = -1;
+  private reader?: DeviceReader;
+  private endedWith?: number;
+  private readonly endWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly mountpoint: string,
+    private readonly logger: Logger,
+  ) {
+    this.device = loadFuseDevice();
+  }
+
+  /** Mounts and starts reading; `onRequest` gets each request's bytes, in arrival order. */
+  open(options: ConnectionOptions, onRequest: (request: Buffer) => void): void {
+    this.fd = this.device.openDevice();
+    const data = [
+      `fd=${this.fd}`,
+      'rootmode=40000',
+      `user_id=${process.getuid?.() ?? 0}`,
+      `group_id=${process.getgid?.() ?? 0}`,
+      ...(options.allowOther ? ['allow_other'] : []),
+      ...(options.defaultPermissions ? ['default_permissions'] : []),
+    ].join(',');
+    const flags = MS_NOSUID | MS_NODEV | (options.readOnly ? MS_RDONLY : 0);
+    try {
+      this.device.mount(options.fsname, this.mountpoint, 'fuse.nestjs-fuse', flags, data);
+    } catch (error) {
+      this.device.closeDevice(this.fd);
+      this.fd = -1;
+      const errno = (error as { errno?: number }).errno;
+      throw new MountException(
+        errno === -constants.errno.EPERM
+          ? `Could not mount at ${this.mountpoint}: the kernel transport mounts with mount(2), which needs root (CAP_SYS_ADMIN). Run as root, or use the fuse-native transport (--transport fuse-native).`
+          : `Could not mount at ${this.mountpoint}: ${(error as Error).message}. Check that the mountpoint is a directory that nothing else is mounted on.`,
+      );
+    }
+    this.reader = this.device.startReader(this.fd, REQUEST_BUFFER_SIZE, (requests, end) => {
+      for (const request of requests) onRequest(request);
+      if (end !== 0) this.ended(end);
+    });
+  }
+
+  /** Writes one reply; false when nobody waits for it any more (interrupted, or the mount is gone). */
+  reply(unique: bigint, error: number, body: readonly Buffer[] = []): boolean {
+    if (this.fd < 0) return false;
+    let length = 0;
+    for (const part of body) length += part.length;
+    const result = this.device.writeReply(this.fd, [outHeader(unique, error, length), ...body]);
+    if (result === 0) return true;
+    if (result !== -constants.errno.ENOENT && result !== -constants.errno.ENODEV) {
+      this.logger.error(`The kernel refused the reply to request ${unique}: errno ${-result}`);
+    }
+    return false;
+  }
+
+  /** Detaches the mount; the connection ends once nothing uses it, or after a timeout, when it is aborted. */
+  async unmount(): Promise<void> {
+    if (this.fd < 0) return;
+    try {
+      this.device.unmount(this.mountpoint, true);
+    } catch (error) {
+      // Already gone (a stale mount cleared by someone else): the connection ends all the same.
+      if ((error as { errno?: number }).errno !== -constants.errno.EINVAL) throw error;
+    }
+    await this.waitForEnd(END_TIMEOUT_MS);
+  }
+
+  /** Stops reading and closes the device: anything the kernel still waits for fails with ENOTCONN. */
+  close(): void {
+    if (this.reader) this.device.stopReader(this.reader);
+    this.reader = undefined;
+    if (this.fd >= 0) this.device.closeDevice(this.fd);
+    this.fd = -1;
+  }
+
+  private ended(errno: number): void {
+    this.endedWith = errno;
+    if (errno !== constants.errno.ENODEV) this.logger.error(`Reading FUSE requests from /dev/fuse failed: errno ${errno}`);
+    for (const wake of this.endWaiters.splice(0)) wake();
+  }
+
+  private waitForEnd(timeoutMs: number): Promise<void> {
+    if (this.endedWith !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.endWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** An opaque reader handle of the addon. */
+export type DeviceReader = object & { readonly __deviceReader: unique symbol };
+
+/** The kernel transport's native addon: native/kernel-transport/fuse-device.c. */
+export interface FuseDeviceBinding {
+  openDevice(): number;
+  closeDevice(fd: number): void;
+  mount(source: string, target: string, fstype: string, flags: number, data: string): void;
+  unmount(target: string, lazy: boolean): void;
+  /** 0, or a negative errno (-ENOENT: the request was interrupted; -ENODEV: the mount is gone). */
+  writeReply(fd: number, parts: Buffer[]): number;
+  /** `onRequests(requests, endErrno)`: endErrno is 0 while the mount lives, then the reason reading stopped. */
+  startReader(fd: number, bufferSize: number, onRequests: (requests: Buffer[], endErrno: number) => void): DeviceReader;
+  stopReader(reader: DeviceReader): void;
+}
+
+/** Where scripts/build-kernel-transport.js puts the addon; the same from src/ and dist/. */
+export const FUSE_DEVICE_ADDON = join(__dirname, '..', '..', '..', '..', 'native', 'kernel-transport', 'build', 'Release', 'fuse_device.node');
+
+let loaded: FuseDeviceBinding | undefined;
+
+export function fuseDeviceAddonBuilt(): boolean {
+  return existsSync(FUSE_DEVICE_ADDON);
+}
+
+export function loadFuseDevice(): FuseDeviceBinding {
+  loaded ??= require(FUSE_DEVICE_ADDON) as FuseDeviceBinding;
+  return loaded;
+}

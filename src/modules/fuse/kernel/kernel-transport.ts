@@ -1,0 +1,536 @@
+import { Logger } from '@nestjs/common';
+import { constants as fsConstants } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { FsError } from '../errors/fs-error';
+import type { FilesystemSession } from '../filesystem-session';
+import { FuseOp } from '../fuse.constants';
+import { describeError } from '../fuse.messages';
+import type { FileAttr, FsStats, Ino, SetAttrChanges } from '../interfaces/file-attr.interface';
+import type { FuseMountOptions } from '../interfaces/fuse-module-options.interface';
+import type { FuseTransport } from '../interfaces/fuse-transport.interface';
+import { OpLatencyRow, OpLatencyStats } from '../op-latency.stats';
+import { RequestBufferPool } from '../request-buffer.pool';
+import { FuseConnection } from './fuse-connection';
+import { FSYNC_FDATASYNC, FUSE_MAX_MINOR, FUSE_MIN_MINOR, FuseOpcode, GETATTR_FH, InitFlag, MAX_PAGES, MAX_WRITE, OpenOutFlag, S_IFMT, S_IFREG, SetAttrValid } from './fuse-protocol';
+import { FuseRequest } from './fuse-request';
+import { attrOut, entryOut, initOut, openOut, statfsOut, validity, Validity, writeOut, xattrSizeOut } from './fuse-reply';
+import { DirectoryReader } from './directory-reader';
+
+/** What a request's answer is: reply parts, or nothing for requests the kernel expects no reply to. */
+type Body = readonly Buffer[];
+
+const NO_BODY: Body = [];
+/** libfuse answers statfs this way when the filesystem has no statfs handler. */
+const DEFAULT_STATFS: FsStats = { bsize: 512, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, namelen: 255 };
+const WRITE_OPCODES = new Set<number>([
+  FuseOpcode.SetAttr,
+  FuseOpcode.Symlink,
+  FuseOpcode.MkNod,
+  FuseOpcode.MkDir,
+  FuseOpcode.Unlink,
+  FuseOpcode.RmDir,
+  FuseOpcode.Rename,
+  FuseOpcode.Rename2,
+  FuseOpcode.Link,
+  FuseOpcode.Write,
+  FuseOpcode.Create,
+  FuseOpcode.SetXattr,
+  FuseOpcode.RemoveXattr,
+]);
+const XATTR_OPCODES = new Set<number>([FuseOpcode.GetXattr, FuseOpcode.ListXattr, FuseOpcode.SetXattr, FuseOpcode.RemoveXattr]);
+
+/**
+ * The kernel transport: speaks the FUSE protocol on /dev/fuse itself, inode-based end to end — a LOOKUP(parent, name)
+ * reaches the session as it is. Every request is answered exactly once (or, for FORGET and INTERRUPT, never); a
+ * handler's failure becomes its errno, anything unexpected EIO and a log line.
+ */
+export class KernelTransport implements FuseTransport {
+  readonly kind = 'kernel';
+  private connection?: FuseConnection;
+  private readonly buffers = new RequestBufferPool(MAX_WRITE);
+  /** How many times the kernel holds each inode by a name it looked up (FORGET gives them back). */
+  private readonly lookups = new Map<Ino, number>();
+  private readonly directories: DirectoryReader;
+  private openCount = 0;
+  private inflight = 0;
+  private readonly drainWaiters: Array<() => void> = [];
+  private initialized?: { resolve: () => void; reject: (error: Error) => void };
+  private readonly entryValid: Validity;
+  private readonly attrValid: Validity;
+  /** With pageCache 'auto': the size and mtime each file had when last opened, to keep its pages if unchanged. */
+  private readonly openedVersions = new Map<Ino, string>();
+  private readonly stats?: OpLatencyStats;
+
+  constructor(
+    private readonly session: FilesystemSession,
+    readonly mountpoint: string,
+    private readonly options: FuseMountOptions,
+    private readonly logger = new Logger('KernelTransport'),
+  ) {
+    this.entryValid = validity(options.kernelEntryTtlSeconds ?? 1);
+    this.attrValid = validity(options.kernelAttrTtlSeconds ?? 1);
+    this.stats = options.opStats ? new OpLatencyStats() : undefined;
+    this.directories = new DirectoryReader(session, (attr) => this.present(attr), this.entryValid, this.attrValid);
+  }
+
+  get readOnly(): boolean {
+    return Boolean(this.options.readOnly) || !this.session.writable;
+  }
+
+  get openHandles(): number {
+    return this.openCount;
+  }
+
+  opLatency(): OpLatencyRow[] | undefined {
+    return this.stats?.rows();
+  }
+
+  async mount(): Promise<void> {
+    const connection = new FuseConnection(this.mountpoint, this.logger);
+    const initialized = new Promise<void>((resolve, reject) => (this.initialized = { resolve, reject }));
+    connection.open(
+      {
+        fsname: sanitize(this.options.fsname ?? `nestjs-fuse-${this.session.name}`),
+        readOnly: this.readOnly,
+        allowOther: Boolean(this.options.allowOther),
+        defaultPermissions: Boolean(this.options.allowOther || this.options.defaultPermissions),
+      },
+      (request) => this.dispatch(request),
+    );
+    this.connection = connection;
+    try {
+      await initialized;
+    } catch (error) {
+      await connection.unmount().catch(() => undefined);
+      connection.close();
+      this.connection = undefined;
+      throw error;
+    }
+  }
+
+  async unmount(): Promise<void> {
+    const connection = this.connection;
+    if (!connection) return;
+    await connection.unmount();
+    await this.drain();
+    connection.close();
+    this.connection = undefined;
+    if (this.stats) this.logger.log(`Op latencies at ${this.mountpoint}, from each request's arrival in JavaScript to its answer:\n${this.stats.format()}`);
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inflight > 0) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  // ── dispatch ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+  private dispatch(bytes: Buffer): void {
+    let request: FuseRequest;
+    try {
+      request = new FuseRequest(bytes);
+    } catch (error) {
+      this.logger.error(`Unreadable FUSE request: ${describeError(error)}`);
+      return;
+    }
+    const op = request.opcode;
+    if (op === FuseOpcode.Forget) return this.forget(request.nodeid, request.u64());
+    if (op === FuseOpcode.BatchForget) return this.batchForget(request);
+    // The original request still gets its answer; handlers are not interrupted yet.
+    if (op === FuseOpcode.Interrupt) return;
+    if (op === FuseOpcode.Init) return this.init(request);
+    if (this.readOnly && WRITE_OPCODES.has(op)) return this.answer(request, () => Promise.reject(FsError.readOnly()));
+    if (this.options.xattrs === false && XATTR_OPCODES.has(op)) return this.answer(request, () => Promise.reject(FsError.notImplemented()));
+    if (op === FuseOpcode.Read) return this.read(request);
+    const work = this.handlerFor(request);
+    if (!work) return this.answer(request, () => Promise.reject(FsError.notImplemented(`FUSE opcode ${op} is not supported`)));
+    this.answer(request, work);
+  }
+
+  /** The work that answers `request`, or undefined for an opcode this transport does not serve (ENOSYS). */
+  private handlerFor(request: FuseRequest): (() => Promise<Body>) | undefined {
+    const s = this.session;
+    const ino = request.nodeid;
+    switch (request.opcode as FuseOpcode) {
+      case FuseOpcode.Lookup: {
+        const name = request.name();
+        return async () => [this.entry(await s.lookup(ino, name).then((e) => e.attr))];
+      }
+      case FuseOpcode.GetAttr: {
+        const flags = request.u32();
+        request.skip(4);
+        const fh = request.u64();
+        return async () => [attrOut(this.present(await s.getattr(ino, flags & GETATTR_FH ? fh : undefined)), this.attrValid)];
+      }
+      case FuseOpcode.SetAttr:
+        return this.setattr(request);
+      case FuseOpcode.ReadLink:
+        return async () => [Buffer.from(await s.readlink(ino))];
+      case FuseOpcode.Symlink: {
+        const name = request.name();
+        const target = request.name();
+        return async () => [this.entry((await s.symlink(ino, name, target)).attr)];
+      }
+      case FuseOpcode.MkNod:
+        return this.mknod(request);
+      case FuseOpcode.MkDir: {
+        const mode = request.u32();
+        request.skip(4);
+        const name = request.name();
+        return async () => [this.entry((await s.mkdir(ino, name, mode & 0o7777)).attr)];
+      }
+      case FuseOpcode.Unlink: {
+        const name = request.name();
+        return async () => (await s.unlink(ino, name), NO_BODY);
+      }
+      case FuseOpcode.RmDir: {
+        const name = request.name();
+        return async () => (await s.rmdir(ino, name), NO_BODY);
+      }
+      case FuseOpcode.Rename:
+      case FuseOpcode.Rename2: {
+        const newParent = request.u64();
+        const flags = request.opcode === FuseOpcode.Rename2 ? request.u32() : 0;
+        if (request.opcode === FuseOpcode.Rename2) request.skip(4);
+        const name = request.name();
+        const newName = request.name();
+        // No handler takes rename flags yet: RENAME_NOREPLACE and RENAME_EXCHANGE are refused rather than ignored.
+        if (flags !== 0) return () => Promise.reject(FsError.invalid('rename flags are not supported'));
+        return async () => (await s.rename(ino, name, newParent, newName, 0), NO_BODY);
+      }
+      case FuseOpcode.Link: {
+        const existing = request.u64();
+        const name = request.name();
+        return async () => [this.entry((await s.link(existing, ino, name)).attr)];
+      }
+      case FuseOpcode.Open: {
+        const flags = request.u32();
+        return async () => {
+          const fh = await s.open(ino, flags);
+          this.openCount += 1;
+          return [openOut(fh, await this.openFlags(ino))];
+        };
+      }
+      case FuseOpcode.Write:
+        return this.write(request);
+      case FuseOpcode.StatFs:
+        return async () => [statfsOut(s.implements(FuseOp.StatFs) ? await s.statfs(ino) : DEFAULT_STATFS)];
+      case FuseOpcode.Release:
+      case FuseOpcode.ReleaseDir: {
+        const fh = request.u64();
+        const flags = request.u32();
+        const dir = request.opcode === FuseOpcode.ReleaseDir;
+        return async () => {
+          this.openCount -= 1;
+          await (dir ? s.releasedir(ino, fh) : s.release(ino, fh, flags));
+          return NO_BODY;
+        };
+      }
+      case FuseOpcode.Fsync: {
+        const fh = request.u64();
+        const flags = request.u32();
+        return async () => (await s.fsync(ino, fh, (flags & FSYNC_FDATASYNC) !== 0), NO_BODY);
+      }
+      case FuseOpcode.FsyncDir:
+        return async () => NO_BODY;
+      case FuseOpcode.Flush: {
+        const fh = request.u64();
+        return async () => (await s.flush(ino, fh), NO_BODY);
+      }
+      case FuseOpcode.SetXattr: {
+        const size = request.u32();
+        const flags = request.u32();
+        const name = request.name();
+        const value = Buffer.from(request.bytes(size));
+        return async () => (await s.setxattr(ino, name, value, flags), NO_BODY);
+      }
+      case FuseOpcode.GetXattr: {
+        const size = request.u32();
+        request.skip(4);
+        const name = request.name();
+        return async () => sized(await s.getxattr(ino, name), size);
+      }
+      case FuseOpcode.ListXattr: {
+        const size = request.u32();
+        return async () => sized(Buffer.concat((await s.listxattr(ino)).map((name) => Buffer.from(`${name}\0`))), size);
+      }
+      case FuseOpcode.RemoveXattr: {
+        const name = request.name();
+        return async () => (await s.removexattr(ino, name), NO_BODY);
+      }
+      case FuseOpcode.OpenDir: {
+        const flags = request.u32();
+        return async () => {
+          const fh = await s.opendir(ino, flags);
+          this.openCount += 1;
+          return [openOut(fh, 0)];
+        };
+      }
+      case FuseOpcode.ReadDir:
+      case FuseOpcode.ReadDirPlus: {
+        const fh = request.u64();
+        const offset = request.u64();
+        const size = request.u32();
+        const plus = request.opcode === FuseOpcode.ReadDirPlus;
+        return async () => {
+          const { body, counted } = await this.directories.read(ino, fh, offset, size, plus);
+          for (const child of counted) this.looked(child);
+          return [body];
+        };
+      }
+      case FuseOpcode.Access: {
+        const mask = request.u32();
+        // Without a handler the kernel is told ENOSYS once and stops asking (every access is then allowed).
+        return async () => (await s.access(ino, mask), NO_BODY);
+      }
+      case FuseOpcode.Create: {
+        const flags = request.u32();
+        const mode = request.u32();
+        request.skip(8);
+        const name = request.name();
+        return async () => {
+          const reply = await s.create(ino, name, mode & 0o7777, flags);
+          this.openCount += 1;
+          return [this.entry(reply.entry.attr), openOut(reply.fh, 0)];
+        };
+      }
+      case FuseOpcode.Destroy:
+        return async () => NO_BODY;
+      default:
+        return undefined;
+    }
+  }
+
+  // ── ops with more to them ──────────────────────────────────────────────────────────────────────────────────────
+
+  private init(request: FuseRequest): void {
+    const major = request.u32();
+    const minor = request.u32();
+    const maxReadahead = request.u32();
+    const kernelFlags = request.u32();
+    if (major !== 7 || minor < FUSE_MIN_MINOR) {
+      const error = new FsError(71, `the kernel speaks FUSE ${major}.${minor}; the kernel transport needs 7.${FUSE_MIN_MINOR} or newer`);
+      this.connection?.reply(request.unique, -71);
+      this.initialized?.reject(error);
+      return;
+    }
+    const wanted =
+      InitFlag.ASYNC_READ |
+      InitFlag.BIG_WRITES |
+      InitFlag.DO_READDIRPLUS |
+      InitFlag.READDIRPLUS_AUTO |
+      InitFlag.PARALLEL_DIROPS |
+      InitFlag.MAX_PAGES |
+      ((this.options.pageCache ?? 'auto') === 'auto' ? InitFlag.AUTO_INVAL_DATA : 0);
+    const body = initOut({
+      minor: Math.min(minor, FUSE_MAX_MINOR),
+      maxReadahead,
+      flags: (kernelFlags & wanted) >>> 0,
+      maxBackground: 64,
+      congestionThreshold: 48,
+      maxWrite: MAX_WRITE,
+      timeGranularity: 1,
+      maxPages: MAX_PAGES,
+    });
+    this.connection?.reply(request.unique, 0, [body]);
+    this.initialized?.resolve();
+  }
+
+  private setattr(request: FuseRequest): () => Promise<Body> {
+    const valid = request.u32();
+    request.skip(4);
+    const fh = request.u64();
+    const size = request.u64();
+    request.skip(8);
+    const atime = request.u64();
+    const mtime = request.u64();
+    request.skip(8);
+    const atimensec = request.u32();
+    const mtimensec = request.u32();
+    request.skip(4);
+    const mode = request.u32();
+    request.skip(4);
+    const uid = request.u32();
+    const gid = request.u32();
+    const changes: SetAttrChanges = {};
+    if (valid & SetAttrValid.MODE) changes.mode = mode & 0o7777;
+    if (valid & SetAttrValid.UID) changes.uid = uid;
+    if (valid & SetAttrValid.GID) changes.gid = gid;
+    if (valid & SetAttrValid.SIZE) changes.size = size;
+    const now = new Date();
+    if (valid & SetAttrValid.ATIME) changes.atime = valid & SetAttrValid.ATIME_NOW ? now : timeOf(atime, atimensec);
+    if (valid & SetAttrValid.MTIME) changes.mtime = valid & SetAttrValid.MTIME_NOW ? now : timeOf(mtime, mtimensec);
+    const handle = valid & SetAttrValid.FH ? fh : undefined;
+    const ino = request.nodeid;
+    return async () => {
+      const attr = Object.keys(changes).length === 0 ? await this.session.getattr(ino, handle) : await this.session.setattr(ino, changes, handle);
+      return [attrOut(this.present(attr), this.attrValid)];
+    };
+  }
+
+  /** Regular files only (as an empty create): FIFOs, sockets and devices need handler support first. */
+  private mknod(request: FuseRequest): () => Promise<Body> {
+    const mode = request.u32();
+    request.skip(12);
+    const name = request.name();
+    const parent = request.nodeid;
+    if ((mode & S_IFMT) !== S_IFREG) return () => Promise.reject(FsError.notPermitted('only regular files can be made with mknod'));
+    return async () => {
+      const reply = await this.session.create(parent, name, mode & 0o7777, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY);
+      await this.session.release(reply.entry.attr.ino, reply.fh, 0);
+      return [this.entry(reply.entry.attr)];
+    };
+  }
+
+  /**
+   * Reads take their own path, in callback form, as on the other transport: the handler may fill a pooled scratch
+   * buffer, which goes back to the pool once the reply holding it is written.
+   */
+  private read(request: FuseRequest): void {
+    const fh = request.u64();
+    const offset = request.u64();
+    const size = request.u32();
+    this.inflight += 1;
+    const started = this.stats ? performance.now() : 0;
+    const scratch = this.buffers.take(size);
+    this.session.readWith(request.nodeid, fh, offset, size, scratch, (error, data) => {
+      try {
+        if (error) this.connection?.reply(request.unique, -error.errno);
+        else this.connection?.reply(request.unique, 0, [data as Buffer]);
+        this.record(request.opcode, started, error !== undefined);
+      } catch (failure) {
+        this.logger.error(`Answering FUSE read ${request.unique} failed: ${describeError(failure)}`);
+      } finally {
+        // After a deadline the handler may still be writing into the scratch buffer: it is not reused.
+        if (error?.code !== 'ETIMEDOUT') this.buffers.give(scratch);
+        this.settled();
+      }
+    });
+  }
+
+  private write(request: FuseRequest): () => Promise<Body> {
+    const fh = request.u64();
+    const offset = request.u64();
+    const size = request.u32();
+    request.skip(20);
+    // The request's bytes are this reply's own copy: nothing else uses them.
+    const data = request.bytes(size);
+    const ino = request.nodeid;
+    return async () => [writeOut(await this.session.write(ino, fh, offset, data))];
+  }
+
+  /** The page-cache flags of an open, by the mount's pageCache policy. */
+  private async openFlags(ino: Ino): Promise<number> {
+    switch (this.options.pageCache ?? 'auto') {
+      case 'keep':
+        return OpenOutFlag.KEEP_CACHE;
+      case 'direct':
+        return OpenOutFlag.DIRECT_IO;
+      case 'drop':
+        return 0;
+      case 'auto': {
+        const attr = await this.session.getattr(ino);
+        const version = `${attr.size}:${attr.mtime.getTime()}`;
+        const unchanged = this.openedVersions.get(ino) === version;
+        this.openedVersions.set(ino, version);
+        return unchanged ? OpenOutFlag.KEEP_CACHE : 0;
+      }
+    }
+  }
+
+  // ── lookup counts ────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** An entry reply: the kernel now holds `attr.ino` once more. */
+  private entry(attr: FileAttr): Buffer {
+    this.looked(attr.ino);
+    return entryOut(this.present(attr), this.entryValid, this.attrValid);
+  }
+
+  private looked(ino: Ino): void {
+    this.lookups.set(ino, (this.lookups.get(ino) ?? 0) + 1);
+  }
+
+  private forget(ino: Ino, count: number): void {
+    const left = (this.lookups.get(ino) ?? 0) - count;
+    if (left > 0) this.lookups.set(ino, left);
+    else {
+      this.lookups.delete(ino);
+      this.openedVersions.delete(ino);
+    }
+  }
+
+  private batchForget(request: FuseRequest): void {
+    const count = request.u32();
+    request.skip(4);
+    for (let i = 0; i < count; i++) this.forget(request.u64(), request.u64());
+  }
+
+  /** Attributes as the mount shows them: the uid, gid and umask options override the handler's. */
+  private present(attr: FileAttr): FileAttr {
+    const { uid, gid, umask } = this.options;
+    if (uid === undefined && gid === undefined && umask === undefined) return attr;
+    return {
+      ...attr,
+      ...(uid !== undefined ? { uid } : {}),
+      ...(gid !== undefined ? { gid } : {}),
+      ...(umask !== undefined ? { perm: 0o777 & ~umask } : {}),
+    };
+  }
+
+  // ── answering ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Runs `work` and writes its reply (or its errno) exactly once; nothing thrown escapes. */
+  private answer(request: FuseRequest, work: () => Promise<Body>): void {
+    this.inflight += 1;
+    const started = this.stats ? performance.now() : 0;
+    let promise: Promise<Body>;
+    try {
+      promise = work();
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise
+      .then(
+        (body) => {
+          this.connection?.reply(request.unique, 0, body);
+          this.record(request.opcode, started, false);
+        },
+        (error: unknown) => {
+          this.connection?.reply(request.unique, -this.errnoOf(error));
+          this.record(request.opcode, started, true);
+        },
+      )
+      .catch((error: unknown) => this.logger.error(`Answering FUSE request ${request.unique} failed: ${describeError(error)}`))
+      .finally(() => this.settled());
+  }
+
+  private record(opcode: number, started: number, failed: boolean): void {
+    this.stats?.record((FuseOpcode[opcode] ?? String(opcode)).toLowerCase(), (performance.now() - started) * 1000, failed);
+  }
+
+  /** The positive errno that answers `error`; anything but an FsError is unexpected here, so EIO and a log line. */
+  private errnoOf(error: unknown): number {
+    if (error instanceof FsError) return error.errno;
+    this.logger.error(`Unexpected failure in the kernel transport, answered EIO: ${describeError(error)}`);
+    return FsError.io().errno;
+  }
+
+  private settled(): void {
+    this.inflight -= 1;
+    if (this.inflight === 0 && this.drainWaiters.length > 0) for (const wake of this.drainWaiters.splice(0)) wake();
+  }
+}
+
+/** A getxattr/listxattr answer: the size alone when asked with size 0, ERANGE when the caller's buffer is too small. */
+function sized(value: Buffer, size: number): Body {
+  if (size === 0) return [xattrSizeOut(value.length)];
+  if (value.length > size) throw FsError.range();
+  return [value];
+}
+
+function timeOf(seconds: number, nanoseconds: number): Date {
+  return new Date(seconds * 1000 + Math.floor(nanoseconds / 1e6));
+}
+
+function sanitize(value: string): string {
+  return value.replace(/[^A-Za-z0-9._@:+-]/g, '_');
+}
