@@ -71,6 +71,8 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   private readonly root: string;
   private inodes!: LocalInodeMap;
   private readonly files = new Map<Fh, fs.FileHandle>();
+  /** The inode each open file handle is of: a file removed while open is still stat-able through it. */
+  private readonly fileInodes = new Map<Fh, Ino>();
   private readonly dirs = new Map<Fh, DirSnapshot>();
   private readonly xattr = new LocalXattr();
   private nextFh = 1;
@@ -97,6 +99,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     const open = [...this.files.values()];
     this.files.clear();
+    this.fileInodes.clear();
     this.dirs.clear();
     await Promise.allSettled(open.map((handle) => handle.close()));
   }
@@ -118,7 +121,14 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async getattr(ino: Ino, fh?: Fh): Promise<FileAttr> {
     const handle = fh === undefined ? undefined : this.files.get(fh);
     if (handle) return this.toAttr(ino, await sys(handle.stat()));
-    return this.toAttr(ino, await this.statOf(ino));
+    try {
+      return this.toAttr(ino, await this.statOf(ino));
+    } catch (error) {
+      // Removed while open (fstat asks by inode, without a handle): any handle still open on it answers.
+      const open = isGone(error) ? this.openHandleOf(ino) : undefined;
+      if (!open) throw error;
+      return this.toAttr(ino, await sys(open.stat()));
+    }
   }
 
   @OpenDir()
@@ -167,7 +177,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
       await handle.close();
       throw FsError.accessDenied(`${path} is not a regular file`);
     }
-    return { fh: this.keep(handle) };
+    return { fh: this.keep(handle, ino) };
   }
 
   @Create()
@@ -182,7 +192,8 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
         await sys(handle.chmod(mode & 0o7777));
         stats = await sys(handle.stat());
       }
-      return { entry: { attr: this.toAttr(this.inodes.remember(stats, parent, name), stats) }, fh: this.keep(handle) };
+      const ino = this.inodes.remember(stats, parent, name);
+      return { entry: { attr: this.toAttr(ino, stats) }, fh: this.keep(handle, ino) };
     } catch (error) {
       await handle.close();
       throw error;
@@ -222,6 +233,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     const handle = this.files.get(fh);
     if (!handle) return;
     this.files.delete(fh);
+    this.fileInodes.delete(fh);
     await sys(handle.close());
   }
 
@@ -408,10 +420,16 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  private keep(handle: fs.FileHandle): Fh {
+  private keep(handle: fs.FileHandle, ino: Ino): Fh {
     const fh = this.allocateFh();
     this.files.set(fh, handle);
+    this.fileInodes.set(fh, ino);
     return fh;
+  }
+
+  private openHandleOf(ino: Ino): fs.FileHandle | undefined {
+    for (const [fh, open] of this.fileInodes) if (open === ino) return this.files.get(fh);
+    return undefined;
   }
 
   private allocateFh(): Fh {
@@ -433,4 +451,8 @@ async function sys<T>(operation: Promise<T>): Promise<T> {
   } catch (error) {
     throw FsError.fromSystemError(error) ?? error;
   }
+}
+
+function isGone(error: unknown): boolean {
+  return error instanceof FsError && (error.code === 'ENOENT' || error.code === 'ESTALE');
 }

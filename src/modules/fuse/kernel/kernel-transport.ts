@@ -11,7 +11,7 @@ import type { FuseTransport } from '../interfaces/fuse-transport.interface';
 import { OpLatencyRow, OpLatencyStats } from '../op-latency.stats';
 import { RequestBufferPool } from '../request-buffer.pool';
 import { FuseConnection } from './fuse-connection';
-import { FSYNC_FDATASYNC, FUSE_MAX_MINOR, FUSE_MIN_MINOR, FuseOpcode, GETATTR_FH, InitFlag, MAX_PAGES, MAX_WRITE, OpenOutFlag, S_IFMT, S_IFREG, SetAttrValid } from './fuse-protocol';
+import { FSYNC_FDATASYNC, FUSE_MAX_MINOR, FUSE_MIN_MINOR, FuseOpcode, GETATTR_FH, InitFlag, MAX_PAGES, MAX_WRITE, OpenOutFlag, RENAME_NOREPLACE, S_IFMT, S_IFREG, SetAttrValid } from './fuse-protocol';
 import { FuseRequest } from './fuse-request';
 import { attrOut, entryOut, initOut, openOut, statfsOut, validity, Validity, writeOut, xattrSizeOut } from './fuse-reply';
 import { DirectoryReader } from './directory-reader';
@@ -193,9 +193,14 @@ export class KernelTransport implements FuseTransport {
         if (request.opcode === FuseOpcode.Rename2) request.skip(4);
         const name = request.name();
         const newName = request.name();
-        // No handler takes rename flags yet: RENAME_NOREPLACE and RENAME_EXCHANGE are refused rather than ignored.
-        if (flags !== 0) return () => Promise.reject(FsError.invalid('rename flags are not supported'));
-        return async () => (await s.rename(ino, name, newParent, newName, 0), NO_BODY);
+        // RENAME_NOREPLACE is checked here (the kernel checked its own view already); RENAME_EXCHANGE and
+        // RENAME_WHITEOUT need the backend's help, which no handler offers yet: refused rather than ignored.
+        if ((flags & ~RENAME_NOREPLACE) !== 0) return () => Promise.reject(FsError.invalid('RENAME_EXCHANGE and RENAME_WHITEOUT are not supported'));
+        return async () => {
+          if (flags & RENAME_NOREPLACE && (await this.exists(newParent, newName))) throw FsError.exists();
+          await s.rename(ino, name, newParent, newName, 0);
+          return NO_BODY;
+        };
       }
       case FuseOpcode.Link: {
         const existing = request.u64();
@@ -435,6 +440,16 @@ export class KernelTransport implements FuseTransport {
         return unchanged ? OpenOutFlag.KEEP_CACHE : 0;
       }
     }
+  }
+
+  private exists(parent: Ino, name: string): Promise<boolean> {
+    return this.session.lookup(parent, name).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof FsError && error.code === 'ENOENT') return false;
+        throw error;
+      },
+    );
   }
 
   // ── lookup counts ────────────────────────────────────────────────────────────────────────────────────────────

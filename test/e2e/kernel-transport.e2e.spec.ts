@@ -1,0 +1,107 @@
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MountProcess, startCliMount, stopMount } from './support/mount-process';
+import { sh, shOk } from './support/shell';
+
+let scripts = 0;
+
+/** Runs a short Python program (the syscalls coreutils do not expose) from a file and returns what it prints. */
+async function python(work: string, lines: string[]): Promise<string> {
+  const file = join(work, `script-${scripts++}.py`);
+  await fs.writeFile(file, lines.join('\n'));
+  return (await shOk(`python3 ${file}`)).trim();
+}
+
+/**
+ * What the kernel transport does that libfuse 2 through fuse-native cannot: each behaviour here is one the other
+ * transport gets wrong (README "Known limitations"), checked on a local-backend mount served with --transport kernel.
+ */
+describe('the kernel transport', () => {
+  let work: string;
+  let src: string;
+  let mnt: string;
+  let mount: MountProcess | undefined;
+
+  beforeAll(async () => {
+    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-kernel-'));
+    src = join(work, 'src');
+    mnt = join(work, 'mnt');
+    await fs.mkdir(src);
+    await fs.mkdir(mnt);
+    await fs.writeFile(join(src, 'big.bin'), Buffer.alloc(4 * 1024 * 1024, 1));
+    mount = await startCliMount(mnt, 'local', src, ['--transport', 'kernel', '--debug']);
+  });
+
+  afterAll(async () => {
+    await stopMount(mount, mnt);
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('sets the modification time alone, and the access time alone, leaving the other as it was', async () => {
+    await fs.writeFile(join(src, 'times'), 'x');
+    await fs.utimes(join(src, 'times'), 1_000_000_000, 1_500_000_000);
+    await shOk(`touch -m -d @1600000000 ${mnt}/times`);
+    let direct = await fs.stat(join(src, 'times'));
+    expect([direct.atimeMs, direct.mtimeMs]).toEqual([1e12, 1.6e12]);
+    await shOk(`touch -a -d @1700000000 ${mnt}/times`);
+    direct = await fs.stat(join(src, 'times'));
+    expect([direct.atimeMs, direct.mtimeMs]).toEqual([1.7e12, 1.6e12]);
+  });
+
+  it('shows a hard link\'s new count through every name at once, within the attribute TTL', async () => {
+    await fs.writeFile(join(src, 'linked'), 'x');
+    expect(await shOk(`stat -c %h ${mnt}/linked`)).toBe('1\n'); // now in the kernel's cache for 1 s
+    await shOk(`ln ${mnt}/linked ${mnt}/other-name`);
+    expect(await shOk(`stat -c %h ${mnt}/linked ${mnt}/other-name`)).toBe('2\n2\n');
+    await shOk(`rm ${mnt}/other-name`);
+    expect(await shOk(`stat -c %h ${mnt}/linked`)).toBe('1\n');
+  });
+
+  it('answers fstat of a file removed while open', async () => {
+    const size = await python(work, [
+      'import os',
+      `path = ${JSON.stringify(join(mnt, 'unlinked'))}`,
+      'fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)',
+      "os.write(fd, b'12345')",
+      'os.unlink(path)',
+      'print(os.fstat(fd).st_size)',
+      'os.close(fd)',
+    ]);
+    expect(size).toBe('5');
+  });
+
+  it('carries reads and writes of 1 MiB in one request each', async () => {
+    const from = mount?.output().length ?? 0;
+    await shOk(`dd if=${mnt}/big.bin of=/dev/null bs=1M count=2 iflag=direct status=none`);
+    await shOk(`dd if=/dev/zero of=${mnt}/written bs=1M count=2 oflag=direct status=none`);
+    const log = mount?.output().slice(from) ?? '';
+    expect(log).toMatch(/LocalFilesystem\.read\(\d+, \d+, 1048576, 1048576\)/);
+    expect(log).toMatch(/LocalFilesystem\.write\(\d+, \d+, 1048576, <1048576 bytes>\)/);
+  });
+
+  it('makes a regular file with mknod, and refuses a FIFO rather than making something else', async () => {
+    expect(await python(work, ['import os, stat', `os.mknod(${JSON.stringify(join(mnt, 'made'))}, stat.S_IFREG | 0o640)`, 'print("ok")'])).toBe('ok');
+    expect(((await fs.stat(join(src, 'made'))).mode & 0o777).toString(8)).toBe('640');
+    const fifo = await sh(`mkfifo ${mnt}/fifo`);
+    expect(fifo.code).not.toBe(0);
+    expect(fifo.stderr).toMatch(/Operation not permitted/);
+  });
+
+  it('honours RENAME_NOREPLACE, and refuses RENAME_EXCHANGE rather than ignoring it', async () => {
+    await fs.writeFile(join(src, 'one'), '1');
+    await fs.writeFile(join(src, 'two'), '2');
+    const renameat2 = (from: string, to: string, flags: number): Promise<string> =>
+      python(work, [
+        'import ctypes',
+        'libc = ctypes.CDLL(None, use_errno=True)',
+        `result = libc.renameat2(-100, ${JSON.stringify(join(mnt, from))}.encode(), -100, ${JSON.stringify(join(mnt, to))}.encode(), ${flags})`,
+        'print(ctypes.get_errno() if result != 0 else 0)',
+      ]);
+    expect(await renameat2('one', 'two', 2)).toBe('22'); // RENAME_EXCHANGE: EINVAL, nothing moved
+    expect(await renameat2('one', 'two', 1)).toBe('17'); // RENAME_NOREPLACE onto a name: EEXIST
+    expect([await fs.readFile(join(src, 'one'), 'utf8'), await fs.readFile(join(src, 'two'), 'utf8')]).toEqual(['1', '2']);
+    expect(await renameat2('one', 'three', 1)).toBe('0');
+    expect(await fs.readFile(join(src, 'three'), 'utf8')).toBe('1');
+  });
+});
