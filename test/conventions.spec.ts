@@ -31,11 +31,19 @@ describe('source conventions', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('keeps fuse-native inside the adapter', async () => {
+  it('keeps the fuse-native package inside its adapter', async () => {
     const users: string[] = [];
     for (const file of await sourceFiles(SRC)) {
-      if ((await readFile(file, 'utf8')).includes("'fuse-native'")) users.push(relative(SRC, file));
+      if (/(require|import)\(\s*'fuse-native|from 'fuse-native/.test(await readFile(file, 'utf8'))) users.push(relative(SRC, file));
     }
     expect(users).toEqual(['modules/fuse/fuse-native.adapter.ts']);
+  });
+
+  it('keeps the kernel transport\'s addon inside its binding module', async () => {
+    const users: string[] = [];
+    for (const file of await sourceFiles(SRC)) {
+      if ((await readFile(file, 'utf8')).includes('fuse_device.node')) users.push(relative(SRC, file));
+    }
+    expect(users).toEqual(['modules/fuse/kernel/fuse-device.binding.ts']);
   });
 });

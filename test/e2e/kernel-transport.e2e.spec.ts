@@ -30,7 +30,10 @@ describe('the kernel transport', () => {
     await fs.mkdir(src);
     await fs.mkdir(mnt);
     await fs.writeFile(join(src, 'big.bin'), Buffer.alloc(4 * 1024 * 1024, 1));
-    mount = await startCliMount(mnt, 'local', src, ['--transport', 'kernel', '--debug']);
+    await fs.mkdir(join(src, 'shared'));
+    await fs.chmod(join(src, 'shared'), 0o1777);
+    await fs.chmod(work, 0o755);
+    mount = await startCliMount(mnt, 'local', src, ['--transport', 'kernel', '--allow-other', '--debug']);
   });
 
   afterAll(async () => {
@@ -103,5 +106,20 @@ describe('the kernel transport', () => {
     expect([await fs.readFile(join(src, 'one'), 'utf8'), await fs.readFile(join(src, 'two'), 'utf8')]).toEqual(['1', '2']);
     expect(await renameat2('one', 'three', 1)).toBe('0');
     expect(await fs.readFile(join(src, 'three'), 'utf8')).toBe('1');
+  });
+
+  it('makes files, directories and symlinks owned by the user who made them', async () => {
+    const asNobody = (command: string): Promise<string> => shOk(`runuser -u nobody -- sh -c ${JSON.stringify(command)}`);
+    await asNobody(`echo mine > ${mnt}/shared/file && mkdir ${mnt}/shared/dir && ln -s file ${mnt}/shared/link`);
+    const nobody = await shOk('id -u nobody');
+    const nogroup = await shOk('id -g nobody');
+    for (const name of ['file', 'dir', 'link']) {
+      const direct = await fs.lstat(join(src, 'shared', name));
+      expect(`${name} ${direct.uid} ${direct.gid}`).toBe(`${name} ${nobody.trim()} ${nogroup.trim()}`);
+    }
+    expect(await shOk(`stat -c '%U' ${mnt}/shared/file`)).toBe('nobody\n');
+    // Another user may not remove them from the sticky directory; their owner may.
+    expect((await sh(`runuser -u daemon -- rm -f ${mnt}/shared/file`)).code).not.toBe(0);
+    await asNobody(`rm ${mnt}/shared/file ${mnt}/shared/link && rmdir ${mnt}/shared/dir`);
   });
 });

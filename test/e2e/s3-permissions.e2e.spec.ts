@@ -1,9 +1,11 @@
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MountProcess, startCliMount, stopMount } from './support/mount-process';
 import { S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { sh, shOk } from './support/shell';
+import { itOnKernelTransport } from './support/transport';
 
 const BUCKET = 'permissions-bucket';
 
@@ -71,5 +73,22 @@ describe('S3 mount with --allow-other: stored permissions hold for other users',
     mount = await mountBucket();
     await asNobody(`ls -l ${mnt}`);
     await expectStoredPermissions();
+  }, 60_000);
+
+  // fuse-native does not say who makes a file: there it is the daemon's.
+  itOnKernelTransport('stores the owner of what another user makes, so it stays theirs across a remount', async () => {
+    await shOk(`mkdir ${mnt}/drop && chmod 1777 ${mnt}/drop`);
+    expect((await asNobody(`sh -c "echo theirs > ${mnt}/drop/note && mkdir ${mnt}/drop/sub"`)).code).toBe(0);
+    const client = server.client();
+    try {
+      const stored = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'drop/note' }));
+      const nobody = (await shOk('id -u nobody')).trim();
+      expect(stored.Metadata).toMatchObject({ uid: nobody, gid: (await shOk('id -g nobody')).trim() });
+      await stopMount(mount, mnt);
+      mount = await mountBucket();
+      expect(await shOk(`stat -c '%U %n' ${mnt}/drop/note ${mnt}/drop/sub`)).toBe(`nobody ${mnt}/drop/note\nnobody ${mnt}/drop/sub\n`);
+    } finally {
+      client.destroy();
+    }
   }, 60_000);
 });

@@ -2,7 +2,25 @@ import { Logger } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { MemoryFilesystem, SLOW_READ_MS } from '../../../test/fixtures/memory.filesystem';
 import { OrderingFilesystem } from '../../../test/fixtures/ordering.filesystem';
-import { FilesystemSession, FsError, FuseFilesystemRegistry, FuseModule, FuseModuleOptions, ROOT_INO } from './index';
+import {
+  DirEntry,
+  Entry,
+  Fh,
+  FileAttr,
+  FilesystemSession,
+  FsError,
+  FuseFilesystem,
+  FuseFilesystemRegistry,
+  FuseModule,
+  FuseModuleOptions,
+  GetAttr,
+  Ino,
+  Lookup,
+  Read,
+  ReadDir,
+  RequestContext,
+  ROOT_INO,
+} from './index';
 
 async function sessionOf(provider: Function, name: string, options: FuseModuleOptions = {}) {
   const moduleRef = await Test.createTestingModule({
@@ -152,6 +170,53 @@ describe('FilesystemSession ordering', () => {
       await Promise.all([session.write(2, 0, 0, Buffer.from('first')), session.write(2, 0, 0, Buffer.from('SECOND'))]);
       expect(fs.events).toEqual(['write 2 start', 'write 2 end', 'write 2 start', 'write 2 end']);
       expect((await session.read(2, 0, 0, 10)).toString()).toBe('SECOND');
+    } finally {
+      await moduleRef.close();
+    }
+  });
+});
+
+@FuseFilesystem('contexts')
+class ContextRecordingFilesystem {
+  readonly seen: RequestContext[] = [];
+
+  @Lookup()
+  async lookup(_parent: Ino, _name: string, context: RequestContext): Promise<Entry> {
+    this.seen.push(context);
+    throw FsError.notFound();
+  }
+
+  @GetAttr()
+  async getattr(ino: Ino, _fh: Fh | undefined, context: RequestContext): Promise<FileAttr> {
+    this.seen.push(context);
+    const now = new Date(0);
+    return { ino, kind: 'dir', perm: 0o755, size: 0, blocks: 0, nlink: 2, uid: 0, gid: 0, atime: now, mtime: now, ctime: now };
+  }
+
+  @ReadDir()
+  async readdir(): Promise<DirEntry[]> {
+    return [];
+  }
+
+  @Read()
+  async read(_ino: Ino, _fh: Fh, _offset: number, _size: number, _scratch: Buffer | undefined, context: RequestContext): Promise<Buffer> {
+    this.seen.push(context);
+    return Buffer.alloc(0);
+  }
+}
+
+describe('FilesystemSession request contexts', () => {
+  it("hands every handler the caller's context last, and the daemon's own (not known) when there is none", async () => {
+    const { moduleRef, session } = await sessionOf(ContextRecordingFilesystem, 'contexts', { attrTtlMs: 0, entryTtlMs: 0 });
+    try {
+      const fs = moduleRef.get(ContextRecordingFilesystem);
+      const caller: RequestContext = { uid: 1234, gid: 5678, pid: 42, known: true };
+      await session.getattr(ROOT_INO, undefined, caller);
+      await session.lookup(ROOT_INO, 'absent', caller).catch(() => undefined);
+      await new Promise((resolve) => session.readWith(ROOT_INO, 0, 0, 10, undefined, resolve, caller));
+      expect(fs.seen).toEqual([caller, caller, caller]);
+      await session.getattr(ROOT_INO);
+      expect(fs.seen[3]).toEqual({ uid: process.getuid?.(), gid: process.getgid?.(), pid: 0, known: false });
     } finally {
       await moduleRef.close();
     }

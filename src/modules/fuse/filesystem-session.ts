@@ -21,6 +21,7 @@ import type {
   Ino,
   SetAttrChanges,
   FsStats,
+  RequestContext,
 } from './interfaces/file-attr.interface';
 import type { FuseHandlerSignatures } from './interfaces/fuse-handlers.interface';
 import type { FuseModuleOptions } from './interfaces/fuse-module-options.interface';
@@ -28,6 +29,8 @@ import type { RegisteredFilesystem } from './interfaces/registered-filesystem.in
 import { OpInvoker, Settle } from './op-invoker';
 
 type HandlerResult<K extends FuseOp> = Awaited<ReturnType<FuseHandlerSignatures[K]>>;
+/** A handler's arguments without the request context that every handler gets last. */
+type WithoutContext<P extends unknown[]> = P extends [...infer Args, RequestContext] ? Args : never;
 
 const shared = (ino: Ino): LockRequest => ({ ino, mode: 'shared' });
 const exclusive = (ino: Ino): LockRequest => ({ ino, mode: 'exclusive' });
@@ -53,6 +56,8 @@ export class FilesystemSession {
   private readonly entryTtlMs: number;
   /** How long attributes a handler returned are reused (the module's attribute cache). */
   readonly attrTtlMs: number;
+  /** The context of requests whose caller is not known: the daemon's own identity. */
+  private readonly ownContext: RequestContext = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, pid: 0, known: false };
 
   constructor(
     readonly filesystem: RegisteredFilesystem,
@@ -115,7 +120,7 @@ export class FilesystemSession {
 
   // ── reads ────────────────────────────────────────────────────────────────────────────────────────────────────
 
-  async lookup(parent: Ino, name: string): Promise<Entry> {
+  async lookup(parent: Ino, name: string, context?: RequestContext): Promise<Entry> {
     checkName(name);
     const cached = this.table.child(parent, name);
     if (cached) {
@@ -125,18 +130,18 @@ export class FilesystemSession {
     const key = `${parent}/${name}`;
     let pending = this.inflightLookups.get(key);
     if (!pending) {
-      pending = this.lookupUncached(parent, name).finally(() => this.inflightLookups.delete(key));
+      pending = this.lookupUncached(parent, name, context).finally(() => this.inflightLookups.delete(key));
       this.inflightLookups.set(key, pending);
     }
     return pending;
   }
 
-  async getattr(ino: Ino, fh?: Fh): Promise<FileAttr> {
+  async getattr(ino: Ino, fh?: Fh, context?: RequestContext): Promise<FileAttr> {
     const cached = this.table.attr(ino);
     if (cached) return cached;
     const since = this.table.beginObservation();
     try {
-      const attr = await this.invoke(FuseOp.GetAttr, [shared(ino)], ino, fh);
+      const attr = await this.invoke(FuseOp.GetAttr, [shared(ino)], context, ino, fh);
       this.rememberAttr(attr, this.attrTtlMs, since);
       return attr;
     } finally {
@@ -145,10 +150,10 @@ export class FilesystemSession {
   }
 
   /** One page of entries, as the handler returns it; entries that carry attributes warm both caches. */
-  async readdir(ino: Ino, fh: Fh, offset: number): Promise<DirEntry[]> {
+  async readdir(ino: Ino, fh: Fh, offset: number, context?: RequestContext): Promise<DirEntry[]> {
     const since = this.table.beginObservation();
     try {
-      const entries = await this.invoke(FuseOp.ReadDir, [shared(ino)], ino, fh, offset);
+      const entries = await this.invoke(FuseOp.ReadDir, [shared(ino)], context, ino, fh, offset);
       if (!Array.isArray(entries)) throw this.badResult(FuseOp.ReadDir, 'an array of DirEntry');
       for (const entry of entries) {
         // An entry of unknown type is not cached: its lookup must ask the handler.
@@ -178,10 +183,10 @@ export class FilesystemSession {
     throw this.badResult(FuseOp.ReadDir, 'an end to the listing');
   }
 
-  async open(ino: Ino, flags: number): Promise<Fh> {
+  async open(ino: Ino, flags: number, context?: RequestContext): Promise<Fh> {
     if (!this.implements(FuseOp.Open)) return 0;
     const truncates = (flags & fsConstants.O_TRUNC) !== 0;
-    const reply = await this.invoke(FuseOp.Open, [truncates ? exclusive(ino) : shared(ino)], ino, flags);
+    const reply = await this.invoke(FuseOp.Open, [truncates ? exclusive(ino) : shared(ino)], context, ino, flags);
     if (truncates) this.table.forgetAttr(ino);
     return this.fhOf(FuseOp.Open, reply);
   }
@@ -196,7 +201,7 @@ export class FilesystemSession {
    * {@link read} in callback form: the mount's read path, where each promise layer between the handler and the
    * kernel would cost a microtask per request. `scratch`, when given, is memory the handler may read into.
    */
-  readWith(ino: Ino, fh: Fh, offset: number, size: number, scratch: Buffer | undefined, done: Settle<Buffer>): void {
+  readWith(ino: Ino, fh: Fh, offset: number, size: number, scratch: Buffer | undefined, done: Settle<Buffer>, context?: RequestContext): void {
     const handler = this.filesystem.ops[FuseOp.Read];
     if (!handler) return done(FsError.notImplemented(`${this.name} does not implement ${FuseOp.Read}`));
     this.invoker.dispatch(
@@ -204,7 +209,7 @@ export class FilesystemSession {
       // A read's scratch buffer is plumbing, not an argument worth logging.
       () => this.describeCall(FuseOp.Read, [ino, fh, offset, size]),
       [shared(ino)],
-      () => handler(ino, fh, offset, size, scratch),
+      () => handler(ino, fh, offset, size, scratch, context ?? this.ownContext),
       (error, data) => {
         if (error) return done(error);
         if (!(data instanceof Uint8Array)) return done(this.badResult(FuseOp.Read, 'a Buffer'));
@@ -215,46 +220,46 @@ export class FilesystemSession {
     );
   }
 
-  async readlink(ino: Ino): Promise<string> {
-    const target = await this.invoke(FuseOp.ReadLink, [shared(ino)], ino);
+  async readlink(ino: Ino, context?: RequestContext): Promise<string> {
+    const target = await this.invoke(FuseOp.ReadLink, [shared(ino)], context, ino);
     if (typeof target !== 'string') throw this.badResult(FuseOp.ReadLink, 'a string');
     return target;
   }
 
-  async statfs(ino: Ino): Promise<FsStats> {
-    return this.invoke(FuseOp.StatFs, [shared(ino)], ino);
+  async statfs(ino: Ino, context?: RequestContext): Promise<FsStats> {
+    return this.invoke(FuseOp.StatFs, [shared(ino)], context, ino);
   }
 
-  async access(ino: Ino, mask: number): Promise<void> {
-    await this.invoke(FuseOp.Access, [shared(ino)], ino, mask);
+  async access(ino: Ino, mask: number, context?: RequestContext): Promise<void> {
+    await this.invoke(FuseOp.Access, [shared(ino)], context, ino, mask);
   }
 
-  async getxattr(ino: Ino, name: string): Promise<Buffer> {
-    const value = await this.invoke(FuseOp.GetXattr, [shared(ino)], ino, name);
+  async getxattr(ino: Ino, name: string, context?: RequestContext): Promise<Buffer> {
+    const value = await this.invoke(FuseOp.GetXattr, [shared(ino)], context, ino, name);
     if (!(value instanceof Uint8Array)) throw this.badResult(FuseOp.GetXattr, 'a Buffer');
     return Buffer.from(value);
   }
 
-  async listxattr(ino: Ino): Promise<string[]> {
-    const names = await this.invoke(FuseOp.ListXattr, [shared(ino)], ino);
+  async listxattr(ino: Ino, context?: RequestContext): Promise<string[]> {
+    const names = await this.invoke(FuseOp.ListXattr, [shared(ino)], context, ino);
     if (!Array.isArray(names)) throw this.badResult(FuseOp.ListXattr, 'an array of names');
     return names;
   }
 
-  async opendir(ino: Ino, flags: number): Promise<Fh> {
+  async opendir(ino: Ino, flags: number, context?: RequestContext): Promise<Fh> {
     if (!this.implements(FuseOp.OpenDir)) return 0;
-    return this.fhOf(FuseOp.OpenDir, await this.invoke(FuseOp.OpenDir, [shared(ino)], ino, flags));
+    return this.fhOf(FuseOp.OpenDir, await this.invoke(FuseOp.OpenDir, [shared(ino)], context, ino, flags));
   }
 
-  async releasedir(ino: Ino, fh: Fh): Promise<void> {
+  async releasedir(ino: Ino, fh: Fh, context?: RequestContext): Promise<void> {
     if (!this.implements(FuseOp.ReleaseDir)) return;
-    await this.invoke(FuseOp.ReleaseDir, [shared(ino)], ino, fh);
+    await this.invoke(FuseOp.ReleaseDir, [shared(ino)], context, ino, fh);
   }
 
   // ── writes ───────────────────────────────────────────────────────────────────────────────────────────────────
 
-  async write(ino: Ino, fh: Fh, offset: number, data: Buffer): Promise<number> {
-    const written = await this.invoke(FuseOp.Write, [exclusive(ino)], ino, fh, offset, data);
+  async write(ino: Ino, fh: Fh, offset: number, data: Buffer, context?: RequestContext): Promise<number> {
+    const written = await this.invoke(FuseOp.Write, [exclusive(ino)], context, ino, fh, offset, data);
     this.table.forgetAttr(ino);
     if (!Number.isInteger(written) || written < 0 || written > data.length) {
       throw this.badResult(FuseOp.Write, `a byte count between 0 and ${data.length}`);
@@ -262,36 +267,36 @@ export class FilesystemSession {
     return written;
   }
 
-  async flush(ino: Ino, fh: Fh): Promise<void> {
+  async flush(ino: Ino, fh: Fh, context?: RequestContext): Promise<void> {
     if (!this.implements(FuseOp.Flush)) return;
-    await this.invoke(FuseOp.Flush, [exclusive(ino)], ino, fh);
+    await this.invoke(FuseOp.Flush, [exclusive(ino)], context, ino, fh);
     this.table.forgetAttr(ino);
   }
 
-  async fsync(ino: Ino, fh: Fh, datasync: boolean): Promise<void> {
+  async fsync(ino: Ino, fh: Fh, datasync: boolean, context?: RequestContext): Promise<void> {
     if (!this.implements(FuseOp.Fsync)) return;
-    await this.invoke(FuseOp.Fsync, [exclusive(ino)], ino, fh, datasync);
+    await this.invoke(FuseOp.Fsync, [exclusive(ino)], context, ino, fh, datasync);
     this.table.forgetAttr(ino);
   }
 
-  async release(ino: Ino, fh: Fh, flags: number): Promise<void> {
+  async release(ino: Ino, fh: Fh, flags: number, context?: RequestContext): Promise<void> {
     if (!this.implements(FuseOp.Release)) return;
-    await this.invoke(FuseOp.Release, [exclusive(ino)], ino, fh, flags);
+    await this.invoke(FuseOp.Release, [exclusive(ino)], context, ino, fh, flags);
     this.table.forgetAttr(ino);
   }
 
-  async create(parent: Ino, name: string, mode: number, flags: number): Promise<CreateReply> {
+  async create(parent: Ino, name: string, mode: number, flags: number, context?: RequestContext): Promise<CreateReply> {
     checkName(name);
-    const reply = await this.invoke(FuseOp.Create, [exclusive(parent)], parent, name, mode, flags);
+    const reply = await this.invoke(FuseOp.Create, [exclusive(parent)], context, parent, name, mode, flags);
     this.table.forgetAttr(parent);
     if (!reply || typeof reply !== 'object' || !reply.entry) throw this.badResult(FuseOp.Create, '{ entry, fh }');
     this.rememberEntry(parent, name, reply.entry);
     return { entry: reply.entry, fh: this.fhOf(FuseOp.Create, reply) };
   }
 
-  async setattr(ino: Ino, changes: SetAttrChanges, fh?: Fh): Promise<FileAttr> {
+  async setattr(ino: Ino, changes: SetAttrChanges, fh?: Fh, context?: RequestContext): Promise<FileAttr> {
     try {
-      const attr = await this.invoke(FuseOp.SetAttr, [exclusive(ino)], ino, changes, fh);
+      const attr = await this.invoke(FuseOp.SetAttr, [exclusive(ino)], context, ino, changes, fh);
       this.rememberAttr(attr, this.attrTtlMs);
       return attr;
     } finally {
@@ -299,38 +304,38 @@ export class FilesystemSession {
     }
   }
 
-  async mkdir(parent: Ino, name: string, mode: number): Promise<Entry> {
-    return this.createName(FuseOp.MkDir, parent, name, () => this.invoke(FuseOp.MkDir, [exclusive(parent)], parent, name, mode));
+  async mkdir(parent: Ino, name: string, mode: number, context?: RequestContext): Promise<Entry> {
+    return this.createName(FuseOp.MkDir, parent, name, () => this.invoke(FuseOp.MkDir, [exclusive(parent)], context, parent, name, mode));
   }
 
-  async symlink(parent: Ino, name: string, target: string): Promise<Entry> {
+  async symlink(parent: Ino, name: string, target: string, context?: RequestContext): Promise<Entry> {
     return this.createName(FuseOp.Symlink, parent, name, () =>
-      this.invoke(FuseOp.Symlink, [exclusive(parent)], parent, name, target),
+      this.invoke(FuseOp.Symlink, [exclusive(parent)], context, parent, name, target),
     );
   }
 
-  async link(ino: Ino, newParent: Ino, newName: string): Promise<Entry> {
+  async link(ino: Ino, newParent: Ino, newName: string, context?: RequestContext): Promise<Entry> {
     this.table.forgetAttr(ino);
     return this.createName(FuseOp.Link, newParent, newName, () =>
-      this.invoke(FuseOp.Link, [exclusive(ino), exclusive(newParent)], ino, newParent, newName),
+      this.invoke(FuseOp.Link, [exclusive(ino), exclusive(newParent)], context, ino, newParent, newName),
     );
   }
 
-  async unlink(parent: Ino, name: string): Promise<void> {
-    await this.removeName(FuseOp.Unlink, parent, name);
+  async unlink(parent: Ino, name: string, context?: RequestContext): Promise<void> {
+    await this.removeName(FuseOp.Unlink, parent, name, context);
   }
 
-  async rmdir(parent: Ino, name: string): Promise<void> {
-    await this.removeName(FuseOp.RmDir, parent, name);
+  async rmdir(parent: Ino, name: string, context?: RequestContext): Promise<void> {
+    await this.removeName(FuseOp.RmDir, parent, name, context);
   }
 
-  async rename(parent: Ino, name: string, newParent: Ino, newName: string, flags = 0): Promise<void> {
+  async rename(parent: Ino, name: string, newParent: Ino, newName: string, flags = 0, context?: RequestContext): Promise<void> {
     checkName(name);
     checkName(newName);
     const moved = this.table.child(parent, name);
     const replaced = this.table.child(newParent, newName);
     try {
-      await this.invoke(FuseOp.Rename, [exclusive(parent), exclusive(newParent)], parent, name, newParent, newName, flags);
+      await this.invoke(FuseOp.Rename, [exclusive(parent), exclusive(newParent)], context, parent, name, newParent, newName, flags);
     } finally {
       this.table.forgetChild(parent, name);
       this.table.forgetChild(newParent, newName);
@@ -338,25 +343,25 @@ export class FilesystemSession {
     }
   }
 
-  async setxattr(ino: Ino, name: string, value: Buffer, flags: number): Promise<void> {
-    await this.invoke(FuseOp.SetXattr, [exclusive(ino)], ino, name, value, flags);
+  async setxattr(ino: Ino, name: string, value: Buffer, flags: number, context?: RequestContext): Promise<void> {
+    await this.invoke(FuseOp.SetXattr, [exclusive(ino)], context, ino, name, value, flags);
     this.table.forgetAttr(ino);
   }
 
-  async removexattr(ino: Ino, name: string): Promise<void> {
-    await this.invoke(FuseOp.RemoveXattr, [exclusive(ino)], ino, name);
+  async removexattr(ino: Ino, name: string, context?: RequestContext): Promise<void> {
+    await this.invoke(FuseOp.RemoveXattr, [exclusive(ino)], context, ino, name);
     this.table.forgetAttr(ino);
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────────────────────
 
-  private async lookupUncached(parent: Ino, name: string): Promise<Entry> {
+  private async lookupUncached(parent: Ino, name: string, context?: RequestContext): Promise<Entry> {
     const since = this.table.beginObservation();
     try {
       const cached = this.table.child(parent, name);
       if (cached) {
         try {
-          const attr = await this.invoke(FuseOp.GetAttr, [shared(cached.ino)], cached.ino, undefined);
+          const attr = await this.invoke(FuseOp.GetAttr, [shared(cached.ino)], context, cached.ino, undefined);
           this.rememberAttr(attr, this.attrTtlMs, since);
           return { attr };
         } catch (error) {
@@ -364,7 +369,7 @@ export class FilesystemSession {
           this.table.forgetChild(parent, name);
         }
       }
-      const entry = await this.invoke(FuseOp.Lookup, [shared(parent)], parent, name);
+      const entry = await this.invoke(FuseOp.Lookup, [shared(parent)], context, parent, name);
       if (!entry || typeof entry !== 'object' || !entry.attr) throw this.badResult(FuseOp.Lookup, 'an Entry ({ attr })');
       this.rememberEntry(parent, name, entry, since);
       return entry;
@@ -381,11 +386,11 @@ export class FilesystemSession {
     return entry;
   }
 
-  private async removeName(op: FuseOp.Unlink | FuseOp.RmDir, parent: Ino, name: string): Promise<void> {
+  private async removeName(op: FuseOp.Unlink | FuseOp.RmDir, parent: Ino, name: string, context?: RequestContext): Promise<void> {
     checkName(name);
     const removed = this.table.child(parent, name);
     try {
-      await this.invoke(op, [exclusive(parent)], parent, name);
+      await this.invoke(op, [exclusive(parent)], context, parent, name);
     } finally {
       this.table.forgetChild(parent, name);
       this.table.forgetAttr(parent);
@@ -413,10 +418,16 @@ export class FilesystemSession {
     return fh;
   }
 
-  private invoke<K extends FuseOp>(op: K, locks: LockRequest[], ...args: Parameters<FuseHandlerSignatures[K]>): Promise<HandlerResult<K>> {
+  /** Calls op's handler with `args` and, last, the request's context (the daemon's own when none is given). */
+  private invoke<K extends FuseOp>(
+    op: K,
+    locks: LockRequest[],
+    context: RequestContext | undefined,
+    ...args: WithoutContext<Parameters<FuseHandlerSignatures[K]>>
+  ): Promise<HandlerResult<K>> {
     const handler = this.filesystem.ops[op] as ((...a: unknown[]) => Promise<HandlerResult<K>>) | undefined;
     if (!handler) return Promise.reject(FsError.notImplemented(`${this.name} does not implement ${op}`));
-    return this.invoker.run(op, () => this.describeCall(op, args), locks, () => handler(...args));
+    return this.invoker.run(op, () => this.describeCall(op, args), locks, () => handler(...args, context ?? this.ownContext));
   }
 
   /** The handler and its arguments, for log lines. */

@@ -44,7 +44,7 @@ export class FuseMountService implements OnApplicationBootstrap, BeforeApplicati
     const session = filesystem === undefined ? this.registry.selected() : this.registry.get(filesystem);
     const options = { ...this.options.mount, ...mountOptions };
     const path = await this.guard.prepare(mountpoint, options);
-    const adapter = createTransport(session, path, options);
+    const adapter = await createTransport(session, path, options);
     await adapter.mount();
     this.mounts.set(path, adapter);
     this.unmounting = undefined;

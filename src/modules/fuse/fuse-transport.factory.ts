@@ -11,22 +11,22 @@ import { KernelTransport } from './kernel/kernel-transport';
  * The transport `auto` picks here: NESTJS_FUSE_TRANSPORT when set (kernel or fuse-native: one switch for every mount
  * of a process, without changing its code), else the kernel one where it can mount, fuse-native elsewhere.
  */
-export function automaticTransport(env: NodeJS.ProcessEnv = process.env): FuseTransportKind {
+export async function automaticTransport(env: NodeJS.ProcessEnv = process.env): Promise<FuseTransportKind> {
   const chosen = env.NESTJS_FUSE_TRANSPORT;
   if (chosen === 'kernel' || chosen === 'fuse-native') return chosen;
   if (chosen !== undefined && chosen !== '' && chosen !== 'auto') {
     throw new MountException(`NESTJS_FUSE_TRANSPORT must be kernel, fuse-native or auto, not "${chosen}".`);
   }
   const root = process.getuid?.() === 0;
-  return process.platform === 'linux' && root && fuseDeviceAddonBuilt() ? 'kernel' : 'fuse-native';
+  return process.platform === 'linux' && root && (await fuseDeviceAddonBuilt()) ? 'kernel' : 'fuse-native';
 }
 
-export function createTransport(session: FilesystemSession, mountpoint: string, options: FuseMountOptions, logger?: Logger): FuseTransport {
+export async function createTransport(session: FilesystemSession, mountpoint: string, options: FuseMountOptions, logger?: Logger): Promise<FuseTransport> {
   const choice = options.transport ?? 'auto';
-  const kind = choice === 'auto' ? automaticTransport() : choice;
+  const kind = choice === 'auto' ? await automaticTransport() : choice;
   switch (kind) {
     case 'kernel':
-      if (!fuseDeviceAddonBuilt()) {
+      if (!(await fuseDeviceAddonBuilt())) {
         throw new MountException(
           `The kernel transport's addon is not built (${FUSE_DEVICE_ADDON} is missing). Build it with: node scripts/build-kernel-transport.js (needs a C compiler), or use the fuse-native transport.`,
         );

@@ -32,6 +32,7 @@ import {
   ReleaseDir,
   RemoveXattr,
   Rename,
+  RequestContext,
   RmDir,
   SetAttr,
   SetAttrChanges,
@@ -55,6 +56,9 @@ const READDIR_PAGE = 256;
 const BACKING_FLAGS_STRIPPED = constants.O_NOCTTY | constants.O_DIRECT;
 /** Flags the kernel has already acted on, or that would make the daemon follow a symlink or block. */
 const OPEN_FLAGS_STRIPPED = constants.O_CREAT | constants.O_EXCL | BACKING_FLAGS_STRIPPED;
+const DAEMON_UID = process.getuid?.() ?? -1;
+const DAEMON_GID = process.getgid?.() ?? -1;
+const S_ISGID = 0o2000;
 
 interface DirSnapshot {
   ino: Ino;
@@ -181,11 +185,18 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   }
 
   @Create()
-  async create(parent: Ino, name: string, mode: number, flags: number): Promise<CreateReply> {
+  async create(parent: Ino, name: string, mode: number, flags: number, context?: RequestContext): Promise<CreateReply> {
     const path = this.childPath(parent, name);
-    const openFlags = (flags & ~BACKING_FLAGS_STRIPPED) | constants.O_CREAT | constants.O_NOFOLLOW;
-    const handle = await sys(fs.open(path, openFlags, mode));
+    const openFlags = (flags & ~BACKING_FLAGS_STRIPPED) | constants.O_NOFOLLOW;
+    // Exclusively first, so a file made beside the mount meanwhile is opened, not given to the caller.
+    let created = true;
+    const handle = await sys(fs.open(path, openFlags | constants.O_CREAT | constants.O_EXCL, mode)).catch((error: unknown) => {
+      if (!(error instanceof FsError && error.code === 'EEXIST') || flags & constants.O_EXCL) throw error;
+      created = false;
+      return sys(fs.open(path, openFlags, mode));
+    });
     try {
+      if (created) await this.giveToCaller(parent, context, (uid, gid) => handle.chown(uid, gid));
       let stats = await sys(handle.stat());
       // The kernel already applied the caller's umask; the daemon's own umask must not narrow the mode again.
       if ((stats.mode & 0o7777) !== (mode & 0o7777)) {
@@ -294,17 +305,20 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   // ── directory changes ────────────────────────────────────────────────────────────────────────────────────────
 
   @MkDir()
-  async mkdir(parent: Ino, name: string, mode: number): Promise<Entry> {
+  async mkdir(parent: Ino, name: string, mode: number, context?: RequestContext): Promise<Entry> {
     const path = this.childPath(parent, name);
     await sys(fs.mkdir(path, mode));
+    await this.giveToCaller(parent, context, (uid, gid) => fs.lchown(path, uid, gid));
+    // After the chown, which clears set-id bits.
     await sys(fs.chmod(path, mode & 0o7777));
     return this.entryOf(parent, name, path);
   }
 
   @Symlink()
-  async symlink(parent: Ino, name: string, target: string): Promise<Entry> {
+  async symlink(parent: Ino, name: string, target: string, context?: RequestContext): Promise<Entry> {
     const path = this.childPath(parent, name);
     await sys(fs.symlink(target, path));
+    await this.giveToCaller(parent, context, (uid, gid) => fs.lchown(path, uid, gid));
     return this.entryOf(parent, name, path);
   }
 
@@ -418,6 +432,17 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
       gid: stats.gid,
       blksize: stats.blksize,
     };
+  }
+
+  /**
+   * A new file, directory or symlink belongs to whoever made it, as on a local filesystem (bindfs does the same): when
+   * the daemon runs as root and the transport knows the caller. In a set-group-ID directory the group stays the
+   * directory's, as the backing filesystem chose it.
+   */
+  private async giveToCaller(parent: Ino, context: RequestContext | undefined, chown: (uid: number, gid: number) => Promise<void>): Promise<void> {
+    if (!context?.known || DAEMON_UID !== 0 || (context.uid === DAEMON_UID && context.gid === DAEMON_GID)) return;
+    const setgid = ((await sys(fs.stat(this.dirPath(parent)))).mode & S_ISGID) !== 0;
+    await sys(chown(context.uid, setgid ? -1 : context.gid));
   }
 
   private keep(handle: fs.FileHandle, ino: Ino): Fh {

@@ -25,6 +25,7 @@ import {
   Release,
   ReleaseDir,
   Rename,
+  RequestContext,
   RmDir,
   ROOT_INO,
   SetAttr,
@@ -263,12 +264,12 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
   // ── writing ────────────────────────────────────────────────────────────────────────────────────────────────
 
   @Create()
-  async create(parent: Ino, name: string, mode: number): Promise<CreateReply> {
+  async create(parent: Ino, name: string, mode: number, _flags: number, context?: RequestContext): Promise<CreateReply> {
     this.assertWritable();
     const path = this.namespace.childPath(parent, name);
     const existing = this.writers.get(path);
     if (existing && !existing.unlinked) throw FsError.exists();
-    const writer = ObjectWriter.empty(this.store, this.options, this.tree.fileKey(path), this.metadataFor('file', mode & 0o7777), this.logger);
+    const writer = ObjectWriter.empty(this.store, this.options, this.tree.fileKey(path), this.metadataFor('file', mode & 0o7777, context), this.logger);
     const shared: SharedWriter = { writer, opens: 1, unlinked: false };
     this.writers.set(path, shared);
     this.tree.forget(path);
@@ -340,12 +341,12 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
   // ── directory changes ──────────────────────────────────────────────────────────────────────────────────────
 
   @MkDir()
-  async mkdir(parent: Ino, name: string, mode: number): Promise<Entry> {
+  async mkdir(parent: Ino, name: string, mode: number, context?: RequestContext): Promise<Entry> {
     this.assertWritable();
     const path = this.namespace.childPath(parent, name);
     const checkedAt = Date.now();
     if (await this.nodeAt(path)) throw FsError.exists();
-    await this.store.put(this.tree.dirPrefix(path), Buffer.alloc(0), this.metadataFor('dir', mode & 0o7777), 0);
+    await this.store.put(this.tree.dirPrefix(path), Buffer.alloc(0), this.metadataFor('dir', mode & 0o7777, context), 0);
     this.tree.forget(path);
     this.tree.madeEmpty(path, checkedAt);
     const node = (await this.tree.lookup(path)) ?? this.tree.syntheticDir();
@@ -353,14 +354,14 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
   }
 
   @Symlink()
-  async symlink(parent: Ino, name: string, target: string): Promise<Entry> {
+  async symlink(parent: Ino, name: string, target: string, context?: RequestContext): Promise<Entry> {
     this.assertWritable();
     const path = this.namespace.childPath(parent, name);
     if (await this.nodeAt(path)) throw FsError.exists();
     // An empty object with the target in metadata: listings show it as empty, which makes lookups ask what it is.
     const inMetadata = encodeURIComponent(target).length <= MAX_METADATA_TARGET;
     const body = inMetadata ? Buffer.alloc(0) : Buffer.from(target, 'utf8');
-    const metadata = { ...this.metadataFor('symlink', 0o777), ...(inMetadata ? encodeMetadata('symlink', { target }) : {}) };
+    const metadata = { ...this.metadataFor('symlink', 0o777, context), ...(inMetadata ? encodeMetadata('symlink', { target }) : {}) };
     await this.store.put(this.tree.fileKey(path), body, metadata, body.length);
     this.tree.forget(path);
     const node = await this.freshNode(path);
@@ -573,9 +574,11 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
     this.cache.evictObject(this.tree.fileKey(path));
   }
 
-  private metadataFor(kind: S3Node['kind'], perm: number): Record<string, string> {
+  /** What a new object stores: its mode unless it is the default file mode, and its owner when that is its caller. */
+  private metadataFor(kind: S3Node['kind'], perm: number, context?: RequestContext): Record<string, string> {
     const defaultPerm = kind === 'dir' ? this.options.dirMode : kind === 'symlink' ? 0o777 : this.options.fileMode;
-    return encodeMetadata(kind, perm === defaultPerm && kind === 'file' ? {} : { perm });
+    const owner = context?.known && (context.uid !== this.options.uid || context.gid !== this.options.gid) ? { uid: context.uid, gid: context.gid } : {};
+    return encodeMetadata(kind, { ...(perm === defaultPerm && kind === 'file' ? {} : { perm }), ...owner });
   }
 
   private attrOf(ino: Ino, node: S3Node): FileAttr {

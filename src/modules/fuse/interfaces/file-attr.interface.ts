@@ -79,3 +79,17 @@ export interface FsStats {
   /** Longest file name, in bytes. */
   namelen: number;
 }
+
+/** Who made a request. */
+export interface RequestContext {
+  /** The caller's user and group (fsuid/fsgid), as the kernel reports them. */
+  uid: number;
+  gid: number;
+  /** The calling process (thread group); 0 when the transport cannot tell (fuse-native, FileHandle). */
+  pid: number;
+  /**
+   * False when the transport does not know the caller — fuse-native (libfuse 2 through it does not say) and
+   * FileHandle — and uid/gid are the daemon's own.
+   */
+  known: boolean;
+}

@@ -1,6 +1,6 @@
 import { FsError } from '../errors/fs-error';
 import type { FilesystemSession } from '../filesystem-session';
-import type { Fh, FileAttr, Ino } from '../interfaces/file-attr.interface';
+import type { Fh, FileAttr, Ino, RequestContext } from '../interfaces/file-attr.interface';
 import { DT_DIR } from './fuse-protocol';
 import { DirentBuffer, direntType, Validity } from './fuse-reply';
 
@@ -26,7 +26,7 @@ export class DirectoryReader {
     private readonly attrValid: Validity,
   ) {}
 
-  async read(ino: Ino, fh: Fh, offset: number, size: number, plus: boolean): Promise<DirectoryPage> {
+  async read(ino: Ino, fh: Fh, offset: number, size: number, plus: boolean, context?: RequestContext): Promise<DirectoryPage> {
     const out = new DirentBuffer(size, plus);
     const counted: Ino[] = [];
     let next = offset;
@@ -41,7 +41,7 @@ export class DirectoryReader {
     }
     let from = next - DOT_ENTRIES;
     for (;;) {
-      const entries = await this.session.readdir(ino, fh, from);
+      const entries = await this.session.readdir(ino, fh, from, context);
       if (entries.length === 0) break;
       for (const entry of entries) {
         if (!(entry.offset > from)) {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** An opaque reader handle of the addon. */
@@ -22,8 +22,11 @@ export const FUSE_DEVICE_ADDON = join(__dirname, '..', '..', '..', '..', 'native
 
 let loaded: FuseDeviceBinding | undefined;
 
-export function fuseDeviceAddonBuilt(): boolean {
-  return existsSync(FUSE_DEVICE_ADDON);
+export function fuseDeviceAddonBuilt(): Promise<boolean> {
+  return access(FUSE_DEVICE_ADDON).then(
+    () => true,
+    () => false,
+  );
 }
 
 export function loadFuseDevice(): FuseDeviceBinding {

@@ -5,7 +5,7 @@ import { FsError } from '../errors/fs-error';
 import type { FilesystemSession } from '../filesystem-session';
 import { FuseOp } from '../fuse.constants';
 import { describeError } from '../fuse.messages';
-import type { FileAttr, FsStats, Ino, SetAttrChanges } from '../interfaces/file-attr.interface';
+import type { FileAttr, FsStats, Ino, RequestContext, SetAttrChanges } from '../interfaces/file-attr.interface';
 import type { FuseMountOptions } from '../interfaces/fuse-module-options.interface';
 import type { FuseTransport } from '../interfaces/fuse-transport.interface';
 import { OpLatencyRow, OpLatencyStats } from '../op-latency.stats';
@@ -150,25 +150,26 @@ export class KernelTransport implements FuseTransport {
   private handlerFor(request: FuseRequest): (() => Promise<Body>) | undefined {
     const s = this.session;
     const ino = request.nodeid;
+    const c = request.context;
     switch (request.opcode as FuseOpcode) {
       case FuseOpcode.Lookup: {
         const name = request.name();
-        return async () => [this.entry(await s.lookup(ino, name).then((e) => e.attr))];
+        return async () => [this.entry(await s.lookup(ino, name, c).then((e) => e.attr))];
       }
       case FuseOpcode.GetAttr: {
         const flags = request.u32();
         request.skip(4);
         const fh = request.u64();
-        return async () => [attrOut(this.present(await s.getattr(ino, flags & GETATTR_FH ? fh : undefined)), this.attrValid)];
+        return async () => [attrOut(this.present(await s.getattr(ino, flags & GETATTR_FH ? fh : undefined, c)), this.attrValid)];
       }
       case FuseOpcode.SetAttr:
         return this.setattr(request);
       case FuseOpcode.ReadLink:
-        return async () => [Buffer.from(await s.readlink(ino))];
+        return async () => [Buffer.from(await s.readlink(ino, c))];
       case FuseOpcode.Symlink: {
         const name = request.name();
         const target = request.name();
-        return async () => [this.entry((await s.symlink(ino, name, target)).attr)];
+        return async () => [this.entry((await s.symlink(ino, name, target, c)).attr)];
       }
       case FuseOpcode.MkNod:
         return this.mknod(request);
@@ -176,15 +177,15 @@ export class KernelTransport implements FuseTransport {
         const mode = request.u32();
         request.skip(4);
         const name = request.name();
-        return async () => [this.entry((await s.mkdir(ino, name, mode & 0o7777)).attr)];
+        return async () => [this.entry((await s.mkdir(ino, name, mode & 0o7777, c)).attr)];
       }
       case FuseOpcode.Unlink: {
         const name = request.name();
-        return async () => (await s.unlink(ino, name), NO_BODY);
+        return async () => (await s.unlink(ino, name, c), NO_BODY);
       }
       case FuseOpcode.RmDir: {
         const name = request.name();
-        return async () => (await s.rmdir(ino, name), NO_BODY);
+        return async () => (await s.rmdir(ino, name, c), NO_BODY);
       }
       case FuseOpcode.Rename:
       case FuseOpcode.Rename2: {
@@ -197,28 +198,28 @@ export class KernelTransport implements FuseTransport {
         // RENAME_WHITEOUT need the backend's help, which no handler offers yet: refused rather than ignored.
         if ((flags & ~RENAME_NOREPLACE) !== 0) return () => Promise.reject(FsError.invalid('RENAME_EXCHANGE and RENAME_WHITEOUT are not supported'));
         return async () => {
-          if (flags & RENAME_NOREPLACE && (await this.exists(newParent, newName))) throw FsError.exists();
-          await s.rename(ino, name, newParent, newName, 0);
+          if (flags & RENAME_NOREPLACE && (await this.exists(newParent, newName, c))) throw FsError.exists();
+          await s.rename(ino, name, newParent, newName, 0, c);
           return NO_BODY;
         };
       }
       case FuseOpcode.Link: {
         const existing = request.u64();
         const name = request.name();
-        return async () => [this.entry((await s.link(existing, ino, name)).attr)];
+        return async () => [this.entry((await s.link(existing, ino, name, c)).attr)];
       }
       case FuseOpcode.Open: {
         const flags = request.u32();
         return async () => {
-          const fh = await s.open(ino, flags);
+          const fh = await s.open(ino, flags, c);
           this.openCount += 1;
-          return [openOut(fh, await this.openFlags(ino))];
+          return [openOut(fh, await this.openFlags(ino, c))];
         };
       }
       case FuseOpcode.Write:
         return this.write(request);
       case FuseOpcode.StatFs:
-        return async () => [statfsOut(s.implements(FuseOp.StatFs) ? await s.statfs(ino) : DEFAULT_STATFS)];
+        return async () => [statfsOut(s.implements(FuseOp.StatFs) ? await s.statfs(ino, c) : DEFAULT_STATFS)];
       case FuseOpcode.Release:
       case FuseOpcode.ReleaseDir: {
         const fh = request.u64();
@@ -226,46 +227,46 @@ export class KernelTransport implements FuseTransport {
         const dir = request.opcode === FuseOpcode.ReleaseDir;
         return async () => {
           this.openCount -= 1;
-          await (dir ? s.releasedir(ino, fh) : s.release(ino, fh, flags));
+          await (dir ? s.releasedir(ino, fh, c) : s.release(ino, fh, flags, c));
           return NO_BODY;
         };
       }
       case FuseOpcode.Fsync: {
         const fh = request.u64();
         const flags = request.u32();
-        return async () => (await s.fsync(ino, fh, (flags & FSYNC_FDATASYNC) !== 0), NO_BODY);
+        return async () => (await s.fsync(ino, fh, (flags & FSYNC_FDATASYNC) !== 0, c), NO_BODY);
       }
       case FuseOpcode.FsyncDir:
         return async () => NO_BODY;
       case FuseOpcode.Flush: {
         const fh = request.u64();
-        return async () => (await s.flush(ino, fh), NO_BODY);
+        return async () => (await s.flush(ino, fh, c), NO_BODY);
       }
       case FuseOpcode.SetXattr: {
         const size = request.u32();
         const flags = request.u32();
         const name = request.name();
         const value = Buffer.from(request.bytes(size));
-        return async () => (await s.setxattr(ino, name, value, flags), NO_BODY);
+        return async () => (await s.setxattr(ino, name, value, flags, c), NO_BODY);
       }
       case FuseOpcode.GetXattr: {
         const size = request.u32();
         request.skip(4);
         const name = request.name();
-        return async () => sized(await s.getxattr(ino, name), size);
+        return async () => sized(await s.getxattr(ino, name, c), size);
       }
       case FuseOpcode.ListXattr: {
         const size = request.u32();
-        return async () => sized(Buffer.concat((await s.listxattr(ino)).map((name) => Buffer.from(`${name}\0`))), size);
+        return async () => sized(Buffer.concat((await s.listxattr(ino, c)).map((name) => Buffer.from(`${name}\0`))), size);
       }
       case FuseOpcode.RemoveXattr: {
         const name = request.name();
-        return async () => (await s.removexattr(ino, name), NO_BODY);
+        return async () => (await s.removexattr(ino, name, c), NO_BODY);
       }
       case FuseOpcode.OpenDir: {
         const flags = request.u32();
         return async () => {
-          const fh = await s.opendir(ino, flags);
+          const fh = await s.opendir(ino, flags, c);
           this.openCount += 1;
           return [openOut(fh, 0)];
         };
@@ -277,7 +278,7 @@ export class KernelTransport implements FuseTransport {
         const size = request.u32();
         const plus = request.opcode === FuseOpcode.ReadDirPlus;
         return async () => {
-          const { body, counted } = await this.directories.read(ino, fh, offset, size, plus);
+          const { body, counted } = await this.directories.read(ino, fh, offset, size, plus, c);
           for (const child of counted) this.looked(child);
           return [body];
         };
@@ -285,7 +286,7 @@ export class KernelTransport implements FuseTransport {
       case FuseOpcode.Access: {
         const mask = request.u32();
         // Without a handler the kernel is told ENOSYS once and stops asking (every access is then allowed).
-        return async () => (await s.access(ino, mask), NO_BODY);
+        return async () => (await s.access(ino, mask, c), NO_BODY);
       }
       case FuseOpcode.Create: {
         const flags = request.u32();
@@ -293,7 +294,7 @@ export class KernelTransport implements FuseTransport {
         request.skip(8);
         const name = request.name();
         return async () => {
-          const reply = await s.create(ino, name, mode & 0o7777, flags);
+          const reply = await s.create(ino, name, mode & 0o7777, flags, c);
           this.openCount += 1;
           return [this.entry(reply.entry.attr), openOut(reply.fh, 0)];
         };
@@ -366,8 +367,10 @@ export class KernelTransport implements FuseTransport {
     if (valid & SetAttrValid.MTIME) changes.mtime = valid & SetAttrValid.MTIME_NOW ? now : timeOf(mtime, mtimensec);
     const handle = valid & SetAttrValid.FH ? fh : undefined;
     const ino = request.nodeid;
+    const context = request.context;
     return async () => {
-      const attr = Object.keys(changes).length === 0 ? await this.session.getattr(ino, handle) : await this.session.setattr(ino, changes, handle);
+      const attr =
+        Object.keys(changes).length === 0 ? await this.session.getattr(ino, handle, context) : await this.session.setattr(ino, changes, handle, context);
       return [attrOut(this.present(attr), this.attrValid)];
     };
   }
@@ -378,10 +381,11 @@ export class KernelTransport implements FuseTransport {
     request.skip(12);
     const name = request.name();
     const parent = request.nodeid;
+    const context = request.context;
     if ((mode & S_IFMT) !== S_IFREG) return () => Promise.reject(FsError.notPermitted('only regular files can be made with mknod'));
     return async () => {
-      const reply = await this.session.create(parent, name, mode & 0o7777, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY);
-      await this.session.release(reply.entry.attr.ino, reply.fh, 0);
+      const reply = await this.session.create(parent, name, mode & 0o7777, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, context);
+      await this.session.release(reply.entry.attr.ino, reply.fh, 0, context);
       return [this.entry(reply.entry.attr)];
     };
   }
@@ -409,7 +413,7 @@ export class KernelTransport implements FuseTransport {
         if (error?.code !== 'ETIMEDOUT') this.buffers.give(scratch);
         this.settled();
       }
-    });
+    }, request.context);
   }
 
   private write(request: FuseRequest): () => Promise<Body> {
@@ -420,11 +424,12 @@ export class KernelTransport implements FuseTransport {
     // The request's bytes are this reply's own copy: nothing else uses them.
     const data = request.bytes(size);
     const ino = request.nodeid;
-    return async () => [writeOut(await this.session.write(ino, fh, offset, data))];
+    const context = request.context;
+    return async () => [writeOut(await this.session.write(ino, fh, offset, data, context))];
   }
 
   /** The page-cache flags of an open, by the mount's pageCache policy. */
-  private async openFlags(ino: Ino): Promise<number> {
+  private async openFlags(ino: Ino, context: RequestContext): Promise<number> {
     switch (this.options.pageCache ?? 'auto') {
       case 'keep':
         return OpenOutFlag.KEEP_CACHE;
@@ -433,7 +438,7 @@ export class KernelTransport implements FuseTransport {
       case 'drop':
         return 0;
       case 'auto': {
-        const attr = await this.session.getattr(ino);
+        const attr = await this.session.getattr(ino, undefined, context);
         const version = `${attr.size}:${attr.mtime.getTime()}`;
         const unchanged = this.openedVersions.get(ino) === version;
         this.openedVersions.set(ino, version);
@@ -442,8 +447,8 @@ export class KernelTransport implements FuseTransport {
     }
   }
 
-  private exists(parent: Ino, name: string): Promise<boolean> {
-    return this.session.lookup(parent, name).then(
+  private exists(parent: Ino, name: string, context: RequestContext): Promise<boolean> {
+    return this.session.lookup(parent, name, context).then(
       () => true,
       (error: unknown) => {
         if (error instanceof FsError && error.code === 'ENOENT') return false;
