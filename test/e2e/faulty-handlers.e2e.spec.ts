@@ -3,8 +3,9 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIG_FILE_SIZE, LATE_WRITE_AFTER_MS, LATE_WRITE_FOR_MS, patternBytes } from '../fixtures/memory.filesystem';
-import { isMounted, MountProcess, startFixtureMount, stopMount } from './support/mount-process';
+import { isMounted, MountProcess, startFixtureMount, stopMount, waitUntil } from './support/mount-process';
 import { sh, shOk } from './support/shell';
+import { itOnKernelTransport } from './support/transport';
 
 /** The MemoryFilesystem fixture, whose `boom` read throws and whose `slow` read outlives its 500 ms deadline. */
 describe('misbehaving handlers on a real mount', () => {
@@ -38,6 +39,34 @@ describe('misbehaving handlers on a real mount', () => {
     expect(elapsed).toBeLessThan(2_500);
     expect(fast.stdout).toBe('nested\n');
     expect(mount?.output()).toMatch(/did not finish within its 500 ms deadline/);
+  });
+
+  itOnKernelTransport('answers EINTR at once when the caller of a slow read is interrupted, and the handler sees the abort', async () => {
+    const script = join(mnt, '..', 'interrupted-read.py');
+    await fs.writeFile(
+      script,
+      [
+        'import os, signal, sys, time',
+        'class Interrupted(Exception): pass',
+        'def on_alarm(signum, frame): raise Interrupted()',
+        'signal.signal(signal.SIGALRM, on_alarm)',
+        // O_DIRECT: a read through the page cache is the kernel's own background request, which no signal interrupts.
+        `fd = os.open(${JSON.stringify(join(mnt, 'slow'))}, os.O_RDONLY | os.O_DIRECT)`,
+        'started = time.monotonic()',
+        'signal.setitimer(signal.ITIMER_REAL, 0.15)',
+        'try:',
+        '    os.read(fd, 1)',
+        "    print('read completed')",
+        'except Interrupted:',
+        "    print('interrupted after %.2f s' % (time.monotonic() - started))",
+      ].join('\n'),
+    );
+    const from = mount?.output().length ?? 0;
+    const out = await shOk(`python3 ${script}`, 10_000);
+    const seconds = Number(/interrupted after ([\d.]+) s/.exec(out)?.[1]);
+    // The read's deadline is 500 ms and the handler would take 3 s: the caller returned at the signal.
+    expect(seconds).toBeLessThan(0.45);
+    expect(await waitUntil(async () => (mount?.output().slice(from) ?? '').includes('the read of slow was aborted'))).toBe(true);
   });
 
   it('keeps a read buffer alive for a handler still writing to it after its deadline answered the read', async () => {

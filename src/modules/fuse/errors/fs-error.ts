@@ -78,6 +78,10 @@ export class FsError extends Error {
   static nameTooLong(message?: string): FsError {
     return new FsError(errno.ENAMETOOLONG, message);
   }
+  /** EINTR: the caller was interrupted (see RequestContext.signal). */
+  static interrupted(message?: string): FsError {
+    return new FsError(errno.EINTR, message);
+  }
   static timedOut(message?: string): FsError {
     return new FsError(errno.ETIMEDOUT, message);
   }

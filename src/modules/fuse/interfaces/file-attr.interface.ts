@@ -92,4 +92,10 @@ export interface RequestContext {
    * FileHandle — and uid/gid are the daemon's own.
    */
   known: boolean;
+  /**
+   * Aborted when the caller is interrupted (a signal: Ctrl-C on a slow read), on the kernel transport. A handler that
+   * watches it may stop and throw `FsError.interrupted()`; the caller then gets EINTR. Undefined where requests cannot
+   * be interrupted.
+   */
+  readonly signal?: AbortSignal;
 }

@@ -1,5 +1,4 @@
 import { FsError } from '../errors/fs-error';
-import type { RequestContext } from '../interfaces/file-attr.interface';
 import { Size } from './fuse-protocol';
 
 /**
@@ -28,11 +27,6 @@ export class FuseRequest {
     this.pid = buffer.readUInt32LE(32);
     // Extensions (security context, supplementary groups) follow the arguments; none is negotiated.
     this.position = Size.IN_HEADER;
-  }
-
-  /** Who made the request, for the handlers. */
-  get context(): RequestContext {
-    return { uid: this.uid, gid: this.gid, pid: this.pid, known: true };
   }
 
   u32(): number {

@@ -13,6 +13,7 @@ import { RequestBufferPool } from '../request-buffer.pool';
 import { FuseConnection } from './fuse-connection';
 import { FSYNC_FDATASYNC, FUSE_MAX_MINOR, FUSE_MIN_MINOR, FuseOpcode, GETATTR_FH, InitFlag, MAX_PAGES, MAX_WRITE, OpenOutFlag, RENAME_NOREPLACE, S_IFMT, S_IFREG, SetAttrValid } from './fuse-protocol';
 import { FuseRequest } from './fuse-request';
+import { KernelRequestContext } from './kernel-request-context';
 import { attrOut, entryOut, initOut, openOut, statfsOut, validity, Validity, writeOut, xattrSizeOut } from './fuse-reply';
 import { DirectoryReader } from './directory-reader';
 
@@ -38,6 +39,20 @@ const WRITE_OPCODES = new Set<number>([
   FuseOpcode.RemoveXattr,
 ]);
 const XATTR_OPCODES = new Set<number>([FuseOpcode.GetXattr, FuseOpcode.ListXattr, FuseOpcode.SetXattr, FuseOpcode.RemoveXattr]);
+/**
+ * Requests that change nothing and hand the kernel nothing it must count or release (unlike lookup, open and
+ * readdirplus): answered EINTR the moment they are interrupted.
+ */
+const ANSWERED_EARLY_WHEN_INTERRUPTED = new Set<number>([
+  FuseOpcode.GetAttr,
+  FuseOpcode.ReadLink,
+  FuseOpcode.Read,
+  FuseOpcode.StatFs,
+  FuseOpcode.GetXattr,
+  FuseOpcode.ListXattr,
+  FuseOpcode.ReadDir,
+  FuseOpcode.Access,
+]);
 
 /**
  * The kernel transport: speaks the FUSE protocol on /dev/fuse itself, inode-based end to end — a LOOKUP(parent, name)
@@ -48,6 +63,8 @@ export class KernelTransport implements FuseTransport {
   readonly kind = 'kernel';
   private connection?: FuseConnection;
   private readonly buffers = new RequestBufferPool(MAX_WRITE);
+  /** Requests taken and not answered yet, by the kernel's id: INTERRUPT names one of them. */
+  private readonly running = new Map<bigint, KernelRequestContext>();
   /** How many times the kernel holds each inode by a name it looked up (FORGET gives them back). */
   private readonly lookups = new Map<Ino, number>();
   private readonly directories: DirectoryReader;
@@ -135,22 +152,21 @@ export class KernelTransport implements FuseTransport {
     const op = request.opcode;
     if (op === FuseOpcode.Forget) return this.forget(request.nodeid, request.u64());
     if (op === FuseOpcode.BatchForget) return this.batchForget(request);
-    // The original request still gets its answer; handlers are not interrupted yet.
-    if (op === FuseOpcode.Interrupt) return;
+    if (op === FuseOpcode.Interrupt) return this.running.get(request.u64n())?.interrupt();
     if (op === FuseOpcode.Init) return this.init(request);
-    if (this.readOnly && WRITE_OPCODES.has(op)) return this.answer(request, () => Promise.reject(FsError.readOnly()));
-    if (this.options.xattrs === false && XATTR_OPCODES.has(op)) return this.answer(request, () => Promise.reject(FsError.notImplemented()));
-    if (op === FuseOpcode.Read) return this.read(request);
-    const work = this.handlerFor(request);
-    if (!work) return this.answer(request, () => Promise.reject(FsError.notImplemented(`FUSE opcode ${op} is not supported`)));
-    this.answer(request, work);
+    const context = new KernelRequestContext(request);
+    if (this.readOnly && WRITE_OPCODES.has(op)) return this.answer(request, context, () => Promise.reject(FsError.readOnly()));
+    if (this.options.xattrs === false && XATTR_OPCODES.has(op)) return this.answer(request, context, () => Promise.reject(FsError.notImplemented()));
+    if (op === FuseOpcode.Read) return this.read(request, context);
+    const work = this.handlerFor(request, context);
+    if (!work) return this.answer(request, context, () => Promise.reject(FsError.notImplemented(`FUSE opcode ${op} is not supported`)));
+    this.answer(request, context, work);
   }
 
   /** The work that answers `request`, or undefined for an opcode this transport does not serve (ENOSYS). */
-  private handlerFor(request: FuseRequest): (() => Promise<Body>) | undefined {
+  private handlerFor(request: FuseRequest, c: KernelRequestContext): (() => Promise<Body>) | undefined {
     const s = this.session;
     const ino = request.nodeid;
-    const c = request.context;
     switch (request.opcode as FuseOpcode) {
       case FuseOpcode.Lookup: {
         const name = request.name();
@@ -163,7 +179,7 @@ export class KernelTransport implements FuseTransport {
         return async () => [attrOut(this.present(await s.getattr(ino, flags & GETATTR_FH ? fh : undefined, c)), this.attrValid)];
       }
       case FuseOpcode.SetAttr:
-        return this.setattr(request);
+        return this.setattr(request, c);
       case FuseOpcode.ReadLink:
         return async () => [Buffer.from(await s.readlink(ino, c))];
       case FuseOpcode.Symlink: {
@@ -172,7 +188,7 @@ export class KernelTransport implements FuseTransport {
         return async () => [this.entry((await s.symlink(ino, name, target, c)).attr)];
       }
       case FuseOpcode.MkNod:
-        return this.mknod(request);
+        return this.mknod(request, c);
       case FuseOpcode.MkDir: {
         const mode = request.u32();
         request.skip(4);
@@ -217,7 +233,7 @@ export class KernelTransport implements FuseTransport {
         };
       }
       case FuseOpcode.Write:
-        return this.write(request);
+        return this.write(request, c);
       case FuseOpcode.StatFs:
         return async () => [statfsOut(s.implements(FuseOp.StatFs) ? await s.statfs(ino, c) : DEFAULT_STATFS)];
       case FuseOpcode.Release:
@@ -341,7 +357,7 @@ export class KernelTransport implements FuseTransport {
     this.initialized?.resolve();
   }
 
-  private setattr(request: FuseRequest): () => Promise<Body> {
+  private setattr(request: FuseRequest, context: RequestContext): () => Promise<Body> {
     const valid = request.u32();
     request.skip(4);
     const fh = request.u64();
@@ -367,7 +383,6 @@ export class KernelTransport implements FuseTransport {
     if (valid & SetAttrValid.MTIME) changes.mtime = valid & SetAttrValid.MTIME_NOW ? now : timeOf(mtime, mtimensec);
     const handle = valid & SetAttrValid.FH ? fh : undefined;
     const ino = request.nodeid;
-    const context = request.context;
     return async () => {
       const attr =
         Object.keys(changes).length === 0 ? await this.session.getattr(ino, handle, context) : await this.session.setattr(ino, changes, handle, context);
@@ -376,12 +391,11 @@ export class KernelTransport implements FuseTransport {
   }
 
   /** Regular files only (as an empty create): FIFOs, sockets and devices need handler support first. */
-  private mknod(request: FuseRequest): () => Promise<Body> {
+  private mknod(request: FuseRequest, context: RequestContext): () => Promise<Body> {
     const mode = request.u32();
     request.skip(12);
     const name = request.name();
     const parent = request.nodeid;
-    const context = request.context;
     if ((mode & S_IFMT) !== S_IFREG) return () => Promise.reject(FsError.notPermitted('only regular files can be made with mknod'));
     return async () => {
       const reply = await this.session.create(parent, name, mode & 0o7777, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, context);
@@ -394,29 +408,28 @@ export class KernelTransport implements FuseTransport {
    * Reads take their own path, in callback form, as on the other transport: the handler may fill a pooled scratch
    * buffer, which goes back to the pool once the reply holding it is written.
    */
-  private read(request: FuseRequest): void {
+  private read(request: FuseRequest, context: KernelRequestContext): void {
     const fh = request.u64();
     const offset = request.u64();
     const size = request.u32();
-    this.inflight += 1;
-    const started = this.stats ? performance.now() : 0;
     const scratch = this.buffers.take(size);
-    this.session.readWith(request.nodeid, fh, offset, size, scratch, (error, data) => {
-      try {
-        if (error) this.connection?.reply(request.unique, -error.errno);
-        else this.connection?.reply(request.unique, 0, [data as Buffer]);
-        this.record(request.opcode, started, error !== undefined);
-      } catch (failure) {
-        this.logger.error(`Answering FUSE read ${request.unique} failed: ${describeError(failure)}`);
-      } finally {
+    const reply = this.replier(request, context);
+    this.session.readWith(
+      request.nodeid,
+      fh,
+      offset,
+      size,
+      scratch,
+      (error, data) => {
+        reply(error, error ? undefined : [data as Buffer]);
         // After a deadline the handler may still be writing into the scratch buffer: it is not reused.
         if (error?.code !== 'ETIMEDOUT') this.buffers.give(scratch);
-        this.settled();
-      }
-    }, request.context);
+      },
+      context,
+    );
   }
 
-  private write(request: FuseRequest): () => Promise<Body> {
+  private write(request: FuseRequest, context: RequestContext): () => Promise<Body> {
     const fh = request.u64();
     const offset = request.u64();
     const size = request.u32();
@@ -424,7 +437,6 @@ export class KernelTransport implements FuseTransport {
     // The request's bytes are this reply's own copy: nothing else uses them.
     const data = request.bytes(size);
     const ino = request.nodeid;
-    const context = request.context;
     return async () => [writeOut(await this.session.write(ino, fh, offset, data, context))];
   }
 
@@ -499,28 +511,46 @@ export class KernelTransport implements FuseTransport {
   // ── answering ────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** Runs `work` and writes its reply (or its errno) exactly once; nothing thrown escapes. */
-  private answer(request: FuseRequest, work: () => Promise<Body>): void {
-    this.inflight += 1;
-    const started = this.stats ? performance.now() : 0;
+  private answer(request: FuseRequest, context: KernelRequestContext, work: () => Promise<Body>): void {
+    const reply = this.replier(request, context);
     let promise: Promise<Body>;
     try {
       promise = work();
     } catch (error) {
       promise = Promise.reject(error);
     }
-    promise
-      .then(
-        (body) => {
-          this.connection?.reply(request.unique, 0, body);
-          this.record(request.opcode, started, false);
-        },
-        (error: unknown) => {
-          this.connection?.reply(request.unique, -this.errnoOf(error));
-          this.record(request.opcode, started, true);
-        },
-      )
-      .catch((error: unknown) => this.logger.error(`Answering FUSE request ${request.unique} failed: ${describeError(error)}`))
-      .finally(() => this.settled());
+    promise.then(
+      (body) => reply(undefined, body),
+      (error: unknown) => reply(error),
+    );
+  }
+
+  /**
+   * The one answer of a request: a body, or the errno of an error (EINTR once the kernel interrupted it). A request that
+   * changes nothing is answered EINTR as soon as it is interrupted, and its handler's late answer is dropped; one
+   * that may change something is answered when its handler is done, so the caller never takes a change for a failure.
+   */
+  private replier(request: FuseRequest, context: KernelRequestContext): (error: unknown, body?: Body) => void {
+    this.inflight += 1;
+    this.running.set(request.unique, context);
+    const started = this.stats ? performance.now() : 0;
+    let answered = false;
+    const reply = (error: unknown, body?: Body): void => {
+      if (answered) return;
+      answered = true;
+      this.running.delete(request.unique);
+      try {
+        const errno = error === undefined ? 0 : context.interrupted ? FsError.interrupted().errno : this.errnoOf(error);
+        this.connection?.reply(request.unique, -errno, errno === 0 ? body : undefined);
+        this.record(request.opcode, started, errno !== 0);
+      } catch (failure) {
+        this.logger.error(`Answering FUSE request ${request.unique} failed: ${describeError(failure)}`);
+      } finally {
+        this.settled();
+      }
+    };
+    if (ANSWERED_EARLY_WHEN_INTERRUPTED.has(request.opcode)) context.answerEarly = () => reply(FsError.interrupted());
+    return reply;
   }
 
   private record(opcode: number, started: number, failed: boolean): void {
