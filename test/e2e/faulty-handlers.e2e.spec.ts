@@ -69,6 +69,16 @@ describe('misbehaving handlers on a real mount', () => {
     expect(await waitUntil(async () => (mount?.output().slice(from) ?? '').includes('the read of slow was aborted'))).toBe(true);
   });
 
+  itOnKernelTransport('tells the @Forget() handler when the kernel drops an inode it looked up', async () => {
+    const from = mount?.output().length ?? 0;
+    await shOk(`stat ${mnt}/dir/nested.txt > /dev/null`);
+    // Dropping the kernel's dentry and inode caches makes it forget every inode nothing holds.
+    await shOk('sync && echo 2 > /proc/sys/vm/drop_caches');
+    expect(await waitUntil(async () => (mount?.output().slice(from) ?? '').includes('the kernel forgot nested.txt'))).toBe(true);
+    // And the file is there again for the next lookup.
+    expect(await shOk(`cat ${mnt}/dir/nested.txt`)).toBe('nested\n');
+  });
+
   it('keeps a read buffer alive for a handler still writing to it after its deadline answered the read', async () => {
     // The late handler overwrites its buffer for LATE_WRITE_FOR_MS after the deadline. Had that memory gone back to
     // libfuse, the reads of big.bin made meanwhile (each dropping the page cache first) would return its bytes.

@@ -8,6 +8,7 @@ import {
   Fh,
   FileAttr,
   FilesystemSession,
+  Forget,
   FsError,
   FuseFilesystem,
   FuseFilesystemRegistry,
@@ -203,6 +204,13 @@ class ContextRecordingFilesystem {
     this.seen.push(context);
     return Buffer.alloc(0);
   }
+
+  readonly forgotten: Ino[] = [];
+
+  @Forget()
+  async forget(ino: Ino): Promise<void> {
+    this.forgotten.push(ino);
+  }
 }
 
 describe('FilesystemSession request contexts', () => {
@@ -217,6 +225,20 @@ describe('FilesystemSession request contexts', () => {
       expect(fs.seen).toEqual([caller, caller, caller]);
       await session.getattr(ROOT_INO);
       expect(fs.seen[3]).toEqual({ uid: process.getuid?.(), gid: process.getgid?.(), pid: 0, known: false });
+    } finally {
+      await moduleRef.close();
+    }
+  });
+});
+
+describe('FilesystemSession forget', () => {
+  it('tells the @Forget() handler, unless the inode was looked up again before its turn', async () => {
+    const { moduleRef, session } = await sessionOf(ContextRecordingFilesystem, 'contexts');
+    try {
+      const fs = moduleRef.get(ContextRecordingFilesystem);
+      await session.forget(7);
+      await session.forget(8, undefined, () => false);
+      expect(fs.forgotten).toEqual([7]);
     } finally {
       await moduleRef.close();
     }

@@ -256,6 +256,19 @@ export class FilesystemSession {
     await this.invoke(FuseOp.ReleaseDir, [shared(ino)], context, ino, fh);
   }
 
+  /**
+   * The kernel forgot `ino` (its lookup count reached 0): the module's caches drop it, then the handler hears of it —
+   * unless `stillForgotten` says a lookup gave the kernel the inode again before the handler's turn came.
+   */
+  async forget(ino: Ino, context?: RequestContext, stillForgotten: () => boolean = () => true): Promise<void> {
+    this.table.forgetAttr(ino);
+    const handler = this.filesystem.ops[FuseOp.Forget];
+    if (!handler) return;
+    await this.invoker.run(FuseOp.Forget, () => this.describeCall(FuseOp.Forget, [ino]), [exclusive(ino)], async () => {
+      if (stillForgotten()) await handler(ino, context ?? this.ownContext);
+    });
+  }
+
   // ── writes ───────────────────────────────────────────────────────────────────────────────────────────────────
 
   async write(ino: Ino, fh: Fh, offset: number, data: Buffer, context?: RequestContext): Promise<number> {

@@ -26,6 +26,7 @@ export enum FuseOp {
   RemoveXattr = 'removexattr',
   OpenDir = 'opendir',
   ReleaseDir = 'releasedir',
+  Forget = 'forget',
 }
 
 export const REQUIRED_OPS: readonly FuseOp[] = [FuseOp.Lookup, FuseOp.GetAttr, FuseOp.ReadDir, FuseOp.Read];

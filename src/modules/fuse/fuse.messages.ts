@@ -64,6 +64,7 @@ const DECORATOR_NAMES: Record<FuseOp, string> = {
   removexattr: 'RemoveXattr',
   opendir: 'OpenDir',
   releasedir: 'ReleaseDir',
+  forget: 'Forget',
 };
 
 /** Logged at each mount served by fuse-native's own prebuilt binary (docs/binding.md). */

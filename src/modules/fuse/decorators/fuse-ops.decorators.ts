@@ -53,3 +53,8 @@ export const RemoveXattr = createFuseOpDecorator(FuseOp.RemoveXattr);
 export const OpenDir = createFuseOpDecorator(FuseOp.OpenDir);
 /** `(ino, fh)`: close a directory handle. */
 export const ReleaseDir = createFuseOpDecorator(FuseOp.ReleaseDir);
+/**
+ * `(ino)`: the kernel holds no name of `ino` any more (kernel transport): what the filesystem keeps for it may go,
+ * unless a later lookup answers it again. Never called on fuse-native.
+ */
+export const Forget = createFuseOpDecorator(FuseOp.Forget);

@@ -60,6 +60,7 @@ export type SetXattrHandler = (ino: Ino, name: string, value: Buffer, flags: num
 export type ListXattrHandler = (ino: Ino, context: RequestContext) => Promise<string[]>;
 export type RemoveXattrHandler = (ino: Ino, name: string, context: RequestContext) => Promise<void>;
 export type OpenDirHandler = (ino: Ino, flags: number, context: RequestContext) => Promise<OpenReply>;
+export type ForgetHandler = (ino: Ino, context: RequestContext) => Promise<void>;
 export type ReleaseDirHandler = (ino: Ino, fh: Fh, context: RequestContext) => Promise<void>;
 
 /** The handler signature each op's decorator accepts. */
@@ -90,6 +91,7 @@ export interface FuseHandlerSignatures {
   [FuseOp.RemoveXattr]: RemoveXattrHandler;
   [FuseOp.OpenDir]: OpenDirHandler;
   [FuseOp.ReleaseDir]: ReleaseDirHandler;
+  [FuseOp.Forget]: ForgetHandler;
 }
 
 /** The discovered handlers of one filesystem, bound to its instance. */

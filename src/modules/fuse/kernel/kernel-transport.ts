@@ -150,7 +150,7 @@ export class KernelTransport implements FuseTransport {
       return;
     }
     const op = request.opcode;
-    if (op === FuseOpcode.Forget) return this.forget(request.nodeid, request.u64());
+    if (op === FuseOpcode.Forget) return this.forget(request, request.nodeid, request.u64());
     if (op === FuseOpcode.BatchForget) return this.batchForget(request);
     if (op === FuseOpcode.Interrupt) return this.running.get(request.u64n())?.interrupt();
     if (op === FuseOpcode.Init) return this.init(request);
@@ -481,19 +481,19 @@ export class KernelTransport implements FuseTransport {
     this.lookups.set(ino, (this.lookups.get(ino) ?? 0) + 1);
   }
 
-  private forget(ino: Ino, count: number): void {
+  private forget(request: FuseRequest, ino: Ino, count: number): void {
     const left = (this.lookups.get(ino) ?? 0) - count;
-    if (left > 0) this.lookups.set(ino, left);
-    else {
-      this.lookups.delete(ino);
-      this.openedVersions.delete(ino);
-    }
+    if (left > 0) return void this.lookups.set(ino, left);
+    this.lookups.delete(ino);
+    this.openedVersions.delete(ino);
+    // The kernel expects no answer: a failing @Forget() handler is only logged (by the session).
+    this.session.forget(ino, new KernelRequestContext(request), () => !this.lookups.has(ino)).catch(() => undefined);
   }
 
   private batchForget(request: FuseRequest): void {
     const count = request.u32();
     request.skip(4);
-    for (let i = 0; i < count; i++) this.forget(request.u64(), request.u64());
+    for (let i = 0; i < count; i++) this.forget(request, request.u64(), request.u64());
   }
 
   /** Attributes as the mount shows them: the uid, gid and umask options override the handler's. */
