@@ -16,13 +16,14 @@ export interface MountProcess {
 
 /**
  * Starts a process that serves a mount and resolves once it prints `ready` — the CLI's "mounted at" line or a
- * fixture server's "ready". Rejects with the process output if it exits or stays silent for `timeoutMs`.
+ * fixture server's "ready" — or, with `'mounted'`, once the kernel lists the mount (for programs that print nothing).
+ * Rejects with the process output if it exits or is not ready within `timeoutMs`.
  */
 export function startMount(
   command: string[],
   mountpoint: string,
   env: NodeJS.ProcessEnv = {},
-  ready = /mounted at|ready/,
+  ready: RegExp | 'mounted' = /mounted at|ready/,
   timeoutMs = 20_000,
 ): Promise<MountProcess> {
   const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO, env: { ...process.env, ...sanitizerEnv(), ...env } });
@@ -37,12 +38,24 @@ export function startMount(
       reject(new Error(`mount did not become ready in ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     const check = (): void => {
-      if (!ready.test(output)) return;
+      if (ready === 'mounted' || !ready.test(output)) return;
       clearTimeout(timer);
       resolveStart(handle);
     };
     child.stdout?.on('data', check);
     child.stderr?.on('data', check);
+    if (ready === 'mounted') {
+      const poll = setInterval(() => {
+        void isMounted(mountpoint).then((mounted) => {
+          if (!mounted) return;
+          clearInterval(poll);
+          clearTimeout(timer);
+          resolveStart(handle);
+        });
+      }, 50);
+      void exited.then(() => clearInterval(poll));
+      setTimeout(() => clearInterval(poll), timeoutMs).unref();
+    }
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`mount process exited (${code}) before it was ready:\n${output}`));
