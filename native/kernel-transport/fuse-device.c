@@ -2,13 +2,16 @@
  * nestjs-fuse's kernel transport: the few system calls the FUSE protocol needs that Node has no API for. Everything
  * else — parsing requests, encoding replies, dispatch — is TypeScript (src/modules/fuse/kernel/).
  *
- * There are no threads here: the device is read on the JavaScript thread when libuv reports it readable (uv_poll), a
- * wake-up drains up to MAX_REQUESTS_PER_WAKE requests, and replies are written on the same thread. Each reader belongs
- * to one mount; nothing is process-wide.
+ * Requests are read on the JavaScript thread when libuv reports the device readable (uv_poll), a wake-up drains up to
+ * MAX_REQUESTS_PER_WAKE requests, and replies are written on the same thread. Notifications (the filesystem telling the
+ * kernel to drop what it caches) are the one exception: the kernel may hold them until it gets the answer to a request
+ * in flight, which the JavaScript thread must stay free to give, so each mount writes them from a thread of its own,
+ * fed through a queue under a mutex. Each reader and notifier belongs to one mount; nothing is process-wide.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -294,6 +297,165 @@ static napi_value stop_reader_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* One notification waiting for the notifier thread: a whole message (header and body), as the device takes it. */
+typedef struct notice {
+  struct notice *next;
+  size_t length;
+  char bytes[];
+} notice_t;
+
+/*
+ * One mount's notifier. `lock` guards the queue, `stopping` and `refs`. The struct is shared by the JavaScript external
+ * and the thread, and freed by whichever lets go of it last: stopping never waits for the thread, which may be held by
+ * the kernel until a request is answered, and answering it is the JavaScript thread's job.
+ */
+typedef struct {
+  int fd;
+  pthread_t thread;
+  pthread_mutex_t lock;
+  pthread_cond_t ready;
+  notice_t *head;
+  notice_t *tail;
+  int stopping;
+  int refs;
+} notifier_t;
+
+static void release_notifier(notifier_t *notifier) {
+  pthread_mutex_lock(&notifier->lock);
+  int last = --notifier->refs == 0;
+  pthread_mutex_unlock(&notifier->lock);
+  if (!last) return;
+  pthread_mutex_destroy(&notifier->lock);
+  pthread_cond_destroy(&notifier->ready);
+  free(notifier);
+}
+
+static void *notifier_main(void *arg) {
+  notifier_t *notifier = arg;
+  pthread_mutex_lock(&notifier->lock);
+  for (;;) {
+    while (!notifier->head && !notifier->stopping) pthread_cond_wait(&notifier->ready, &notifier->lock);
+    notice_t *notice = notifier->head;
+    if (!notice) break;
+    notifier->head = notice->next;
+    if (!notifier->head) notifier->tail = NULL;
+    pthread_mutex_unlock(&notifier->lock);
+    /* ENOENT: the kernel does not hold that inode or name, so there is nothing to drop. Other errors mean the mount is
+       going away; either way nobody waits for the outcome. */
+    ssize_t written;
+    do {
+      written = write(notifier->fd, notice->bytes, notice->length);
+    } while (written < 0 && errno == EINTR);
+    free(notice);
+    pthread_mutex_lock(&notifier->lock);
+  }
+  pthread_mutex_unlock(&notifier->lock);
+  close(notifier->fd);
+  release_notifier(notifier);
+  return NULL;
+}
+
+/* Stops taking notifications and drops those not written yet; the thread ends after the one it may be writing. */
+static void stop_notifier(notifier_t *notifier) {
+  pthread_mutex_lock(&notifier->lock);
+  if (!notifier->stopping) {
+    notifier->stopping = 1;
+    while (notifier->head) {
+      notice_t *next = notifier->head->next;
+      free(notifier->head);
+      notifier->head = next;
+    }
+    notifier->tail = NULL;
+    pthread_cond_signal(&notifier->ready);
+  }
+  pthread_mutex_unlock(&notifier->lock);
+}
+
+static void finalize_notifier(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  stop_notifier(data);
+  release_notifier(data);
+}
+
+/* startNotifier(fd): an external whose thread writes the notifications given to notify(). */
+static napi_value start_notifier(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) return throw_errno(env, "startNotifier(fd)", EINVAL);
+  notifier_t *notifier = calloc(1, sizeof(*notifier));
+  if (!notifier) return throw_errno(env, "startNotifier", ENOMEM);
+  /* The thread's own descriptor of the connection: the mount's may be closed (and its number reused) while the thread
+     is still writing. */
+  notifier->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (notifier->fd < 0) {
+    int error = errno;
+    free(notifier);
+    return throw_errno(env, "startNotifier: dup", error);
+  }
+  notifier->refs = 2;
+  pthread_mutex_init(&notifier->lock, NULL);
+  pthread_cond_init(&notifier->ready, NULL);
+  int error = pthread_create(&notifier->thread, NULL, notifier_main, notifier);
+  if (error == 0) pthread_detach(notifier->thread);
+  if (error != 0) {
+    close(notifier->fd);
+    pthread_mutex_destroy(&notifier->lock);
+    pthread_cond_destroy(&notifier->ready);
+    free(notifier);
+    return throw_errno(env, "startNotifier: pthread_create", error);
+  }
+  napi_value external;
+  napi_create_external(env, notifier, finalize_notifier, NULL, &external);
+  return external;
+}
+
+/* notify(notifier, message): queues a copy of one whole notification; false once the notifier is stopped. */
+static napi_value notify(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  void *data = NULL;
+  void *bytes = NULL;
+  size_t length = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_buffer_info(env, argv[1], &bytes, &length) != napi_ok) {
+    return throw_errno(env, "notify(notifier, message)", EINVAL);
+  }
+  notifier_t *notifier = data;
+  notice_t *notice = malloc(sizeof(*notice) + length);
+  if (!notice) return throw_errno(env, "notify", ENOMEM);
+  notice->next = NULL;
+  notice->length = length;
+  memcpy(notice->bytes, bytes, length);
+  bool queued = false;
+  pthread_mutex_lock(&notifier->lock);
+  if (!notifier->stopping) {
+    if (notifier->tail) notifier->tail->next = notice;
+    else notifier->head = notice;
+    notifier->tail = notice;
+    queued = true;
+    pthread_cond_signal(&notifier->ready);
+  }
+  pthread_mutex_unlock(&notifier->lock);
+  if (!queued) free(notice);
+  napi_value result;
+  napi_get_boolean(env, queued, &result);
+  return result;
+}
+
+/* stopNotifier(notifier) */
+static napi_value stop_notifier_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data = NULL;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok) return throw_errno(env, "stopNotifier(notifier)", EINVAL);
+  stop_notifier(data);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"openDevice", NULL, open_device, NULL, NULL, NULL, napi_default, NULL},
@@ -303,6 +465,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"writeReply", NULL, write_reply, NULL, NULL, NULL, napi_default, NULL},
       {"startReader", NULL, start_reader, NULL, NULL, NULL, napi_default, NULL},
       {"stopReader", NULL, stop_reader_js, NULL, NULL, NULL, napi_default, NULL},
+      {"startNotifier", NULL, start_notifier, NULL, NULL, NULL, napi_default, NULL},
+      {"notify", NULL, notify, NULL, NULL, NULL, napi_default, NULL},
+      {"stopNotifier", NULL, stop_notifier_js, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

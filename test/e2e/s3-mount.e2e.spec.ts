@@ -9,6 +9,7 @@ import { CLI, MountProcess, startCliMount, stopMount } from './support/mount-pro
 import { readObject, S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { sh, shOk } from './support/shell';
 import { SteppedProcess } from './support/stepped-process';
+import { itOnKernelTransport } from './support/transport';
 
 const BUCKET = 'e2e-bucket';
 const BIG = 256 * 1024 * 1024;
@@ -238,6 +239,21 @@ describe('S3 backend on a real mount', () => {
     // Listed as an empty object of unknown type, so find asks and sees a symlink, with its target's length as size.
     expect(await shOk(`find ${mnt} -maxdepth 1 -type l -name 'link2'`)).toBe(`${mnt}/link2\n`);
     expect(await shOk(`stat -c '%F %s' ${mnt}/link2`)).toBe('symbolic link 9\n');
+  });
+
+  itOnKernelTransport('shows an object replaced by another client at the next open, even with --page-cache keep', async () => {
+    const kept = join(work, 'kept');
+    await fs.mkdir(kept, { recursive: true });
+    const keeping = await startCliMount(kept, 's3', BUCKET, [...flags(), '--page-cache', 'keep'], S3_CREDENTIALS);
+    try {
+      await put('replaced.txt', 'first version\n');
+      expect(await shOk(`cat ${kept}/replaced.txt`)).toBe('first version\n');
+      // Same size: neither the size nor a stale page tells the kernel anything changed.
+      await put('replaced.txt', 'other version\n');
+      expect(await shOk(`cat ${kept}/replaced.txt`)).toBe('other version\n');
+    } finally {
+      await stopMount(keeping, kept);
+    }
   });
 
   it('pins the version opened: an object replaced under a reader gives ESTALE, never a mix of versions', async () => {

@@ -21,6 +21,8 @@ import {
   ReadDir,
   RequestContext,
   ROOT_INO,
+  KernelCache,
+  UsesKernelCache,
 } from './index';
 
 async function sessionOf(provider: Function, name: string, options: FuseModuleOptions = {}) {
@@ -178,7 +180,7 @@ describe('FilesystemSession ordering', () => {
 });
 
 @FuseFilesystem('contexts')
-class ContextRecordingFilesystem {
+class ContextRecordingFilesystem implements UsesKernelCache {
   readonly seen: RequestContext[] = [];
 
   @Lookup()
@@ -206,6 +208,11 @@ class ContextRecordingFilesystem {
   }
 
   readonly forgotten: Ino[] = [];
+  kernelCache?: KernelCache;
+
+  useKernelCache(cache: KernelCache): void {
+    this.kernelCache = cache;
+  }
 
   @Forget()
   async forget(ino: Ino): Promise<void> {
@@ -239,6 +246,28 @@ describe('FilesystemSession forget', () => {
       await session.forget(7);
       await session.forget(8, undefined, () => false);
       expect(fs.forgotten).toEqual([7]);
+    } finally {
+      await moduleRef.close();
+    }
+  });
+});
+
+describe('FilesystemSession kernel cache', () => {
+  it('hands the filesystem a KernelCache at boot, which drops the module\'s cached attributes and tells every attached kernel', async () => {
+    const { moduleRef, session } = await sessionOf(ContextRecordingFilesystem, 'contexts', { attrTtlMs: 60_000 });
+    try {
+      const fs = moduleRef.get(ContextRecordingFilesystem);
+      await session.getattr(ROOT_INO);
+      const told: string[] = [];
+      const detach = session.attachKernel({ invalidateInode: (ino) => told.push(`inode ${ino}`), invalidateEntry: (parent, name) => told.push(`entry ${parent} ${name}`) });
+      fs.kernelCache?.invalidateInode(ROOT_INO);
+      fs.kernelCache?.invalidateEntry(ROOT_INO, 'gone');
+      detach();
+      fs.kernelCache?.invalidateInode(ROOT_INO);
+      expect(told).toEqual([`inode ${ROOT_INO}`, `entry ${ROOT_INO} gone`]);
+      const asked = fs.seen.length;
+      await session.getattr(ROOT_INO);
+      expect(fs.seen.length).toBe(asked + 1);
     } finally {
       await moduleRef.close();
     }

@@ -25,6 +25,7 @@ import type {
 } from './interfaces/file-attr.interface';
 import type { FuseHandlerSignatures } from './interfaces/fuse-handlers.interface';
 import type { FuseModuleOptions } from './interfaces/fuse-module-options.interface';
+import type { KernelCache } from './interfaces/kernel-cache.interface';
 import type { RegisteredFilesystem } from './interfaces/registered-filesystem.interface';
 import { OpInvoker, Settle } from './op-invoker';
 
@@ -56,6 +57,20 @@ export class FilesystemSession {
   private readonly entryTtlMs: number;
   /** How long attributes a handler returned are reused (the module's attribute cache). */
   readonly attrTtlMs: number;
+  /** Transports that pass invalidations on to the kernel (the kernel transport attaches one per mount). */
+  private readonly kernels = new Set<KernelCache>();
+  /** What the filesystem uses to drop cached answers: the module's, then every attached kernel's. */
+  readonly kernelCache: KernelCache = {
+    invalidateInode: (ino) => {
+      this.table.forgetAttr(ino);
+      for (const kernel of this.kernels) kernel.invalidateInode(ino);
+    },
+    invalidateEntry: (parent, name) => {
+      this.table.forgetChild(parent, name);
+      this.table.forgetAttr(parent);
+      for (const kernel of this.kernels) kernel.invalidateEntry(parent, name);
+    },
+  };
   /** The context of requests whose caller is not known: the daemon's own identity. */
   private readonly ownContext: RequestContext = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, pid: 0, known: false };
 
@@ -67,6 +82,12 @@ export class FilesystemSession {
     this.invoker = new OpInvoker(this.locks, options, logger);
     this.entryTtlMs = options.entryTtlMs ?? DEFAULT_ENTRY_TTL_MS;
     this.attrTtlMs = options.attrTtlMs ?? DEFAULT_ATTR_TTL_MS;
+  }
+
+  /** Passes this session's invalidations on to a kernel too, until the returned function detaches it. */
+  attachKernel(kernel: KernelCache): () => void {
+    this.kernels.add(kernel);
+    return () => this.kernels.delete(kernel);
   }
 
   get name(): string {

@@ -10,6 +10,7 @@ import {
 } from './fuse.messages';
 import { FUSE_MODULE_OPTIONS } from './fuse.module-definition';
 import type { FuseModuleOptions } from './interfaces/fuse-module-options.interface';
+import type { UsesKernelCache } from './interfaces/kernel-cache.interface';
 import type { RegisteredFilesystem } from './interfaces/registered-filesystem.interface';
 
 /** The filesystems discovered at boot, each with the one session that the mount and every FileHandle share. */
@@ -26,10 +27,10 @@ export class FuseFilesystemRegistry {
         DUPLICATE_FILESYSTEM_NAME_MESSAGE(filesystem.name, existing.filesystem.className, filesystem.className),
       );
     }
-    this.sessions.set(
-      filesystem.name,
-      new FilesystemSession(filesystem, this.options, new Logger(`FuseFilesystem:${filesystem.name}`)),
-    );
+    const session = new FilesystemSession(filesystem, this.options, new Logger(`FuseFilesystem:${filesystem.name}`));
+    this.sessions.set(filesystem.name, session);
+    const instance = filesystem.instance as Partial<UsesKernelCache>;
+    if (typeof instance.useKernelCache === 'function') instance.useKernelCache(session.kernelCache);
   }
 
   names(): string[] {

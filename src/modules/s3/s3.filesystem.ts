@@ -11,6 +11,7 @@ import {
   FsError,
   FsStats,
   Fsync,
+  KernelCache,
   FuseFilesystem,
   GetAttr,
   Ino,
@@ -33,6 +34,7 @@ import {
   StatFs,
   Symlink,
   Unlink,
+  UsesKernelCache,
   Write,
 } from '../fuse';
 import { BlockCache, PrefetchBudget } from './block-cache';
@@ -52,6 +54,8 @@ const READDIR_PAGE = 512;
 const COPY_CONCURRENCY = 16;
 /** HEADs in flight while a listing's entries are completed. */
 const LOOKUP_CONCURRENCY = 32;
+/** Versions remembered for noticing a replaced object at open (the oldest are forgotten past this many). */
+const REMEMBERED_VERSIONS = 65_536;
 
 interface OpenFile {
   ino: Ino;
@@ -81,7 +85,7 @@ interface SharedWriter {
  * cached for how long and when changes become visible.
  */
 @FuseFilesystem('s3')
-export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
+export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKernelCache {
   private readonly logger = new Logger('S3Filesystem');
   private readonly namespace = new S3Namespace();
   private readonly tree: S3Tree;
@@ -93,6 +97,9 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
   /** Uploads in progress, which shutdown waits for. */
   private readonly commits = new Set<Promise<unknown>>();
   private nextFh = 1;
+  private kernelCache?: KernelCache;
+  /** The version (ETag) of each path the kernel was last given, by open or by an upload through the mount. */
+  private readonly givenVersions = new Map<string, string>();
 
   constructor(
     @Inject(S3_RESOLVED_OPTIONS) private readonly options: ResolvedS3Options,
@@ -101,6 +108,10 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
     this.tree = new S3Tree(store, options, this.logger);
     this.cache = new BlockCache(options.cacheBytes, BLOCK_SIZE);
     this.budget = new PrefetchBudget(options.prefetchTotalBytes);
+  }
+
+  useKernelCache(cache: KernelCache): void {
+    this.kernelCache = cache;
   }
 
   async onModuleInit(): Promise<void> {
@@ -223,6 +234,8 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
     }
     const node = this.tree.fromObject(object, 'file');
     this.tree.remember(path, node);
+    // Replaced by another client since the kernel last saw it: what the kernel caches of it (pages, attributes) goes.
+    if (this.givenVersion(path, object.etag)) this.kernelCache?.invalidateInode(ino);
     // A listing may have shown a symlink object as a file; opening it must not read or overwrite the link itself.
     if (node.kind === 'symlink') throw FsError.loop(`${path} is a symbolic link`);
     if (!writing) {
@@ -462,6 +475,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
     const result = await commit.finally(() => this.commits.delete(commit));
     if (!result) return;
     this.tree.learnMetadata(shared.writer.key, result.etag, shared.writer.metadata);
+    this.givenVersion(path, result.etag);
     this.cache.evictObject(shared.writer.key);
     // A version written through this mount is not a change behind a reader's back: its readers follow it.
     for (const file of this.files.values()) {
@@ -569,7 +583,17 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown {
     this.tree.movedKeys(fromPrefix, toPrefix, false);
   }
 
+  /** Records `etag` as the version of `path` the kernel has; true when it had another one before. */
+  private givenVersion(path: string, etag: string): boolean {
+    const before = this.givenVersions.get(path);
+    this.givenVersions.delete(path);
+    this.givenVersions.set(path, etag);
+    if (this.givenVersions.size > REMEMBERED_VERSIONS) this.givenVersions.delete(this.givenVersions.keys().next().value as string);
+    return before !== undefined && before !== etag;
+  }
+
   private forgetPath(path: string): void {
+    this.givenVersions.delete(path);
     this.tree.forget(path);
     this.cache.evictObject(this.tree.fileKey(path));
   }

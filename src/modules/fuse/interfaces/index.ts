@@ -3,3 +3,4 @@ export * from './fuse-handlers.interface';
 export * from './fuse-module-options.interface';
 export * from './registered-filesystem.interface';
 export * from './fuse-transport.interface';
+export * from './kernel-cache.interface';

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { constants } from 'node:os';
 import { MountException } from '../errors/mount.exception';
-import { DeviceReader, FuseDeviceBinding, loadFuseDevice } from './fuse-device.binding';
+import { DeviceNotifier, DeviceReader, FuseDeviceBinding, loadFuseDevice } from './fuse-device.binding';
 import { MS_NODEV, MS_NOSUID, MS_RDONLY, REQUEST_BUFFER_SIZE } from './fuse-protocol';
 import { outHeader } from './fuse-reply';
 
@@ -24,6 +24,7 @@ export class FuseConnection {
   private readonly device: FuseDeviceBinding;
   private fd = -1;
   private reader?: DeviceReader;
+  private notifier?: DeviceNotifier;
   private endedWith?: number;
   private readonly endWaiters: Array<() => void> = [];
 
@@ -58,6 +59,7 @@ export class FuseConnection {
           : `Could not mount at ${this.mountpoint}: ${(error as Error).message}. Check that the mountpoint is a directory that nothing else is mounted on.`,
       );
     }
+    this.notifier = this.device.startNotifier(this.fd);
     this.reader = this.device.startReader(this.fd, REQUEST_BUFFER_SIZE, (requests, end) => {
       for (const request of requests) onRequest(request);
       if (end !== 0) this.ended(end);
@@ -77,6 +79,15 @@ export class FuseConnection {
     return false;
   }
 
+  /**
+   * Queues a notification (`code`, `body`) for the kernel. It is written from the mount's notifier thread: the kernel may
+   * hold it until it has the answer to a request in flight, which this thread must stay free to give.
+   */
+  notify(code: number, body: Buffer): boolean {
+    if (!this.notifier) return false;
+    return this.device.notify(this.notifier, Buffer.concat([outHeader(0n, code, body.length), body]));
+  }
+
   /** Detaches the mount; the connection ends once nothing uses it, or after a timeout, when it is aborted. */
   async unmount(): Promise<void> {
     if (this.fd < 0) return;
@@ -91,6 +102,8 @@ export class FuseConnection {
 
   /** Stops reading and closes the device: anything the kernel still waits for fails with ENOTCONN. */
   close(): void {
+    if (this.notifier) this.device.stopNotifier(this.notifier);
+    this.notifier = undefined;
     if (this.reader) this.device.stopReader(this.reader);
     this.reader = undefined;
     if (this.fd >= 0) this.device.closeDevice(this.fd);

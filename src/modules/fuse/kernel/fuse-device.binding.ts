@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 /** An opaque reader handle of the addon. */
 export type DeviceReader = object & { readonly __deviceReader: unique symbol };
+/** An opaque notifier handle of the addon: a thread that writes notifications. */
+export type DeviceNotifier = object & { readonly __deviceNotifier: unique symbol };
 
 /** The kernel transport's native addon: native/kernel-transport/fuse-device.c. */
 export interface FuseDeviceBinding {
@@ -15,6 +17,10 @@ export interface FuseDeviceBinding {
   /** `onRequests(requests, endErrno)`: endErrno is 0 while the mount lives, then the reason reading stopped. */
   startReader(fd: number, bufferSize: number, onRequests: (requests: Buffer[], endErrno: number) => void): DeviceReader;
   stopReader(reader: DeviceReader): void;
+  startNotifier(fd: number): DeviceNotifier;
+  /** Queues one whole notification for the notifier's thread; false once it is stopped. */
+  notify(notifier: DeviceNotifier, message: Buffer): boolean;
+  stopNotifier(notifier: DeviceNotifier): void;
 }
 
 /** Where scripts/build-kernel-transport.js puts the addon; the same from src/ and dist/. */

@@ -62,6 +62,12 @@ export enum FuseOpcode {
   Statx = 52,
 }
 
+/** Notifications the filesystem sends unasked (fuse_out_header.error carries the code, unique is 0). */
+export enum NotifyCode {
+  InvalInode = 2,
+  InvalEntry = 3,
+}
+
 /** INIT flags (fuse_init_in.flags / fuse_init_out.flags). */
 export const InitFlag = {
   ASYNC_READ: 1 << 0,

@@ -1,6 +1,6 @@
 import type { FileAttr } from '../interfaces/file-attr.interface';
 import { DT_DIR, DT_REG } from './fuse-protocol';
-import { attrOut, DirentBuffer, entryOut, outHeader, validity } from './fuse-reply';
+import { attrOut, DirentBuffer, entryOut, invalEntryOut, invalInodeOut, outHeader, validity } from './fuse-reply';
 
 const attr: FileAttr = {
   ino: 2 ** 40 + 3,
@@ -65,5 +65,13 @@ describe('FUSE replies', () => {
     expect(body.readBigUInt64LE(second)).toBe(0n);
     expect(body.readBigUInt64LE(second + 128)).toBe(6n);
     expect(body.toString('utf8', second + 128 + 24, second + 128 + 24 + 7)).toBe('without');
+  });
+
+  it('encodes the invalidation notices: an inode with a byte range, a name with its NUL', () => {
+    const inode = invalInodeOut(9, 0, 0);
+    expect([inode.readBigUInt64LE(0), inode.readBigInt64LE(8), inode.readBigInt64LE(16)]).toEqual([9n, 0n, 0n]);
+    const entry = invalEntryOut(4, 'név');
+    expect([entry.readBigUInt64LE(0), entry.readUInt32LE(8), entry.length]).toEqual([4n, 4, 16 + 4 + 1]);
+    expect(entry.subarray(16).toString()).toBe('név\0');
   });
 });

@@ -77,6 +77,25 @@ export function attrOut(attr: FileAttr, valid: Validity): Buffer {
   return body;
 }
 
+/** fuse_notify_inval_inode_out: drop `ino`'s attributes and its cached pages from `offset` (length 0: to the end). */
+export function invalInodeOut(ino: number, offset: number, length: number): Buffer {
+  const body = Buffer.alloc(24);
+  body.writeBigUInt64LE(BigInt(ino), 0);
+  body.writeBigInt64LE(BigInt(offset), 8);
+  body.writeBigInt64LE(BigInt(length), 16);
+  return body;
+}
+
+/** fuse_notify_inval_entry_out and the name: drop the kernel's entry for `name` in `parent`. */
+export function invalEntryOut(parent: number, name: string): Buffer {
+  const nameBytes = Buffer.from(name);
+  const body = Buffer.alloc(16 + nameBytes.length + 1);
+  body.writeBigUInt64LE(BigInt(parent), 0);
+  body.writeUInt32LE(nameBytes.length, 8);
+  nameBytes.copy(body, 16);
+  return body;
+}
+
 export function openOut(fh: number, openFlags: number): Buffer {
   const body = Buffer.alloc(Size.OPEN_OUT);
   body.writeBigUInt64LE(BigInt(fh), 0);

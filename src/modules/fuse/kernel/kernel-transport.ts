@@ -11,10 +11,10 @@ import type { FuseTransport } from '../interfaces/fuse-transport.interface';
 import { OpLatencyRow, OpLatencyStats } from '../op-latency.stats';
 import { RequestBufferPool } from '../request-buffer.pool';
 import { FuseConnection } from './fuse-connection';
-import { FSYNC_FDATASYNC, FUSE_MAX_MINOR, FUSE_MIN_MINOR, FuseOpcode, GETATTR_FH, InitFlag, MAX_PAGES, MAX_WRITE, OpenOutFlag, RENAME_NOREPLACE, S_IFMT, S_IFREG, SetAttrValid } from './fuse-protocol';
+import { FSYNC_FDATASYNC, FUSE_MAX_MINOR, FUSE_MIN_MINOR, FuseOpcode, GETATTR_FH, InitFlag, MAX_PAGES, MAX_WRITE, NotifyCode, OpenOutFlag, RENAME_NOREPLACE, S_IFMT, S_IFREG, SetAttrValid } from './fuse-protocol';
 import { FuseRequest } from './fuse-request';
 import { KernelRequestContext } from './kernel-request-context';
-import { attrOut, entryOut, initOut, openOut, statfsOut, validity, Validity, writeOut, xattrSizeOut } from './fuse-reply';
+import { attrOut, entryOut, initOut, invalEntryOut, invalInodeOut, openOut, statfsOut, validity, Validity, writeOut, xattrSizeOut } from './fuse-reply';
 import { DirectoryReader } from './directory-reader';
 
 /** What a request's answer is: reply parts, or nothing for requests the kernel expects no reply to. */
@@ -77,6 +77,7 @@ export class KernelTransport implements FuseTransport {
   /** With pageCache 'auto': the size and mtime each file had when last opened, to keep its pages if unchanged. */
   private readonly openedVersions = new Map<Ino, string>();
   private readonly stats?: OpLatencyStats;
+  private detachKernel?: () => void;
 
   constructor(
     private readonly session: FilesystemSession,
@@ -115,9 +116,17 @@ export class KernelTransport implements FuseTransport {
       (request) => this.dispatch(request),
     );
     this.connection = connection;
+    this.detachKernel = this.session.attachKernel({
+      invalidateInode: (ino) => {
+        this.openedVersions.delete(ino);
+        connection.notify(NotifyCode.InvalInode, invalInodeOut(ino, 0, 0));
+      },
+      invalidateEntry: (parent, name) => void connection.notify(NotifyCode.InvalEntry, invalEntryOut(parent, name)),
+    });
     try {
       await initialized;
     } catch (error) {
+      this.detachKernel?.();
       await connection.unmount().catch(() => undefined);
       connection.close();
       this.connection = undefined;
@@ -128,6 +137,7 @@ export class KernelTransport implements FuseTransport {
   async unmount(): Promise<void> {
     const connection = this.connection;
     if (!connection) return;
+    this.detachKernel?.();
     await connection.unmount();
     await this.drain();
     connection.close();

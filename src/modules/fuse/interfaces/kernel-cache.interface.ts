@@ -1,0 +1,22 @@
+import type { Ino } from './file-attr.interface';
+
+/**
+ * What a filesystem can tell the kernel when its backend learns of a change made elsewhere (an object replaced by
+ * another client, a link count changed): drop what it caches, so the next access asks the handlers again. The
+ * module's own caches drop the same. Only the kernel transport can reach the kernel's caches; on fuse-native these
+ * clear the module's caches alone.
+ */
+export interface KernelCache {
+  /** Drops `ino`'s attributes and cached contents. */
+  invalidateInode(ino: Ino): void;
+  /** Drops the name `name` in directory `parent` (the next lookup asks the handler). */
+  invalidateEntry(parent: Ino, name: string): void;
+}
+
+/**
+ * Implemented by a filesystem that wants a {@link KernelCache}: the module hands it one at boot, before anything is
+ * mounted.
+ */
+export interface UsesKernelCache {
+  useKernelCache(cache: KernelCache): void;
+}
