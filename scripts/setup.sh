@@ -19,9 +19,9 @@ if ((${#missing[@]})); then
     as_root=(sudo)
   fi
   export DEBIAN_FRONTEND=noninteractive
-  if ! "${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; then
-    "${as_root[@]}" apt-get update
-    "${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+  if ! "${as_root[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${missing[@]}"; then
+    "${as_root[@]}" apt-get -o DPkg::Lock::Timeout=300 update
+    "${as_root[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${missing[@]}"
   fi
 fi
 
