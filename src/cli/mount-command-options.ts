@@ -14,6 +14,7 @@ export interface MountCommandOptions {
   attrTtl?: number;
   pageCache?: PageCachePolicy;
   transport?: FuseTransportKind | 'auto';
+  writebackCache?: boolean;
   deadline?: number;
   fsname?: string;
   xattrs?: boolean;

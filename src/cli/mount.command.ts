@@ -77,6 +77,7 @@ export class MountCommand extends S3FlagsCommandBase {
         kernelEntryTtlSeconds: options.entryTtl,
         kernelAttrTtlSeconds: options.attrTtl,
         pageCache: options.pageCache,
+        writebackCache: options.writebackCache,
         transport: options.transport,
         fsname: options.fsname,
         xattrs: options.xattrs,
@@ -151,6 +152,14 @@ export class MountCommand extends S3FlagsCommandBase {
   })
   parsePageCache(value: string): PageCachePolicy {
     return parseChoice('--page-cache', value, PAGE_CACHE_POLICIES);
+  }
+
+  @Option({
+    flags: '--writeback-cache',
+    description: 'kernel transport: keep written data in the page cache and write it back in large requests later (nothing may change the files behind the mount)',
+  })
+  parseWritebackCache(): boolean {
+    return true;
   }
 
   @Option({

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describeDivergence, differential, FsOp, generateOps, runOps } from './support/fsx';
 import { MountProcess, startCliMount, stopMount } from './support/mount-process';
 import { S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { TRANSPORT } from './support/transport';
 
 // NESTJS_FUSE_FSX_OPS / NESTJS_FUSE_FSX_SEED set the size and seed (the soak run uses 100,000 operations).
 const OPS = Number(process.env.NESTJS_FUSE_FSX_OPS ?? 3_000);
@@ -85,4 +86,37 @@ describe('differential random operations: S3 backend vs. a plain directory', () 
     const tree: FsOp[] = [{ op: 'tree', path: '' }];
     expect(await runOps(join(work, 'mnt'), tree, true)).toEqual(await runOps(join(work, 'ref'), tree, true));
   }, Math.max(600_000, S3_OPS * 30));
+});
+
+const WRITEBACK_OPS = Number(process.env.NESTJS_FUSE_FSX_WRITEBACK_OPS ?? 1_500);
+
+/**
+ * The local backend with the kernel's writeback cache (kernel transport): the kernel keeps written pages and writes
+ * them back later, at offsets and sizes of its own choosing, reading pages of files opened only for writing to fill
+ * them. Every result must still equal the plain directory's, and so must the backing directory once all is written.
+ */
+(TRANSPORT === 'kernel' ? describe : describe.skip)('differential random operations: local backend with the writeback cache', () => {
+  let work: string;
+  let mount: MountProcess | undefined;
+
+  beforeAll(async () => {
+    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-fsx-wb-'));
+    for (const dir of ['src', 'mnt', 'ref']) await fs.mkdir(join(work, dir));
+    mount = await startCliMount(join(work, 'mnt'), 'local', join(work, 'src'), ['--attr-ttl', '0', '--writeback-cache']);
+  });
+
+  afterAll(async () => {
+    await stopMount(mount, join(work, 'mnt'));
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it(`agrees on ${WRITEBACK_OPS} operations (seed ${SEED}), on the final tree, and in the backing directory`, async () => {
+    const ops = generateOps(SEED, WRITEBACK_OPS, { xattr: false, links: true, symlinks: true, chmod: true });
+    const divergence = await differential(join(work, 'mnt'), join(work, 'ref'), ops);
+    if (divergence) throw new Error(describeDivergence(divergence, SEED, ops));
+    const tree: FsOp[] = [{ op: 'tree', path: '' }];
+    const reference = await runOps(join(work, 'ref'), tree);
+    expect(await runOps(join(work, 'mnt'), tree)).toEqual(reference);
+    expect(await runOps(join(work, 'src'), tree)).toEqual(reference);
+  }, 600_000);
 });

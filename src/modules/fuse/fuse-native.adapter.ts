@@ -8,7 +8,7 @@ import { FsError } from './errors/fs-error';
 import { MountException } from './errors/mount.exception';
 import type { FilesystemSession } from './filesystem-session';
 import { FuseOp, ROOT_INO } from './fuse.constants';
-import { describeError, PREBUILT_BINARY_MESSAGE } from './fuse.messages';
+import { describeError, PREBUILT_BINARY_MESSAGE, WRITEBACK_ON_FUSE_NATIVE_MESSAGE } from './fuse.messages';
 import { buildMountArgs } from './fuse-mount-options';
 import type { Fh, Ino } from './interfaces/file-attr.interface';
 import type { FuseMountOptions } from './interfaces/fuse-module-options.interface';
@@ -82,6 +82,7 @@ export class FuseNativeAdapter implements FuseTransport {
     const Fuse = loadFuseNative();
     this.prebuiltBinary = !(await patchedBindingBuilt());
     if (this.prebuiltBinary) this.logger.warn(PREBUILT_BINARY_MESSAGE);
+    if (this.options.writebackCache) this.logger.warn(WRITEBACK_ON_FUSE_NATIVE_MESSAGE);
     const optionString = `-o${this.mountArgs.join(',')}`;
     const adapter = this;
     class AdaptedFuse extends Fuse {

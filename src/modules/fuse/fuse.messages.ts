@@ -67,6 +67,10 @@ const DECORATOR_NAMES: Record<FuseOp, string> = {
   forget: 'Forget',
 };
 
+/** Logged when a fuse-native mount is asked for the writeback cache, which libfuse 2 through fuse-native cannot give. */
+export const WRITEBACK_ON_FUSE_NATIVE_MESSAGE =
+  'The writeback cache needs the kernel transport (--transport kernel); this fuse-native mount writes through at once.';
+
 /** Logged at each mount served by fuse-native's own prebuilt binary (docs/binding.md). */
 export const PREBUILT_BINARY_MESSAGE =
   "fuse-native's prebuilt binary is in use: utimens sets the access time as the modification time, create loses its " +

@@ -36,6 +36,12 @@ export interface FuseMountOptions {
   kernelAttrTtlSeconds?: number;
   /** The kernel page-cache policy; default `'auto'`. */
   pageCache?: PageCachePolicy;
+  /**
+   * Kernel transport: let the kernel keep written data in its page cache and write it back in large requests later,
+   * as a local filesystem does (`write(2)` returns before the handler sees the data; `fsync`/`close` still wait). For
+   * filesystems that nothing changes behind the mount's back. Ignored, with a warning, on fuse-native.
+   */
+  writebackCache?: boolean;
   /** Mount over a directory that is not empty, hiding its contents while mounted. */
   allowNonEmpty?: boolean;
   /** Create the mountpoint directory when it does not exist (otherwise a missing mountpoint is an error). */

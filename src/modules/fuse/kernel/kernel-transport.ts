@@ -21,6 +21,7 @@ import { DirectoryReader } from './directory-reader';
 type Body = readonly Buffer[];
 
 const NO_BODY: Body = [];
+const O_ACCMODE = 3;
 /** libfuse answers statfs this way when the filesystem has no statfs handler. */
 const DEFAULT_STATFS: FsStats = { bsize: 512, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, namelen: 255 };
 const WRITE_OPCODES = new Set<number>([
@@ -78,6 +79,8 @@ export class KernelTransport implements FuseTransport {
   private readonly openedVersions = new Map<Ino, string>();
   private readonly stats?: OpLatencyStats;
   private detachKernel?: () => void;
+  /** The kernel agreed to keep written pages and write them back later (the writebackCache option). */
+  private writeback = false;
 
   constructor(
     private readonly session: FilesystemSession,
@@ -235,7 +238,7 @@ export class KernelTransport implements FuseTransport {
         return async () => [this.entry((await s.link(existing, ino, name, c)).attr)];
       }
       case FuseOpcode.Open: {
-        const flags = request.u32();
+        const flags = this.forWriteback(request.u32());
         return async () => {
           const fh = await s.open(ino, flags, c);
           this.openCount += 1;
@@ -315,7 +318,7 @@ export class KernelTransport implements FuseTransport {
         return async () => (await s.access(ino, mask, c), NO_BODY);
       }
       case FuseOpcode.Create: {
-        const flags = request.u32();
+        const flags = this.forWriteback(request.u32());
         const mode = request.u32();
         request.skip(8);
         const name = request.name();
@@ -352,7 +355,10 @@ export class KernelTransport implements FuseTransport {
       InitFlag.READDIRPLUS_AUTO |
       InitFlag.PARALLEL_DIROPS |
       InitFlag.MAX_PAGES |
-      ((this.options.pageCache ?? 'auto') === 'auto' ? InitFlag.AUTO_INVAL_DATA : 0);
+      ((this.options.pageCache ?? 'auto') === 'auto' ? InitFlag.AUTO_INVAL_DATA : 0) |
+      (this.options.writebackCache ? InitFlag.WRITEBACK_CACHE : 0);
+    this.writeback = (kernelFlags & wanted & InitFlag.WRITEBACK_CACHE) !== 0;
+    if (this.options.writebackCache && !this.writeback) this.logger.warn('The kernel does not offer a writeback cache: writes go through at once.');
     const body = initOut({
       minor: Math.min(minor, FUSE_MAX_MINOR),
       maxReadahead,
@@ -448,6 +454,16 @@ export class KernelTransport implements FuseTransport {
     const data = request.bytes(size);
     const ino = request.nodeid;
     return async () => [writeOut(await this.session.write(ino, fh, offset, data, context))];
+  }
+
+  /**
+   * With the writeback cache the kernel writes a file's dirty pages at offsets it chose, and may read a page of a file
+   * opened only for writing to fill it first: the handler must neither append on its own nor refuse those reads.
+   */
+  private forWriteback(flags: number): number {
+    if (!this.writeback) return flags;
+    const readable = (flags & O_ACCMODE) === fsConstants.O_WRONLY ? (flags & ~O_ACCMODE) | fsConstants.O_RDWR : flags;
+    return readable & ~fsConstants.O_APPEND;
   }
 
   /** The page-cache flags of an open, by the mount's pageCache policy. */
