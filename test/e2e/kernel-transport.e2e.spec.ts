@@ -83,12 +83,25 @@ describe('the kernel transport', () => {
     expect(log).toMatch(/LocalFilesystem\.write\(\d+, \d+, 1048576, <1048576 bytes>\)/);
   });
 
-  it('makes a regular file with mknod, and refuses a FIFO rather than making something else', async () => {
-    expect(await python(work, ['import os, stat', `os.mknod(${JSON.stringify(join(mnt, 'made'))}, stat.S_IFREG | 0o640)`, 'print("ok")'])).toBe('ok');
-    expect(((await fs.stat(join(src, 'made'))).mode & 0o777).toString(8)).toBe('640');
-    const fifo = await sh(`mkfifo ${mnt}/fifo`);
-    expect(fifo.code).not.toBe(0);
-    expect(fifo.stderr).toMatch(/Operation not permitted/);
+  it('makes FIFOs that carry data, sockets, device nodes and regular files with mknod', async () => {
+    await shOk(`mkfifo -m 640 ${mnt}/pipe`);
+    expect(await shOk(`(echo through the pipe > ${mnt}/pipe &) ; timeout 5 cat ${mnt}/pipe`)).toBe('through the pipe\n');
+    expect(await python(work, [
+      'import os, stat',
+      `os.mknod(${JSON.stringify(join(mnt, 'socket'))}, stat.S_IFSOCK | 0o600)`,
+      `os.mknod(${JSON.stringify(join(mnt, 'null-device'))}, stat.S_IFCHR | 0o600, os.makedev(1, 3))`,
+      `os.mknod(${JSON.stringify(join(mnt, 'made'))}, stat.S_IFREG | 0o640)`,
+      'print("ok")',
+    ])).toBe('ok');
+    const direct = async (name: string): Promise<string> => {
+      const stats = await fs.lstat(join(src, name));
+      const kind = stats.isFIFO() ? 'fifo' : stats.isSocket() ? 'socket' : stats.isCharacterDevice() ? 'char' : stats.isFile() ? 'file' : '?';
+      return `${kind} ${(stats.mode & 0o777).toString(8)}`;
+    };
+    expect(await Promise.all(['pipe', 'socket', 'null-device', 'made'].map(direct))).toEqual(['fifo 640', 'socket 600', 'char 600', 'file 640']);
+    expect(await shOk(`stat -c '%F %t:%T' ${mnt}/null-device ${mnt}/pipe`)).toBe('character special file 1:3\nfifo 0:0\n');
+    const again = await sh(`mkfifo ${mnt}/pipe`);
+    expect(again.stderr).toMatch(/File exists/);
   });
 
   it('honours RENAME_NOREPLACE, and refuses RENAME_EXCHANGE rather than ignoring it', async () => {

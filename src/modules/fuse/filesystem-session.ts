@@ -342,6 +342,11 @@ export class FilesystemSession {
     return this.createName(FuseOp.MkDir, parent, name, () => this.invoke(FuseOp.MkDir, [exclusive(parent)], context, parent, name, mode));
   }
 
+  /** A special file: `mode` holds its type bits (S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK) and its permissions. */
+  async mknod(parent: Ino, name: string, mode: number, rdev: number, context?: RequestContext): Promise<Entry> {
+    return this.createName(FuseOp.MkNod, parent, name, () => this.invoke(FuseOp.MkNod, [exclusive(parent)], context, parent, name, mode, rdev));
+  }
+
   async symlink(parent: Ino, name: string, target: string, context?: RequestContext): Promise<Entry> {
     return this.createName(FuseOp.Symlink, parent, name, () =>
       this.invoke(FuseOp.Symlink, [exclusive(parent)], context, parent, name, target),

@@ -35,6 +35,10 @@ const TYPE_BITS: Record<FileKind, number> = {
   file: constants.S_IFREG,
   dir: constants.S_IFDIR,
   symlink: constants.S_IFLNK,
+  fifo: constants.S_IFIFO,
+  socket: constants.S_IFSOCK,
+  char: constants.S_IFCHR,
+  block: constants.S_IFBLK,
 };
 
 const UINT32_MAX = 0xffff_ffff;

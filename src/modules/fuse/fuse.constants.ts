@@ -27,6 +27,7 @@ export enum FuseOp {
   OpenDir = 'opendir',
   ReleaseDir = 'releasedir',
   Forget = 'forget',
+  MkNod = 'mknod',
 }
 
 export const REQUIRED_OPS: readonly FuseOp[] = [FuseOp.Lookup, FuseOp.GetAttr, FuseOp.ReadDir, FuseOp.Read];
@@ -37,6 +38,7 @@ export const WRITE_OPS: readonly FuseOp[] = [
   FuseOp.Write,
   FuseOp.SetAttr,
   FuseOp.MkDir,
+  FuseOp.MkNod,
   FuseOp.Unlink,
   FuseOp.RmDir,
   FuseOp.Rename,

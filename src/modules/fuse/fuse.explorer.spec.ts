@@ -45,7 +45,7 @@ describe('FuseExplorer', () => {
     expect(session.filesystem.className).toBe('MemoryFilesystem');
     expect(session.filesystem.handlerNames.get(FuseOp.Read)).toBe('MemoryFilesystem.read');
     expect([...session.filesystem.handlerNames.keys()].sort()).toEqual(
-      [FuseOp.Lookup, FuseOp.GetAttr, FuseOp.ReadDir, FuseOp.Open, FuseOp.Read, FuseOp.Release].sort(),
+      [FuseOp.Lookup, FuseOp.GetAttr, FuseOp.ReadDir, FuseOp.Open, FuseOp.Read, FuseOp.Release, FuseOp.Forget].sort(),
     );
     expect(session.implements(FuseOp.Write)).toBe(false);
     expect(session.writable).toBe(false);

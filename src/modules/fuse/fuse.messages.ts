@@ -65,6 +65,7 @@ const DECORATOR_NAMES: Record<FuseOp, string> = {
   opendir: 'OpenDir',
   releasedir: 'ReleaseDir',
   forget: 'Forget',
+  mknod: 'MkNod',
 };
 
 /** Logged when a fuse-native mount is asked for the writeback cache, which libfuse 2 through fuse-native cannot give. */

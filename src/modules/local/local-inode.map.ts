@@ -112,6 +112,10 @@ export class LocalInodeMap {
 export function kindOf(stats: Stats): FileKind {
   if (stats.isDirectory()) return 'dir';
   if (stats.isSymbolicLink()) return 'symlink';
+  if (stats.isFIFO()) return 'fifo';
+  if (stats.isSocket()) return 'socket';
+  if (stats.isCharacterDevice()) return 'char';
+  if (stats.isBlockDevice()) return 'block';
   return 'file';
 }
 

@@ -21,6 +21,7 @@ import {
   ListXattr,
   Lookup,
   MkDir,
+  MkNod,
   NAME_MAX_BYTES,
   Open,
   OpenDir,
@@ -44,6 +45,7 @@ import {
 } from '../fuse';
 import { LocalInodeMap, kindOf } from './local-inode.map';
 import { LocalXattr } from './local-xattr';
+import { makeSpecialFile } from './special-files';
 import { LOCAL_MODULE_OPTIONS } from './local.module-definition';
 import type { LocalModuleOptions } from './local-module-options.interface';
 
@@ -314,6 +316,25 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     return this.entryOf(parent, name, path);
   }
 
+  /**
+   * FIFOs, sockets and device nodes (the kernel already refused device nodes to callers without CAP_MKNOD), and empty
+   * regular files.
+   */
+  @MkNod()
+  async mknod(parent: Ino, name: string, mode: number, rdev: number, context?: RequestContext): Promise<Entry> {
+    const path = this.childPath(parent, name);
+    if ((mode & constants.S_IFMT) === constants.S_IFREG) {
+      const handle = await sys(fs.open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, mode & 0o7777));
+      await handle.close();
+    } else {
+      await makeSpecialFile(path, mode, rdev);
+    }
+    await this.giveToCaller(parent, context, (uid, gid) => fs.lchown(path, uid, gid));
+    // After the chown, which clears set-id bits, and past the daemon's umask.
+    await sys(fs.chmod(path, mode & 0o7777));
+    return this.entryOf(parent, name, path);
+  }
+
   @Symlink()
   async symlink(parent: Ino, name: string, target: string, context?: RequestContext): Promise<Entry> {
     const path = this.childPath(parent, name);
@@ -431,6 +452,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
       uid: stats.uid,
       gid: stats.gid,
       blksize: stats.blksize,
+      rdev: stats.rdev,
     };
   }
 

@@ -1,6 +1,11 @@
 import { FuseOp } from '../fuse.constants';
 import { createFuseOpDecorator } from './fuse-op.decorator';
 
+/**
+ * `(parent, name, mode, rdev) → Entry`: make a special file — `mode` carries its type (S_IFIFO, S_IFSOCK, S_IFCHR,
+ * S_IFBLK) with its permission bits, `rdev` the device of a device node. Kernel transport only.
+ */
+export const MkNod = createFuseOpDecorator(FuseOp.MkNod);
 /** `(parent, name) → Entry`: resolve a name in a directory. Required. */
 export const Lookup = createFuseOpDecorator(FuseOp.Lookup);
 /** `(ino, fh?) → FileAttr`: attributes of an inode. Required. */

@@ -4,7 +4,8 @@ export type Ino = number;
 /** A file-handle number chosen by the filesystem in `open`/`create`/`opendir`. */
 export type Fh = number;
 
-export type FileKind = 'file' | 'dir' | 'symlink';
+/** `fifo`, `socket`, `char` and `block` are special files: named pipes, Unix sockets and device nodes. */
+export type FileKind = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'char' | 'block';
 
 /** Attributes of one inode, as `stat(2)` shows them. */
 export interface FileAttr {
@@ -24,6 +25,8 @@ export interface FileAttr {
   gid: number;
   /** Preferred I/O size; 4096 when omitted. */
   blksize?: number;
+  /** The device a `char` or `block` special file stands for (Linux's encoding of major and minor); 0 when omitted. */
+  rdev?: number;
 }
 
 /** The answer to `lookup`, `mkdir`, `symlink`, `link` and `create`. */

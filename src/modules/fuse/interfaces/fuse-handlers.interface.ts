@@ -60,6 +60,7 @@ export type SetXattrHandler = (ino: Ino, name: string, value: Buffer, flags: num
 export type ListXattrHandler = (ino: Ino, context: RequestContext) => Promise<string[]>;
 export type RemoveXattrHandler = (ino: Ino, name: string, context: RequestContext) => Promise<void>;
 export type OpenDirHandler = (ino: Ino, flags: number, context: RequestContext) => Promise<OpenReply>;
+export type MkNodHandler = (parent: Ino, name: string, mode: number, rdev: number, context: RequestContext) => Promise<Entry>;
 export type ForgetHandler = (ino: Ino, context: RequestContext) => Promise<void>;
 export type ReleaseDirHandler = (ino: Ino, fh: Fh, context: RequestContext) => Promise<void>;
 
@@ -92,6 +93,7 @@ export interface FuseHandlerSignatures {
   [FuseOp.OpenDir]: OpenDirHandler;
   [FuseOp.ReleaseDir]: ReleaseDirHandler;
   [FuseOp.Forget]: ForgetHandler;
+  [FuseOp.MkNod]: MkNodHandler;
 }
 
 /** The discovered handlers of one filesystem, bound to its instance. */

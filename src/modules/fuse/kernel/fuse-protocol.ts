@@ -140,15 +140,23 @@ export const MAX_WRITE = MAX_PAGES * 4096;
 export const REQUEST_BUFFER_SIZE = MAX_WRITE + 4096;
 
 /** Directory entry types (d_type). */
+export const DT_FIFO = 1;
+export const DT_CHR = 2;
 export const DT_DIR = 4;
+export const DT_BLK = 6;
 export const DT_REG = 8;
 export const DT_LNK = 10;
+export const DT_SOCK = 12;
 export const DT_UNKNOWN = 0;
 
 export const S_IFMT = 0o170000;
+export const S_IFIFO = 0o010000;
+export const S_IFCHR = 0o020000;
 export const S_IFDIR = 0o040000;
+export const S_IFBLK = 0o060000;
 export const S_IFREG = 0o100000;
 export const S_IFLNK = 0o120000;
+export const S_IFSOCK = 0o140000;
 
 export const MS_RDONLY = 1;
 export const MS_NOSUID = 2;

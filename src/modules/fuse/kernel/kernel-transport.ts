@@ -406,13 +406,20 @@ export class KernelTransport implements FuseTransport {
     };
   }
 
-  /** Regular files only (as an empty create): FIFOs, sockets and devices need handler support first. */
+  /**
+   * Special files go to the filesystem's @MkNod() handler; a regular file without one is an empty create. A filesystem
+   * that cannot make special files refuses them with EPERM, as a filesystem that does not support them does.
+   */
   private mknod(request: FuseRequest, context: RequestContext): () => Promise<Body> {
     const mode = request.u32();
-    request.skip(12);
+    const rdev = request.u32();
+    request.skip(8);
     const name = request.name();
     const parent = request.nodeid;
-    if ((mode & S_IFMT) !== S_IFREG) return () => Promise.reject(FsError.notPermitted('only regular files can be made with mknod'));
+    if (this.session.implements(FuseOp.MkNod)) {
+      return async () => [this.entry((await this.session.mknod(parent, name, mode, rdev, context)).attr)];
+    }
+    if ((mode & S_IFMT) !== S_IFREG) return () => Promise.reject(FsError.notPermitted(`${this.session.name} cannot make special files`));
     return async () => {
       const reply = await this.session.create(parent, name, mode & 0o7777, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, context);
       await this.session.release(reply.entry.attr.ino, reply.fh, 0, context);
