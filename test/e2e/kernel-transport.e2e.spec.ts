@@ -102,6 +102,11 @@ describe('the kernel transport', () => {
     expect(await shOk(`stat -c '%F %t:%T' ${mnt}/null-device ${mnt}/pipe`)).toBe('character special file 1:3\nfifo 0:0\n');
     const again = await sh(`mkfifo ${mnt}/pipe`);
     expect(again.stderr).toMatch(/File exists/);
+    // A socket's own path may not exceed 107 bytes; one deep in the tree is made all the same.
+    const deep = join(mnt, 'd'.repeat(120));
+    await fs.mkdir(join(src, 'd'.repeat(120)));
+    expect(await python(work, ['import os, stat', `os.mknod(${JSON.stringify(join(deep, 's'.repeat(100)))}, stat.S_IFSOCK | 0o600)`, 'print("ok")'])).toBe('ok');
+    expect((await fs.lstat(join(src, 'd'.repeat(120), 's'.repeat(100)))).isSocket()).toBe(true);
   });
 
   it('honours RENAME_NOREPLACE, and refuses RENAME_EXCHANGE rather than ignoring it', async () => {

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { constants } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { FsError } from '../fuse';
 
 const S_IFMT = 0o170000;
@@ -18,7 +19,7 @@ const COMMAND_TIMEOUT_MS = 10_000;
  * into place, so an existing `path` fails with EEXIST exactly as mknod(2) would, and nothing half-made is ever seen.
  */
 export async function makeSpecialFile(path: string, mode: number, rdev: number): Promise<void> {
-  const temporary = join(dirname(path), `.nestjs-fuse-mknod-${randomUUID()}`);
+  const temporary = join(dirname(path), `.nestjs-fuse-mknod-${randomBytes(6).toString('hex')}`);
   const type = mode & S_IFMT;
   try {
     if (type === S_IFSOCK) await bindSocket(temporary);
@@ -43,19 +44,27 @@ function mknod(path: string, args: string[]): Promise<void> {
   });
 }
 
-/** A socket file stays after its listener closes only under another name: libuv unlinks the name it bound. */
-function bindSocket(path: string): Promise<void> {
-  const bound = `${path}.bound`;
-  return new Promise<void>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(bound, () => {
-      fs.link(bound, path).then(
-        () => server.close(() => resolve()),
-        (error: unknown) => server.close(() => reject(error)),
-      );
+/**
+ * A socket file stays after its listener closes only under another name: libuv unlinks the name it bound. A socket's
+ * path may not be longer than 107 bytes, so it is bound through the directory's descriptor (/proc/self/fd/N/name).
+ */
+async function bindSocket(path: string): Promise<void> {
+  const dir = await fs.open(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    const bound = `/proc/self/fd/${dir.fd}/${basename(path)}.bound`;
+    await new Promise<void>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(bound, () => {
+        fs.link(bound, `/proc/self/fd/${dir.fd}/${basename(path)}`).then(
+          () => server.close(() => resolve()),
+          (error: unknown) => server.close(() => reject(error)),
+        );
+      });
     });
-  });
+  } finally {
+    await dir.close();
+  }
 }
 
 /** Linux's device-number encoding, as the kernel passes it in mknod_in. */
