@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -22,6 +23,8 @@
 
 #include <node_api.h>
 #include <uv.h>
+
+#include "precise-times.h"
 
 #define MAX_REQUESTS_PER_WAKE 64
 #define MAX_REPLY_PARTS 16
@@ -468,6 +471,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"startNotifier", NULL, start_notifier, NULL, NULL, NULL, napi_default, NULL},
       {"notify", NULL, notify, NULL, NULL, NULL, napi_default, NULL},
       {"stopNotifier", NULL, stop_notifier_js, NULL, NULL, NULL, napi_default, NULL},
+      {"setTimes", NULL, precise_times_set, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

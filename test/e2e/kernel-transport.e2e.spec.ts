@@ -52,6 +52,14 @@ describe('the kernel transport', () => {
     expect([direct.atimeMs, direct.mtimeMs]).toEqual([1.7e12, 1.6e12]);
   });
 
+  it('sets times to the nanosecond, and leaves the other time exactly as it was', async () => {
+    await fs.writeFile(join(src, 'precise'), 'x');
+    await shOk(`touch -a -d @1500000000.987654321 ${src}/precise`);
+    await shOk(`touch -m -d @1600000000.123456789 ${mnt}/precise`);
+    const direct = await fs.stat(join(src, 'precise'), { bigint: true });
+    expect([direct.atimeNs, direct.mtimeNs]).toEqual([1500000000987654321n, 1600000000123456789n]);
+  });
+
   it('shows a hard link\'s new count through every name at once, within the attribute TTL', async () => {
     await fs.writeFile(join(src, 'linked'), 'x');
     expect(await shOk(`stat -c %h ${mnt}/linked`)).toBe('1\n'); // now in the kernel's cache for 1 s

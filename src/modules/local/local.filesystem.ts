@@ -45,6 +45,7 @@ import {
 } from '../fuse';
 import { LocalInodeMap, kindOf } from './local-inode.map';
 import { LocalXattr } from './local-xattr';
+import { setFileTimes } from './file-times';
 import { makeSpecialFile } from './special-files';
 import { LOCAL_MODULE_OPTIONS } from './local.module-definition';
 import type { LocalModuleOptions } from './local-module-options.interface';
@@ -276,8 +277,12 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
       await sys(handle ? handle.chown(uid, gid) : fs.lchown(path as string, uid, gid));
     }
     if (changes.atime !== undefined || changes.mtime !== undefined) {
-      const [atime, mtime] = [changes.atime ?? before.atime, changes.mtime ?? before.mtime];
-      await sys(handle ? handle.utimes(atime, mtime) : fs.lutimes(path as string, atime, mtime));
+      await setFileTimes(
+        handle ? { handle } : { path: path as string },
+        changes.atime && { time: changes.atime, nanoseconds: changes.atimeNsec },
+        changes.mtime && { time: changes.mtime, nanoseconds: changes.mtimeNsec },
+        before,
+      );
     }
     return this.toAttr(ino, handle ? await sys(handle.stat()) : await this.statOf(ino));
   }

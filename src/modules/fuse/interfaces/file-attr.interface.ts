@@ -67,6 +67,12 @@ export interface SetAttrChanges {
   gid?: number;
   atime?: Date;
   mtime?: Date;
+  /**
+   * The nanoseconds within `atime`'s / `mtime`'s second, when the caller gave them (kernel transport): more precise
+   * than the Date's milliseconds.
+   */
+  atimeNsec?: number;
+  mtimeNsec?: number;
 }
 
 export interface FsStats {

@@ -6,7 +6,7 @@ export type DeviceReader = object & { readonly __deviceReader: unique symbol };
 /** An opaque notifier handle of the addon: a thread that writes notifications. */
 export type DeviceNotifier = object & { readonly __deviceNotifier: unique symbol };
 
-/** The kernel transport's native addon: native/kernel-transport/fuse-device.c. */
+/** nestjs-fuse's native addon: native/kernel-transport/ (the kernel transport's device calls, and precise file times). */
 export interface FuseDeviceBinding {
   openDevice(): number;
   closeDevice(fd: number): void;
@@ -21,6 +21,11 @@ export interface FuseDeviceBinding {
   /** Queues one whole notification for the notifier's thread; false once it is stopped. */
   notify(notifier: DeviceNotifier, message: Buffer): boolean;
   stopNotifier(notifier: DeviceNotifier): void;
+  /**
+   * utimensat(2) on the thread pool: each time is [seconds, nanoseconds], or null to leave it as it is. Rejects with an
+   * Error whose `errno` is negative.
+   */
+  setTimes(path: string, atime: [number, number] | null, mtime: [number, number] | null, followSymlinks: boolean): Promise<void>;
 }
 
 /** Where scripts/build-kernel-transport.js puts the addon; the same from src/ and dist/. */

@@ -395,8 +395,14 @@ export class KernelTransport implements FuseTransport {
     if (valid & SetAttrValid.GID) changes.gid = gid;
     if (valid & SetAttrValid.SIZE) changes.size = size;
     const now = new Date();
-    if (valid & SetAttrValid.ATIME) changes.atime = valid & SetAttrValid.ATIME_NOW ? now : timeOf(atime, atimensec);
-    if (valid & SetAttrValid.MTIME) changes.mtime = valid & SetAttrValid.MTIME_NOW ? now : timeOf(mtime, mtimensec);
+    if (valid & SetAttrValid.ATIME) {
+      changes.atime = valid & SetAttrValid.ATIME_NOW ? now : timeOf(atime, atimensec);
+      if (!(valid & SetAttrValid.ATIME_NOW)) changes.atimeNsec = atimensec;
+    }
+    if (valid & SetAttrValid.MTIME) {
+      changes.mtime = valid & SetAttrValid.MTIME_NOW ? now : timeOf(mtime, mtimensec);
+      if (!(valid & SetAttrValid.MTIME_NOW)) changes.mtimeNsec = mtimensec;
+    }
     const handle = valid & SetAttrValid.FH ? fh : undefined;
     const ino = request.nodeid;
     return async () => {

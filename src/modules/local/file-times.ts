@@ -1,0 +1,46 @@
+import type { FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import { FsError } from '../fuse';
+import { fuseDeviceAddonBuilt, loadFuseDevice } from '../fuse/kernel/fuse-device.binding';
+
+/** A time to set: the Date, and when the caller gave it, the nanoseconds within its second. */
+export interface TimeToSet {
+  time: Date;
+  nanoseconds?: number;
+}
+
+/**
+ * Sets a file's access and/or modification time. With nestjs-fuse's addon built, through utimensat(2): to the
+ * nanosecond, and a time not given stays exactly as it is. Without it, through Node, which takes seconds as a double
+ * (about a quarter-microsecond here) and must set both: the one not given is written back from `before`, to the
+ * millisecond.
+ */
+export async function setFileTimes(
+  target: { path: string } | { handle: FileHandle },
+  atime: TimeToSet | undefined,
+  mtime: TimeToSet | undefined,
+  before: Stats,
+): Promise<void> {
+  if (await fuseDeviceAddonBuilt()) {
+    // An open handle is named through /proc, which reaches the file even after it lost its name.
+    const [path, follow] = 'handle' in target ? [`/proc/self/fd/${target.handle.fd}`, true] : [target.path, false];
+    await loadFuseDevice()
+      .setTimes(path, timespec(atime), timespec(mtime), follow)
+      .catch((error: { errno?: number; message?: string }) => {
+        throw error.errno ? new FsError(-error.errno, error.message) : error;
+      });
+    return;
+  }
+  const [a, m] = [atime?.time ?? before.atime, mtime?.time ?? before.mtime];
+  await ('handle' in target ? target.handle.utimes(a, m) : fs.lutimes(target.path, a, m)).catch((error: unknown) => {
+    throw FsError.fromSystemError(error) ?? error;
+  });
+}
+
+function timespec(time: TimeToSet | undefined): [number, number] | null {
+  if (!time) return null;
+  const ms = time.time.getTime();
+  const seconds = Math.floor(ms / 1000);
+  return [seconds, time.nanoseconds ?? (ms - seconds * 1000) * 1_000_000];
+}
