@@ -10,12 +10,14 @@ import type { FuseMountOptions } from '../interfaces/fuse-module-options.interfa
 import type { FuseTransport } from '../interfaces/fuse-transport.interface';
 import { OpLatencyRow, OpLatencyStats } from '../op-latency.stats';
 import { RequestBufferPool } from '../request-buffer.pool';
-import { FuseConnection } from './fuse-connection';
-import { FSYNC_FDATASYNC, FUSE_MAX_MINOR, FUSE_MIN_MINOR, FuseOpcode, GETATTR_FH, InitFlag, MAX_PAGES, MAX_WRITE, NotifyCode, OpenOutFlag, RENAME_NOREPLACE, S_IFMT, S_IFREG, SetAttrValid } from './fuse-protocol';
-import { FuseRequest } from './fuse-request';
-import { KernelRequestContext } from './kernel-request-context';
-import { attrOut, entryOut, initOut, invalEntryOut, invalInodeOut, openOut, statfsOut, validity, Validity, writeOut, xattrSizeOut } from './fuse-reply';
 import { DirectoryReader } from './directory-reader';
+import { FuseConnection } from './fuse-connection';
+import { FSYNC_FDATASYNC, FuseOpcode, GETATTR_FH, MAX_WRITE, NotifyCode, OpenOutFlag, RENAME_NOREPLACE, S_IFMT, S_IFREG, SetAttrValid } from './fuse-protocol';
+import { attrOut, entryOut, invalEntryOut, invalInodeOut, openOut, statfsOut, validity, Validity, writeOut, xattrSizeOut } from './fuse-reply';
+import { FuseRequest } from './fuse-request';
+import { negotiateInit, Negotiated } from './init-negotiation';
+import { KernelRequestContext } from './kernel-request-context';
+import { LookupCounts } from './lookup-counts';
 
 /** What a request's answer is: reply parts, or nothing for requests the kernel expects no reply to. */
 type Body = readonly Buffer[];
@@ -66,8 +68,7 @@ export class KernelTransport implements FuseTransport {
   private readonly buffers = new RequestBufferPool(MAX_WRITE);
   /** Requests taken and not answered yet, by the kernel's id: INTERRUPT names one of them. */
   private readonly running = new Map<bigint, KernelRequestContext>();
-  /** How many times the kernel holds each inode by a name it looked up (FORGET gives them back). */
-  private readonly lookups = new Map<Ino, number>();
+  private readonly lookups = new LookupCounts();
   private readonly directories: DirectoryReader;
   private openCount = 0;
   private inflight = 0;
@@ -338,38 +339,17 @@ export class KernelTransport implements FuseTransport {
   // ── ops with more to them ──────────────────────────────────────────────────────────────────────────────────────
 
   private init(request: FuseRequest): void {
-    const major = request.u32();
-    const minor = request.u32();
-    const maxReadahead = request.u32();
-    const kernelFlags = request.u32();
-    if (major !== 7 || minor < FUSE_MIN_MINOR) {
-      const error = new FsError(71, `the kernel speaks FUSE ${major}.${minor}; the kernel transport needs 7.${FUSE_MIN_MINOR} or newer`);
-      this.connection?.reply(request.unique, -71);
-      this.initialized?.reject(error);
+    let negotiated: Negotiated;
+    try {
+      negotiated = negotiateInit(request, this.options);
+    } catch (error) {
+      this.connection?.reply(request.unique, -this.errnoOf(error));
+      this.initialized?.reject(error as Error);
       return;
     }
-    const wanted =
-      InitFlag.ASYNC_READ |
-      InitFlag.BIG_WRITES |
-      InitFlag.DO_READDIRPLUS |
-      InitFlag.READDIRPLUS_AUTO |
-      InitFlag.PARALLEL_DIROPS |
-      InitFlag.MAX_PAGES |
-      ((this.options.pageCache ?? 'auto') === 'auto' ? InitFlag.AUTO_INVAL_DATA : 0) |
-      (this.options.writebackCache ? InitFlag.WRITEBACK_CACHE : 0);
-    this.writeback = (kernelFlags & wanted & InitFlag.WRITEBACK_CACHE) !== 0;
+    this.writeback = negotiated.writeback;
     if (this.options.writebackCache && !this.writeback) this.logger.warn('The kernel does not offer a writeback cache: writes go through at once.');
-    const body = initOut({
-      minor: Math.min(minor, FUSE_MAX_MINOR),
-      maxReadahead,
-      flags: (kernelFlags & wanted) >>> 0,
-      maxBackground: 64,
-      congestionThreshold: 48,
-      maxWrite: MAX_WRITE,
-      timeGranularity: 1,
-      maxPages: MAX_PAGES,
-    });
-    this.connection?.reply(request.unique, 0, [body]);
+    this.connection?.reply(request.unique, 0, [negotiated.body]);
     this.initialized?.resolve();
   }
 
@@ -517,16 +497,14 @@ export class KernelTransport implements FuseTransport {
   }
 
   private looked(ino: Ino): void {
-    this.lookups.set(ino, (this.lookups.get(ino) ?? 0) + 1);
+    this.lookups.given(ino);
   }
 
   private forget(request: FuseRequest, ino: Ino, count: number): void {
-    const left = (this.lookups.get(ino) ?? 0) - count;
-    if (left > 0) return void this.lookups.set(ino, left);
-    this.lookups.delete(ino);
+    if (!this.lookups.forgotten(ino, count)) return;
     this.openedVersions.delete(ino);
     // The kernel expects no answer: a failing @Forget() handler is only logged (by the session).
-    this.session.forget(ino, new KernelRequestContext(request), () => !this.lookups.has(ino)).catch(() => undefined);
+    this.session.forget(ino, new KernelRequestContext(request), () => !this.lookups.held(ino)).catch(() => undefined);
   }
 
   private batchForget(request: FuseRequest): void {
