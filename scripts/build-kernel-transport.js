@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the kernel transport's addon from native/kernel-transport/ (fuse-device.c, precise-times.c) with node-gyp and prints the
+// Builds the kernel transport's addon from native/kernel-transport/ (fuse-device.c, file-calls.c) with node-gyp and prints the
 // compiler's warnings. Without a C toolchain the build fails with one line and the mount falls back to fuse-native
 // (transport 'auto'); NESTJS_FUSE_REQUIRE_KERNEL_TRANSPORT=1 (set by scripts/test.sh) makes that an error instead.
 //
@@ -13,7 +13,7 @@ const path = require('node:path');
 const { nodeGypRebuild } = require('./node-gyp');
 
 const dir = path.resolve(__dirname, '..', 'native', 'kernel-transport');
-const SOURCES = ['fuse-device.c', 'precise-times.c', 'precise-times.h', 'binding.gyp'];
+const SOURCES = ['fuse-device.c', 'file-calls.c', 'file-calls.h', 'binding.gyp'];
 const marker = path.join(dir, 'build', 'Release', '.built-from');
 
 const args = process.argv.slice(2);

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "fuse_device",
-      "sources": ["fuse-device.c", "precise-times.c"],
+      "sources": ["fuse-device.c", "file-calls.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ]

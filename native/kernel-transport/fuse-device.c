@@ -24,7 +24,7 @@
 #include <node_api.h>
 #include <uv.h>
 
-#include "precise-times.h"
+#include "file-calls.h"
 
 #define MAX_REQUESTS_PER_WAKE 64
 #define MAX_REPLY_PARTS 16
@@ -471,7 +471,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"startNotifier", NULL, start_notifier, NULL, NULL, NULL, napi_default, NULL},
       {"notify", NULL, notify, NULL, NULL, NULL, napi_default, NULL},
       {"stopNotifier", NULL, stop_notifier_js, NULL, NULL, NULL, napi_default, NULL},
-      {"setTimes", NULL, precise_times_set, NULL, NULL, NULL, napi_default, NULL},
+      {"setTimes", NULL, file_calls_set_times, NULL, NULL, NULL, napi_default, NULL},
+      {"fallocate", NULL, file_calls_fallocate, NULL, NULL, NULL, napi_default, NULL},
+      {"seek", NULL, file_calls_seek, NULL, NULL, NULL, napi_default, NULL},
+      {"copyRange", NULL, file_calls_copy_range, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

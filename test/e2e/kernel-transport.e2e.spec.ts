@@ -148,4 +148,33 @@ describe('the kernel transport', () => {
     expect((await sh(`runuser -u daemon -- rm -f ${mnt}/shared/file`)).code).not.toBe(0);
     await asNobody(`rm ${mnt}/shared/file ${mnt}/shared/link && rmdir ${mnt}/shared/dir`);
   });
+
+  it('preallocates and punches holes with fallocate, and finds data and holes with SEEK_DATA / SEEK_HOLE', async () => {
+    await shOk(`fallocate -l 1MiB ${mnt}/allocated`);
+    const allocated = await fs.stat(join(src, 'allocated'));
+    expect([allocated.size, allocated.blocks * 512 >= 1024 * 1024]).toEqual([1024 * 1024, true]);
+    // 1 MiB of data, then a 1 MiB hole punched in the middle of 3 MiB.
+    await shOk(`dd if=/dev/urandom of=${mnt}/holey bs=1M count=3 status=none && fallocate -p -o 1MiB -l 1MiB ${mnt}/holey`);
+    expect((await fs.stat(join(src, 'holey'))).size).toBe(3 * 1024 * 1024);
+    const offsets = await python(work, [
+      'import os',
+      `fd = os.open(${JSON.stringify(join(mnt, 'holey'))}, os.O_RDONLY)`,
+      'print(os.lseek(fd, 0, os.SEEK_HOLE), os.lseek(fd, 1048576, os.SEEK_DATA))',
+    ]);
+    expect(offsets).toBe(`${1024 * 1024} ${2 * 1024 * 1024}`);
+  });
+
+  it('copies a range within the filesystem with copy_file_range', async () => {
+    await fs.writeFile(join(src, 'copy-from'), Buffer.alloc(256 * 1024, 7));
+    const copied = await python(work, [
+      'import os',
+      `src = os.open(${JSON.stringify(join(mnt, 'copy-from'))}, os.O_RDONLY)`,
+      `dst = os.open(${JSON.stringify(join(mnt, 'copy-to'))}, os.O_WRONLY | os.O_CREAT, 0o644)`,
+      'print(os.copy_file_range(src, dst, 100000, 1000, 5000))',
+    ]);
+    expect(copied).toBe('100000');
+    const target = await fs.readFile(join(src, 'copy-to'));
+    expect([target.length, target.subarray(5000).equals(Buffer.alloc(100000, 7)), target.subarray(0, 5000).equals(Buffer.alloc(5000))]).toEqual([105000, true, true]);
+    expect(mount?.output()).toMatch(/LocalFilesystem\.copyFileRange\(/);
+  });
 });

@@ -290,6 +290,12 @@ export class FilesystemSession {
     });
   }
 
+  async lseek(ino: Ino, fh: Fh, offset: number, whence: number, context?: RequestContext): Promise<number> {
+    const result = await this.invoke(FuseOp.Lseek, [shared(ino)], context, ino, fh, offset, whence);
+    if (!Number.isInteger(result) || result < 0) throw this.badResult(FuseOp.Lseek, 'an offset');
+    return result;
+  }
+
   // ── writes ───────────────────────────────────────────────────────────────────────────────────────────────────
 
   async write(ino: Ino, fh: Fh, offset: number, data: Buffer, context?: RequestContext): Promise<number> {
@@ -299,6 +305,29 @@ export class FilesystemSession {
       throw this.badResult(FuseOp.Write, `a byte count between 0 and ${data.length}`);
     }
     return written;
+  }
+
+  async fallocate(ino: Ino, fh: Fh, offset: number, length: number, mode: number, context?: RequestContext): Promise<void> {
+    await this.invoke(FuseOp.Fallocate, [exclusive(ino)], context, ino, fh, offset, length, mode);
+    this.table.forgetAttr(ino);
+  }
+
+  async copyFileRange(
+    ino: Ino,
+    fh: Fh,
+    offset: number,
+    outIno: Ino,
+    outFh: Fh,
+    outOffset: number,
+    length: number,
+    flags: number,
+    context?: RequestContext,
+  ): Promise<number> {
+    const locks = ino === outIno ? [exclusive(ino)] : [shared(ino), exclusive(outIno)];
+    const copied = await this.invoke(FuseOp.CopyFileRange, locks, context, ino, fh, offset, outIno, outFh, outOffset, length, flags);
+    this.table.forgetAttr(outIno);
+    if (!Number.isInteger(copied) || copied < 0 || copied > length) throw this.badResult(FuseOp.CopyFileRange, `a byte count between 0 and ${length}`);
+    return copied;
   }
 
   async flush(ino: Ino, fh: Fh, context?: RequestContext): Promise<void> {

@@ -28,6 +28,9 @@ export enum FuseOp {
   ReleaseDir = 'releasedir',
   Forget = 'forget',
   MkNod = 'mknod',
+  Fallocate = 'fallocate',
+  Lseek = 'lseek',
+  CopyFileRange = 'copyfilerange',
 }
 
 export const REQUIRED_OPS: readonly FuseOp[] = [FuseOp.Lookup, FuseOp.GetAttr, FuseOp.ReadDir, FuseOp.Read];
@@ -39,6 +42,8 @@ export const WRITE_OPS: readonly FuseOp[] = [
   FuseOp.SetAttr,
   FuseOp.MkDir,
   FuseOp.MkNod,
+  FuseOp.Fallocate,
+  FuseOp.CopyFileRange,
   FuseOp.Unlink,
   FuseOp.RmDir,
   FuseOp.Rename,

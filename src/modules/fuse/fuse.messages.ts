@@ -66,6 +66,9 @@ const DECORATOR_NAMES: Record<FuseOp, string> = {
   releasedir: 'ReleaseDir',
   forget: 'Forget',
   mknod: 'MkNod',
+  fallocate: 'Fallocate',
+  lseek: 'Lseek',
+  copyfilerange: 'CopyFileRange',
 };
 
 /** Logged when a fuse-native mount is asked for the writeback cache, which libfuse 2 through fuse-native cannot give. */

@@ -2,7 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { FsError } from '../fuse';
-import { fuseDeviceAddonBuilt, loadFuseDevice } from '../fuse/kernel/fuse-device.binding';
+import { native, nativeFileCalls } from './native-file-calls';
 
 /** A time to set: the Date, and when the caller gave it, the nanoseconds within its second. */
 export interface TimeToSet {
@@ -22,14 +22,11 @@ export async function setFileTimes(
   mtime: TimeToSet | undefined,
   before: Stats,
 ): Promise<void> {
-  if (await fuseDeviceAddonBuilt()) {
+  const calls = await nativeFileCalls();
+  if (calls) {
     // An open handle is named through /proc, which reaches the file even after it lost its name.
     const [path, follow] = 'handle' in target ? [`/proc/self/fd/${target.handle.fd}`, true] : [target.path, false];
-    await loadFuseDevice()
-      .setTimes(path, timespec(atime), timespec(mtime), follow)
-      .catch((error: { errno?: number; message?: string }) => {
-        throw error.errno ? new FsError(-error.errno, error.message) : error;
-      });
+    await native(calls.setTimes(path, timespec(atime), timespec(mtime), follow));
     return;
   }
   const [a, m] = [atime?.time ?? before.atime, mtime?.time ?? before.mtime];

@@ -4,10 +4,12 @@ import * as fs from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   Access,
+  CopyFileRange,
   Create,
   CreateReply,
   DirEntry,
   Entry,
+  Fallocate,
   Fh,
   FileAttr,
   FsError,
@@ -19,6 +21,7 @@ import {
   Ino,
   Link,
   ListXattr,
+  Lseek,
   Lookup,
   MkDir,
   MkNod,
@@ -46,6 +49,7 @@ import {
 import { LocalInodeMap, kindOf } from './local-inode.map';
 import { LocalXattr } from './local-xattr';
 import { setFileTimes } from './file-times';
+import { native, requiredFileCalls } from './native-file-calls';
 import { makeSpecialFile } from './special-files';
 import { LOCAL_MODULE_OPTIONS } from './local.module-definition';
 import type { LocalModuleOptions } from './local-module-options.interface';
@@ -285,6 +289,26 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
       );
     }
     return this.toAttr(ino, handle ? await sys(handle.stat()) : await this.statOf(ino));
+  }
+
+  @Fallocate()
+  async fallocate(_ino: Ino, fh: Fh, offset: number, length: number, mode: number): Promise<void> {
+    const calls = await requiredFileCalls('fallocate');
+    await native(calls.fallocate(this.fileOf(fh).fd, mode, offset, length));
+  }
+
+  /** Only SEEK_DATA and SEEK_HOLE come here: the kernel does the other kinds of seek itself. */
+  @Lseek()
+  async lseek(_ino: Ino, fh: Fh, offset: number, whence: number): Promise<number> {
+    const calls = await requiredFileCalls('lseek');
+    return native(calls.seek(this.fileOf(fh).fd, offset, whence));
+  }
+
+  /** Within the backing filesystem, which may share the blocks (reflink) rather than copy them. */
+  @CopyFileRange()
+  async copyFileRange(_ino: Ino, fh: Fh, offset: number, _outIno: Ino, outFh: Fh, outOffset: number, length: number): Promise<number> {
+    const calls = await requiredFileCalls('copy_file_range');
+    return native(calls.copyRange(this.fileOf(fh).fd, offset, this.fileOf(outFh).fd, outOffset, length));
   }
 
   @Access()

@@ -6,6 +6,15 @@ import { createFuseOpDecorator } from './fuse-op.decorator';
  * S_IFBLK) with its permission bits, `rdev` the device of a device node. Kernel transport only.
  */
 export const MkNod = createFuseOpDecorator(FuseOp.MkNod);
+/** `(ino, fh, offset, length, mode)`: fallocate(2) — preallocate, or with `mode` punch a hole or zero a range. */
+export const Fallocate = createFuseOpDecorator(FuseOp.Fallocate);
+/** `(ino, fh, offset, whence) → offset`: where the next data (SEEK_DATA, 3) or hole (SEEK_HOLE, 4) begins. */
+export const Lseek = createFuseOpDecorator(FuseOp.Lseek);
+/**
+ * `(ino, fh, offset, outIno, outFh, outOffset, length, flags) → bytes copied`: copy_file_range(2) within the
+ * filesystem, without the data passing through the caller.
+ */
+export const CopyFileRange = createFuseOpDecorator(FuseOp.CopyFileRange);
 /** `(parent, name) → Entry`: resolve a name in a directory. Required. */
 export const Lookup = createFuseOpDecorator(FuseOp.Lookup);
 /** `(ino, fh?) → FileAttr`: attributes of an inode. Required. */

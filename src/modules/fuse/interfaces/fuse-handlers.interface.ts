@@ -61,6 +61,19 @@ export type ListXattrHandler = (ino: Ino, context: RequestContext) => Promise<st
 export type RemoveXattrHandler = (ino: Ino, name: string, context: RequestContext) => Promise<void>;
 export type OpenDirHandler = (ino: Ino, flags: number, context: RequestContext) => Promise<OpenReply>;
 export type MkNodHandler = (parent: Ino, name: string, mode: number, rdev: number, context: RequestContext) => Promise<Entry>;
+export type FallocateHandler = (ino: Ino, fh: Fh, offset: number, length: number, mode: number, context: RequestContext) => Promise<void>;
+export type LseekHandler = (ino: Ino, fh: Fh, offset: number, whence: number, context: RequestContext) => Promise<number>;
+export type CopyFileRangeHandler = (
+  ino: Ino,
+  fh: Fh,
+  offset: number,
+  outIno: Ino,
+  outFh: Fh,
+  outOffset: number,
+  length: number,
+  flags: number,
+  context: RequestContext,
+) => Promise<number>;
 export type ForgetHandler = (ino: Ino, context: RequestContext) => Promise<void>;
 export type ReleaseDirHandler = (ino: Ino, fh: Fh, context: RequestContext) => Promise<void>;
 
@@ -94,6 +107,9 @@ export interface FuseHandlerSignatures {
   [FuseOp.ReleaseDir]: ReleaseDirHandler;
   [FuseOp.Forget]: ForgetHandler;
   [FuseOp.MkNod]: MkNodHandler;
+  [FuseOp.Fallocate]: FallocateHandler;
+  [FuseOp.Lseek]: LseekHandler;
+  [FuseOp.CopyFileRange]: CopyFileRangeHandler;
 }
 
 /** The discovered handlers of one filesystem, bound to its instance. */

@@ -25,7 +25,12 @@ export interface FuseDeviceBinding {
    * utimensat(2) on the thread pool: each time is [seconds, nanoseconds], or null to leave it as it is. Rejects with an
    * Error whose `errno` is negative.
    */
-  setTimes(path: string, atime: [number, number] | null, mtime: [number, number] | null, followSymlinks: boolean): Promise<void>;
+  setTimes(path: string, atime: [number, number] | null, mtime: [number, number] | null, followSymlinks: boolean): Promise<number>;
+  fallocate(fd: number, mode: number, offset: number, length: number): Promise<number>;
+  /** lseek(2), SEEK_DATA and SEEK_HOLE included: resolves with the offset. */
+  seek(fd: number, offset: number, whence: number): Promise<number>;
+  /** copy_file_range(2): resolves with the bytes copied. */
+  copyRange(fdIn: number, offsetIn: number, fdOut: number, offsetOut: number, length: number): Promise<number>;
 }
 
 /** Where scripts/build-kernel-transport.js puts the addon; the same from src/ and dist/. */

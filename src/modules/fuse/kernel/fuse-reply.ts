@@ -103,6 +103,12 @@ export function openOut(fh: number, openFlags: number): Buffer {
   return body;
 }
 
+export function lseekOut(offset: number): Buffer {
+  const body = Buffer.alloc(8);
+  body.writeBigUInt64LE(BigInt(offset), 0);
+  return body;
+}
+
 export function writeOut(size: number): Buffer {
   const body = Buffer.alloc(Size.WRITE_OUT);
   body.writeUInt32LE(size >>> 0, 0);

@@ -29,7 +29,7 @@ describe('negotiateInit', () => {
     expect(negotiateInit(init(45, InitFlag.ASYNC_READ), {}).body.readUInt32LE(12)).toBe(InitFlag.ASYNC_READ);
   });
 
-  it('asks for the writeback cache only when the mount wants it, and the kernel\\'s own invalidation only with pageCache auto', () => {
+  it("asks for the writeback cache only when the mount wants it, and the kernel's own invalidation only with pageCache auto", () => {
     expect(negotiateInit(init(45, EVERYTHING), { writebackCache: true }).writeback).toBe(true);
     expect(negotiateInit(init(45, EVERYTHING), { pageCache: 'keep' }).body.readUInt32LE(12) & InitFlag.AUTO_INVAL_DATA).toBe(0);
   });

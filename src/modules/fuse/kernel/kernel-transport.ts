@@ -13,7 +13,7 @@ import { RequestBufferPool } from '../request-buffer.pool';
 import { DirectoryReader } from './directory-reader';
 import { FuseConnection } from './fuse-connection';
 import { FSYNC_FDATASYNC, FuseOpcode, GETATTR_FH, MAX_WRITE, NotifyCode, OpenOutFlag, RENAME_NOREPLACE, S_IFMT, S_IFREG, SetAttrValid } from './fuse-protocol';
-import { attrOut, entryOut, invalEntryOut, invalInodeOut, openOut, statfsOut, validity, Validity, writeOut, xattrSizeOut } from './fuse-reply';
+import { attrOut, entryOut, invalEntryOut, invalInodeOut, lseekOut, openOut, statfsOut, validity, Validity, writeOut, xattrSizeOut } from './fuse-reply';
 import { FuseRequest } from './fuse-request';
 import { negotiateInit, Negotiated } from './init-negotiation';
 import { KernelRequestContext } from './kernel-request-context';
@@ -38,6 +38,8 @@ const WRITE_OPCODES = new Set<number>([
   FuseOpcode.Link,
   FuseOpcode.Write,
   FuseOpcode.Create,
+  FuseOpcode.Fallocate,
+  FuseOpcode.CopyFileRange,
   FuseOpcode.SetXattr,
   FuseOpcode.RemoveXattr,
 ]);
@@ -328,6 +330,29 @@ export class KernelTransport implements FuseTransport {
           this.openCount += 1;
           return [this.entry(reply.entry.attr), openOut(reply.fh, 0)];
         };
+      }
+      case FuseOpcode.Fallocate: {
+        const fh = request.u64();
+        const offset = request.u64();
+        const length = request.u64();
+        const mode = request.u32();
+        return async () => (await s.fallocate(ino, fh, offset, length, mode, c), NO_BODY);
+      }
+      case FuseOpcode.Lseek: {
+        const fh = request.u64();
+        const offset = request.u64();
+        const whence = request.u32();
+        return async () => [lseekOut(await s.lseek(ino, fh, offset, whence, c))];
+      }
+      case FuseOpcode.CopyFileRange: {
+        const fh = request.u64();
+        const offset = request.u64();
+        const outIno = request.u64();
+        const outFh = request.u64();
+        const outOffset = request.u64();
+        const length = request.u64();
+        const flags = request.u64();
+        return async () => [writeOut(await s.copyFileRange(ino, fh, offset, outIno, outFh, outOffset, length, flags, c))];
       }
       case FuseOpcode.Destroy:
         return async () => NO_BODY;
