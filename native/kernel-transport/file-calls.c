@@ -7,6 +7,7 @@
  *   fallocate(fd, mode, offset, length)           fallocate(2): preallocate, punch holes, zero ranges
  *   seek(fd, offset, whence)                      lseek(2) with SEEK_DATA / SEEK_HOLE; resolves with the offset
  *   copyRange(fdIn, offIn, fdOut, offOut, length) copy_file_range(2); resolves with the bytes copied
+ *   exchange(pathA, pathB)                        renameat2(2) with RENAME_EXCHANGE: swaps two names atomically
  *
  * Each rejects with an Error whose `errno` is the negative errno.
  */
@@ -25,7 +26,7 @@
 
 #include "file-calls.h"
 
-typedef enum { SET_TIMES, FALLOCATE, SEEK, COPY_RANGE } call_kind_t;
+typedef enum { SET_TIMES, FALLOCATE, SEEK, COPY_RANGE, EXCHANGE } call_kind_t;
 
 typedef struct {
   napi_async_work work;
@@ -38,6 +39,7 @@ typedef struct {
   int64_t offset_out;
   int64_t length;
   char path[PATH_MAX];
+  char path_out[PATH_MAX];
   struct timespec times[2];
   int64_t result;
   int error;
@@ -56,6 +58,9 @@ static void execute(napi_env env, void *data) {
       break;
     case SEEK:
       result = lseek(call->fd, (off_t)call->offset, call->mode);
+      break;
+    case EXCHANGE:
+      result = renameat2(AT_FDCWD, call->path, AT_FDCWD, call->path_out, RENAME_EXCHANGE);
       break;
     case COPY_RANGE: {
       loff_t in = (loff_t)call->offset;
@@ -199,5 +204,20 @@ napi_value file_calls_copy_range(napi_env env, napi_callback_info info) {
   call->fd_out = (int)a[2];
   call->offset_out = a[3];
   call->length = a[4];
+  return queue(env, call);
+}
+
+napi_value file_calls_exchange(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  size_t length = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  file_call_t *call = calloc(1, sizeof(*call));
+  if (!call || argc < 2 || napi_get_value_string_utf8(env, argv[0], call->path, sizeof(call->path), &length) != napi_ok ||
+      length + 1 >= sizeof(call->path) || napi_get_value_string_utf8(env, argv[1], call->path_out, sizeof(call->path_out), &length) != napi_ok ||
+      length + 1 >= sizeof(call->path_out)) {
+    return usage(env, call, "exchange(pathA, pathB)");
+  }
+  call->kind = EXCHANGE;
   return queue(env, call);
 }

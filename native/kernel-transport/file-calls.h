@@ -7,5 +7,6 @@ napi_value file_calls_set_times(napi_env env, napi_callback_info info);
 napi_value file_calls_fallocate(napi_env env, napi_callback_info info);
 napi_value file_calls_seek(napi_env env, napi_callback_info info);
 napi_value file_calls_copy_range(napi_env env, napi_callback_info info);
+napi_value file_calls_exchange(napi_env env, napi_callback_info info);
 
 #endif

@@ -475,6 +475,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"fallocate", NULL, file_calls_fallocate, NULL, NULL, NULL, napi_default, NULL},
       {"seek", NULL, file_calls_seek, NULL, NULL, NULL, napi_default, NULL},
       {"copyRange", NULL, file_calls_copy_range, NULL, NULL, NULL, napi_default, NULL},
+      {"exchange", NULL, file_calls_exchange, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

@@ -117,9 +117,9 @@ describe('the kernel transport', () => {
     expect((await fs.lstat(join(src, 'd'.repeat(120), 's'.repeat(100)))).isSocket()).toBe(true);
   });
 
-  it('honours RENAME_NOREPLACE, and refuses RENAME_EXCHANGE rather than ignoring it', async () => {
+  it('honours RENAME_NOREPLACE and RENAME_EXCHANGE, and refuses RENAME_WHITEOUT rather than ignoring it', async () => {
     await fs.writeFile(join(src, 'one'), '1');
-    await fs.writeFile(join(src, 'two'), '2');
+    await fs.mkdir(join(src, 'two'));
     const renameat2 = (from: string, to: string, flags: number): Promise<string> =>
       python(work, [
         'import ctypes',
@@ -127,10 +127,12 @@ describe('the kernel transport', () => {
         `result = libc.renameat2(-100, ${JSON.stringify(join(mnt, from))}.encode(), -100, ${JSON.stringify(join(mnt, to))}.encode(), ${flags})`,
         'print(ctypes.get_errno() if result != 0 else 0)',
       ]);
-    expect(await renameat2('one', 'two', 2)).toBe('22'); // RENAME_EXCHANGE: EINVAL, nothing moved
     expect(await renameat2('one', 'two', 1)).toBe('17'); // RENAME_NOREPLACE onto a name: EEXIST
-    expect([await fs.readFile(join(src, 'one'), 'utf8'), await fs.readFile(join(src, 'two'), 'utf8')]).toEqual(['1', '2']);
-    expect(await renameat2('one', 'three', 1)).toBe('0');
+    expect(await renameat2('one', 'nowhere', 4)).toBe('22'); // RENAME_WHITEOUT: EINVAL, nothing moved
+    expect(await renameat2('one', 'two', 2)).toBe('0'); // RENAME_EXCHANGE: a file and a directory swap names
+    expect([(await fs.stat(join(src, 'one'))).isDirectory(), await fs.readFile(join(src, 'two'), 'utf8')]).toEqual([true, '1']);
+    expect(await shOk(`stat -c %F ${mnt}/one ${mnt}/two && cat ${mnt}/two`)).toBe('directory\nregular file\n1');
+    expect(await renameat2('two', 'three', 1)).toBe('0');
     expect(await fs.readFile(join(src, 'three'), 'utf8')).toBe('1');
   });
 

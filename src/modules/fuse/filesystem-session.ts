@@ -411,6 +411,21 @@ export class FilesystemSession {
     }
   }
 
+  /** Swaps two existing names: each now names what the other did. */
+  async exchange(parent: Ino, name: string, newParent: Ino, newName: string, context?: RequestContext): Promise<void> {
+    checkName(name);
+    checkName(newName);
+    const first = this.table.child(parent, name);
+    const second = this.table.child(newParent, newName);
+    try {
+      await this.invoke(FuseOp.Exchange, [exclusive(parent), exclusive(newParent)], context, parent, name, newParent, newName);
+    } finally {
+      this.table.forgetChild(parent, name);
+      this.table.forgetChild(newParent, newName);
+      for (const ino of [parent, newParent, first?.ino, second?.ino]) if (ino !== undefined) this.table.forgetAttr(ino);
+    }
+  }
+
   async setxattr(ino: Ino, name: string, value: Buffer, flags: number, context?: RequestContext): Promise<void> {
     await this.invoke(FuseOp.SetXattr, [exclusive(ino)], context, ino, name, value, flags);
     this.table.forgetAttr(ino);

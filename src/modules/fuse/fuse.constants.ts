@@ -31,6 +31,7 @@ export enum FuseOp {
   Fallocate = 'fallocate',
   Lseek = 'lseek',
   CopyFileRange = 'copyfilerange',
+  Exchange = 'exchange',
 }
 
 export const REQUIRED_OPS: readonly FuseOp[] = [FuseOp.Lookup, FuseOp.GetAttr, FuseOp.ReadDir, FuseOp.Read];
@@ -44,6 +45,7 @@ export const WRITE_OPS: readonly FuseOp[] = [
   FuseOp.MkNod,
   FuseOp.Fallocate,
   FuseOp.CopyFileRange,
+  FuseOp.Exchange,
   FuseOp.Unlink,
   FuseOp.RmDir,
   FuseOp.Rename,

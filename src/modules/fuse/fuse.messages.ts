@@ -69,6 +69,7 @@ const DECORATOR_NAMES: Record<FuseOp, string> = {
   fallocate: 'Fallocate',
   lseek: 'Lseek',
   copyfilerange: 'CopyFileRange',
+  exchange: 'Exchange',
 };
 
 /** Logged when a fuse-native mount is asked for the writeback cache, which libfuse 2 through fuse-native cannot give. */

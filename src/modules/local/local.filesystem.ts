@@ -9,6 +9,7 @@ import {
   CreateReply,
   DirEntry,
   Entry,
+  Exchange,
   Fallocate,
   Fh,
   FileAttr,
@@ -399,6 +400,18 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     const target = { parent: newParent, name: newName };
     if (replaced && replaced.ino !== moved.ino) this.inodes.unlinked(this.inodes.remember(replaced, newParent, newName), target);
     this.inodes.renamed(this.inodes.remember(moved, parent, name), { parent, name }, target);
+  }
+
+  /** Both names must exist; each is then the other's file, in one step of the backing filesystem. */
+  @Exchange()
+  async exchange(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
+    const [first, second] = [this.childPath(parent, name), this.childPath(newParent, newName)];
+    const calls = await requiredFileCalls('RENAME_EXCHANGE');
+    const [a, b] = [await sys(fs.lstat(first)), await sys(fs.lstat(second))];
+    await native(calls.exchange(first, second));
+    const [from, to] = [{ parent, name }, { parent: newParent, name: newName }];
+    this.inodes.renamed(this.inodes.remember(a, parent, name), from, to);
+    this.inodes.renamed(this.inodes.remember(b, newParent, newName), to, from);
   }
 
   @ReadLink()

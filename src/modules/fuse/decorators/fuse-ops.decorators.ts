@@ -15,6 +15,8 @@ export const Lseek = createFuseOpDecorator(FuseOp.Lseek);
  * filesystem, without the data passing through the caller.
  */
 export const CopyFileRange = createFuseOpDecorator(FuseOp.CopyFileRange);
+/** `(parent, name, newParent, newName)`: swap two existing names atomically (`renameat2` with RENAME_EXCHANGE). */
+export const Exchange = createFuseOpDecorator(FuseOp.Exchange);
 /** `(parent, name) → Entry`: resolve a name in a directory. Required. */
 export const Lookup = createFuseOpDecorator(FuseOp.Lookup);
 /** `(ino, fh?) → FileAttr`: attributes of an inode. Required. */

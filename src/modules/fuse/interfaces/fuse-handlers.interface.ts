@@ -74,6 +74,7 @@ export type CopyFileRangeHandler = (
   flags: number,
   context: RequestContext,
 ) => Promise<number>;
+export type ExchangeHandler = (parent: Ino, name: string, newParent: Ino, newName: string, context: RequestContext) => Promise<void>;
 export type ForgetHandler = (ino: Ino, context: RequestContext) => Promise<void>;
 export type ReleaseDirHandler = (ino: Ino, fh: Fh, context: RequestContext) => Promise<void>;
 
@@ -110,6 +111,7 @@ export interface FuseHandlerSignatures {
   [FuseOp.Fallocate]: FallocateHandler;
   [FuseOp.Lseek]: LseekHandler;
   [FuseOp.CopyFileRange]: CopyFileRangeHandler;
+  [FuseOp.Exchange]: ExchangeHandler;
 }
 
 /** The discovered handlers of one filesystem, bound to its instance. */

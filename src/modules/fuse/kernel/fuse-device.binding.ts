@@ -31,6 +31,8 @@ export interface FuseDeviceBinding {
   seek(fd: number, offset: number, whence: number): Promise<number>;
   /** copy_file_range(2): resolves with the bytes copied. */
   copyRange(fdIn: number, offsetIn: number, fdOut: number, offsetOut: number, length: number): Promise<number>;
+  /** renameat2(2) with RENAME_EXCHANGE. */
+  exchange(pathA: string, pathB: string): Promise<number>;
 }
 
 /** Where scripts/build-kernel-transport.js puts the addon; the same from src/ and dist/. */

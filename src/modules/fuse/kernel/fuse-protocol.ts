@@ -113,6 +113,7 @@ export const OpenOutFlag = {
 export const GETATTR_FH = 1 << 0;
 /** renameat2(2) flags, as RENAME2 carries them. */
 export const RENAME_NOREPLACE = 1 << 0;
+export const RENAME_EXCHANGE = 1 << 1;
 export const FSYNC_FDATASYNC = 1 << 0;
 
 /** Structure sizes (bytes) at the protocol version this transport speaks. */

@@ -12,7 +12,7 @@ import { OpLatencyRow, OpLatencyStats } from '../op-latency.stats';
 import { RequestBufferPool } from '../request-buffer.pool';
 import { DirectoryReader } from './directory-reader';
 import { FuseConnection } from './fuse-connection';
-import { FSYNC_FDATASYNC, FuseOpcode, GETATTR_FH, MAX_WRITE, NotifyCode, OpenOutFlag, RENAME_NOREPLACE, S_IFMT, S_IFREG, SetAttrValid } from './fuse-protocol';
+import { FSYNC_FDATASYNC, FuseOpcode, GETATTR_FH, MAX_WRITE, NotifyCode, OpenOutFlag, RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFMT, S_IFREG, SetAttrValid } from './fuse-protocol';
 import { attrOut, entryOut, invalEntryOut, invalInodeOut, lseekOut, openOut, statfsOut, validity, Validity, writeOut, xattrSizeOut } from './fuse-reply';
 import { FuseRequest } from './fuse-request';
 import { negotiateInit, Negotiated } from './init-negotiation';
@@ -226,9 +226,13 @@ export class KernelTransport implements FuseTransport {
         if (request.opcode === FuseOpcode.Rename2) request.skip(4);
         const name = request.name();
         const newName = request.name();
-        // RENAME_NOREPLACE is checked here (the kernel checked its own view already); RENAME_EXCHANGE and
-        // RENAME_WHITEOUT need the backend's help, which no handler offers yet: refused rather than ignored.
-        if ((flags & ~RENAME_NOREPLACE) !== 0) return () => Promise.reject(FsError.invalid('RENAME_EXCHANGE and RENAME_WHITEOUT are not supported'));
+        // RENAME_EXCHANGE goes to the @Exchange() handler; without one it is refused, never taken for a plain rename.
+        if (flags === RENAME_EXCHANGE) {
+          if (!s.implements(FuseOp.Exchange)) return () => Promise.reject(FsError.invalid(`${s.name} cannot exchange names`));
+          return async () => (await s.exchange(ino, name, newParent, newName, c), NO_BODY);
+        }
+        // RENAME_NOREPLACE is checked here (the kernel checked its own view already); RENAME_WHITEOUT is for overlayfs.
+        if ((flags & ~RENAME_NOREPLACE) !== 0) return () => Promise.reject(FsError.invalid('RENAME_WHITEOUT and combined rename flags are not supported'));
         return async () => {
           if (flags & RENAME_NOREPLACE && (await this.exists(newParent, newName, c))) throw FsError.exists();
           await s.rename(ino, name, newParent, newName, 0, c);
