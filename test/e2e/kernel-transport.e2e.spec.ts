@@ -60,6 +60,14 @@ describe('the kernel transport', () => {
     expect([direct.atimeNs, direct.mtimeNs]).toEqual([1500000000987654321n, 1600000000123456789n]);
   });
 
+  it('reports times to the nanosecond, so cp -p keeps them exactly', async () => {
+    await fs.writeFile(join(src, 'stamped'), 'x');
+    await shOk(`touch -d @1600000000.123456789 ${src}/stamped`);
+    expect(await shOk(`stat -c %y ${mnt}/stamped`)).toBe('2020-09-13 12:26:40.123456789 +0000\n');
+    await shOk(`cp -p ${mnt}/stamped ${mnt}/stamped-copy`);
+    expect((await fs.stat(join(src, 'stamped-copy'), { bigint: true })).mtimeNs).toBe(1600000000123456789n);
+  });
+
   it('shows a hard link\'s new count through every name at once, within the attribute TTL', async () => {
     await fs.writeFile(join(src, 'linked'), 'x');
     expect(await shOk(`stat -c %h ${mnt}/linked`)).toBe('1\n'); // now in the kernel's cache for 1 s

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { FsError } from '../fuse';
+import type { FileStats } from './file-stats';
 import { native, nativeFileCalls } from './native-file-calls';
 
 /** A time to set: the Date, and when the caller gave it, the nanoseconds within its second. */
@@ -20,7 +20,7 @@ export async function setFileTimes(
   target: { path: string } | { handle: FileHandle },
   atime: TimeToSet | undefined,
   mtime: TimeToSet | undefined,
-  before: Stats,
+  before: FileStats,
 ): Promise<void> {
   const calls = await nativeFileCalls();
   if (calls) {

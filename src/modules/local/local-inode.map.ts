@@ -1,4 +1,4 @@
-import type { Stats } from 'node:fs';
+import type { FileStats } from './file-stats';
 import { join } from 'node:path';
 import { FileKind, FsError, Ino, ROOT_INO } from '../fuse';
 
@@ -33,7 +33,7 @@ export class LocalInodeMap {
 
   constructor(
     private readonly root: string,
-    rootStats: Stats,
+    rootStats: FileStats,
   ) {
     const identity = identityOf(rootStats);
     this.records.set(ROOT_INO, { kind: 'dir', identity, names: [] });
@@ -42,7 +42,7 @@ export class LocalInodeMap {
   }
 
   /** The inode number of the file `stats` describes, found at `name` in `parent`. */
-  remember(stats: Stats, parent: Ino, name: string): Ino {
+  remember(stats: FileStats, parent: Ino, name: string): Ino {
     const identity = identityOf(stats);
     let ino = this.byIdentity.get(identity);
     if (ino === undefined) {
@@ -77,7 +77,7 @@ export class LocalInodeMap {
   }
 
   /** Throws `ESTALE` unless `stats` is the file `ino` was assigned to. */
-  assertSameFile(ino: Ino, stats: Stats): void {
+  assertSameFile(ino: Ino, stats: FileStats): void {
     if (this.records.get(ino)?.identity !== identityOf(stats)) {
       throw FsError.stale(`inode ${ino} was replaced behind the mount; look it up again`);
     }
@@ -99,7 +99,7 @@ export class LocalInodeMap {
     this.byIdentity.delete(record.identity);
   }
 
-  private allocate(stats: Stats): Ino {
+  private allocate(stats: FileStats): Ino {
     const real = stats.ino;
     if (stats.dev === this.rootDev && real > ROOT_INO && real < SYNTHETIC_BASE && !this.records.has(real)) return real;
     while (this.records.has(this.nextSynthetic)) {
@@ -109,7 +109,7 @@ export class LocalInodeMap {
   }
 }
 
-export function kindOf(stats: Stats): FileKind {
+export function kindOf(stats: FileStats): FileKind {
   if (stats.isDirectory()) return 'dir';
   if (stats.isSymbolicLink()) return 'symlink';
   if (stats.isFIFO()) return 'fifo';
@@ -119,7 +119,7 @@ export function kindOf(stats: Stats): FileKind {
   return 'file';
 }
 
-function identityOf(stats: Stats): string {
+function identityOf(stats: FileStats): string {
   return `${stats.dev}:${stats.ino}`;
 }
 

@@ -1,5 +1,5 @@
 import { Inject, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { constants, read as readCallback, Stats, write as writeCallback } from 'node:fs';
+import { constants, read as readCallback, write as writeCallback } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -49,6 +49,7 @@ import {
 } from '../fuse';
 import { LocalInodeMap, kindOf } from './local-inode.map';
 import { LocalXattr } from './local-xattr';
+import { FileStats, lstatOf, statOf, statOfHandle } from './file-stats';
 import { setFileTimes } from './file-times';
 import { native, requiredFileCalls } from './native-file-calls';
 import { makeSpecialFile } from './special-files';
@@ -94,9 +95,9 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    let stats: Stats;
+    let stats: FileStats;
     try {
-      stats = await fs.stat(this.root);
+      stats = await statOf(this.root);
     } catch (error) {
       throw new Error(`Local root ${this.root} cannot be used: ${(error as Error).message}. Pass an existing directory.`);
     }
@@ -125,21 +126,21 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
 
   @Lookup()
   async lookup(parent: Ino, name: string): Promise<Entry> {
-    const stats = await sys(fs.lstat(this.childPath(parent, name)));
+    const stats = await sys(lstatOf(this.childPath(parent, name)));
     return { attr: this.toAttr(this.inodes.remember(stats, parent, name), stats) };
   }
 
   @GetAttr()
   async getattr(ino: Ino, fh?: Fh): Promise<FileAttr> {
     const handle = fh === undefined ? undefined : this.files.get(fh);
-    if (handle) return this.toAttr(ino, await sys(handle.stat()));
+    if (handle) return this.toAttr(ino, await sys(statOfHandle(handle)));
     try {
       return this.toAttr(ino, await this.statOf(ino));
     } catch (error) {
       // Removed while open (fstat asks by inode, without a handle): any handle still open on it answers.
       const open = isGone(error) ? this.openHandleOf(ino) : undefined;
       if (!open) throw error;
-      return this.toAttr(ino, await sys(open.stat()));
+      return this.toAttr(ino, await sys(statOfHandle(open)));
     }
   }
 
@@ -160,7 +161,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     const entries = await Promise.all(
       page.map(async (name, index): Promise<DirEntry | undefined> => {
         // A name removed since the listing was taken is skipped rather than failing the whole listing.
-        const stats = await fs.lstat(join(dir, name)).catch(() => undefined);
+        const stats = await lstatOf(join(dir, name)).catch(() => undefined);
         if (!stats) return undefined;
         const child = this.inodes.remember(stats, ino, name);
         return { ino: child, name, kind: kindOf(stats), offset: offset + index + 1, attr: this.toAttr(child, stats) };
@@ -181,7 +182,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     const path = this.pathOf(ino);
     // O_NONBLOCK keeps a FIFO in the backing directory from blocking the daemon's I/O threads.
     const handle = await sys(fs.open(path, (flags & ~OPEN_FLAGS_STRIPPED) | constants.O_NOFOLLOW | constants.O_NONBLOCK));
-    const stats = await sys(handle.stat()).catch(async (error: unknown) => {
+    const stats = await sys(statOfHandle(handle)).catch(async (error: unknown) => {
       await handle.close();
       throw error;
     });
@@ -205,11 +206,11 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     });
     try {
       if (created) await this.giveToCaller(parent, context, (uid, gid) => handle.chown(uid, gid));
-      let stats = await sys(handle.stat());
+      let stats = await sys(statOfHandle(handle));
       // The kernel already applied the caller's umask; the daemon's own umask must not narrow the mode again.
       if ((stats.mode & 0o7777) !== (mode & 0o7777)) {
         await sys(handle.chmod(mode & 0o7777));
-        stats = await sys(handle.stat());
+        stats = await sys(statOfHandle(handle));
       }
       const ino = this.inodes.remember(stats, parent, name);
       return { entry: { attr: this.toAttr(ino, stats) }, fh: this.keep(handle, ino) };
@@ -266,7 +267,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async setattr(ino: Ino, changes: SetAttrChanges, fh?: Fh): Promise<FileAttr> {
     const handle = fh === undefined ? undefined : this.files.get(fh);
     const path = handle ? undefined : this.pathOf(ino);
-    const before = handle ? await sys(handle.stat()) : await this.statOf(ino);
+    const before = handle ? await sys(statOfHandle(handle)) : await this.statOf(ino);
     const isLink = before.isSymbolicLink();
     if (changes.size !== undefined) {
       if (!before.isFile()) throw before.isDirectory() ? FsError.isDirectory() : FsError.invalid('cannot truncate a symlink');
@@ -289,7 +290,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
         before,
       );
     }
-    return this.toAttr(ino, handle ? await sys(handle.stat()) : await this.statOf(ino));
+    return this.toAttr(ino, handle ? await sys(statOfHandle(handle)) : await this.statOf(ino));
   }
 
   @Fallocate()
@@ -394,8 +395,8 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async rename(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
     const from = this.childPath(parent, name);
     const to = this.childPath(newParent, newName);
-    const moved = await sys(fs.lstat(from));
-    const replaced = await fs.lstat(to).catch(() => undefined);
+    const moved = await sys(lstatOf(from));
+    const replaced = await lstatOf(to).catch(() => undefined);
     await sys(fs.rename(from, to));
     const target = { parent: newParent, name: newName };
     if (replaced && replaced.ino !== moved.ino) this.inodes.unlinked(this.inodes.remember(replaced, newParent, newName), target);
@@ -407,7 +408,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async exchange(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
     const [first, second] = [this.childPath(parent, name), this.childPath(newParent, newName)];
     const calls = await requiredFileCalls('RENAME_EXCHANGE');
-    const [a, b] = [await sys(fs.lstat(first)), await sys(fs.lstat(second))];
+    const [a, b] = [await sys(lstatOf(first)), await sys(lstatOf(second))];
     await native(calls.exchange(first, second));
     const [from, to] = [{ parent, name }, { parent: newParent, name: newName }];
     this.inodes.renamed(this.inodes.remember(a, parent, name), from, to);
@@ -462,25 +463,25 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** lstat of `ino`'s path, checked to still be the same file. */
-  private async statOf(ino: Ino): Promise<Stats> {
-    const stats = await sys(fs.lstat(this.pathOf(ino)));
+  private async statOf(ino: Ino): Promise<FileStats> {
+    const stats = await sys(lstatOf(this.pathOf(ino)));
     this.inodes.assertSameFile(ino, stats);
     return stats;
   }
 
   private async entryOf(parent: Ino, name: string, path: string): Promise<Entry> {
-    const stats = await sys(fs.lstat(path));
+    const stats = await sys(lstatOf(path));
     return { attr: this.toAttr(this.inodes.remember(stats, parent, name), stats) };
   }
 
   private async removeName(parent: Ino, name: string, remove: (path: string) => Promise<void>): Promise<void> {
     const path = this.childPath(parent, name);
-    const stats = await sys(fs.lstat(path));
+    const stats = await sys(lstatOf(path));
     await sys(remove(path));
     this.inodes.unlinked(this.inodes.remember(stats, parent, name), { parent, name });
   }
 
-  private toAttr(ino: Ino, stats: Stats): FileAttr {
+  private toAttr(ino: Ino, stats: FileStats): FileAttr {
     return {
       ino,
       size: stats.size,
@@ -495,6 +496,9 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
       gid: stats.gid,
       blksize: stats.blksize,
       rdev: stats.rdev,
+      atimeNsec: stats.atimeNsec,
+      mtimeNsec: stats.mtimeNsec,
+      ctimeNsec: stats.ctimeNsec,
     };
   }
 

@@ -27,6 +27,13 @@ export interface FileAttr {
   blksize?: number;
   /** The device a `char` or `block` special file stands for (Linux's encoding of major and minor); 0 when omitted. */
   rdev?: number;
+  /**
+   * The nanoseconds within each time's second, when the filesystem knows them: more precise than the Dates'
+   * milliseconds (the kernel transport passes them on; fuse-native carries milliseconds).
+   */
+  atimeNsec?: number;
+  mtimeNsec?: number;
+  ctimeNsec?: number;
 }
 
 /** The answer to `lookup`, `mkdir`, `symlink`, `link` and `create`. */

@@ -74,4 +74,9 @@ describe('FUSE replies', () => {
     expect([entry.readBigUInt64LE(0), entry.readUInt32LE(8), entry.length]).toEqual([4n, 4, 16 + 4 + 1]);
     expect(entry.subarray(16).toString()).toBe('név\0');
   });
+
+  it('carries the nanoseconds a filesystem gives beside its Dates', () => {
+    const body = attrOut({ ...attr, mtime: new Date(1_600_000_000_123), mtimeNsec: 123_456_789 }, validity(1));
+    expect([body.readBigInt64LE(16 + 32), body.readUInt32LE(16 + 52)]).toEqual([1_600_000_000n, 123_456_789]);
+  });
 });

@@ -32,9 +32,9 @@ function writeAttr(buffer: Buffer, offset: number, attr: FileAttr): void {
   buffer.writeBigUInt64LE(BigInt(attr.ino), offset);
   buffer.writeBigUInt64LE(BigInt(Math.max(0, Math.trunc(attr.size))), offset + 8);
   buffer.writeBigUInt64LE(BigInt(Math.max(0, Math.trunc(attr.blocks))), offset + 16);
-  writeTime(buffer, offset + 24, offset + 48, attr.atime);
-  writeTime(buffer, offset + 32, offset + 52, attr.mtime);
-  writeTime(buffer, offset + 40, offset + 56, attr.ctime);
+  writeTime(buffer, offset + 24, offset + 48, attr.atime, attr.atimeNsec);
+  writeTime(buffer, offset + 32, offset + 52, attr.mtime, attr.mtimeNsec);
+  writeTime(buffer, offset + 40, offset + 56, attr.ctime, attr.ctimeNsec);
   buffer.writeUInt32LE((TYPE_BITS[attr.kind] | (attr.perm & 0o7777)) >>> 0, offset + 60);
   buffer.writeUInt32LE(attr.nlink >>> 0, offset + 64);
   buffer.writeUInt32LE(attr.uid >>> 0, offset + 68);
@@ -44,13 +44,14 @@ function writeAttr(buffer: Buffer, offset: number, attr: FileAttr): void {
   buffer.writeUInt32LE(0, offset + 84); // flags
 }
 
-/** Seconds (signed 64-bit) and nanoseconds of a Date, which holds milliseconds. */
-function writeTime(buffer: Buffer, secondsAt: number, nanosAt: number, time: Date): void {
+/** Seconds (signed 64-bit) and nanoseconds of a Date, which holds milliseconds, or of its second and `nanoseconds`. */
+function writeTime(buffer: Buffer, secondsAt: number, nanosAt: number, time: Date, nanoseconds?: number): void {
   const ms = time.getTime();
   const valid = Number.isFinite(ms) ? ms : 0;
   const seconds = Math.floor(valid / 1000);
+  const precise = nanoseconds !== undefined && Number.isInteger(nanoseconds) && nanoseconds >= 0 && nanoseconds < 1e9;
   buffer.writeBigInt64LE(BigInt(seconds), secondsAt);
-  buffer.writeUInt32LE(Math.round((valid - seconds * 1000) * 1e6), nanosAt);
+  buffer.writeUInt32LE(precise ? nanoseconds : Math.round((valid - seconds * 1000) * 1e6), nanosAt);
 }
 
 function writeEntry(buffer: Buffer, offset: number, attr: FileAttr, entry: Validity, attrValid: Validity): void {
