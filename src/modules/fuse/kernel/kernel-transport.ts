@@ -80,6 +80,8 @@ export class KernelTransport implements FuseTransport {
   private readonly attrValid: Validity;
   /** With pageCache 'auto': the size and mtime each file had when last opened, to keep its pages if unchanged. */
   private readonly openedVersions = new Map<Ino, string>();
+  /** Inodes the filesystem invalidated since their last open: their next open drops the kernel's cached pages. */
+  private readonly invalidatedSinceOpen = new Set<Ino>();
   private readonly stats?: OpLatencyStats;
   private detachKernel?: () => void;
   /** The kernel agreed to keep written pages and write them back later (the writebackCache option). */
@@ -125,6 +127,7 @@ export class KernelTransport implements FuseTransport {
     this.detachKernel = this.session.attachKernel({
       invalidateInode: (ino) => {
         this.openedVersions.delete(ino);
+        this.invalidatedSinceOpen.add(ino);
         connection.notify(NotifyCode.InvalInode, invalInodeOut(ino, 0, 0));
       },
       invalidateEntry: (parent, name) => void connection.notify(NotifyCode.InvalEntry, invalEntryOut(parent, name)),
@@ -490,9 +493,12 @@ export class KernelTransport implements FuseTransport {
 
   /** The page-cache flags of an open, by the mount's pageCache policy. */
   private async openFlags(ino: Ino, context: RequestContext): Promise<number> {
+    // The notification that drops them is written by another thread and may come after this answer: an open that
+    // follows an invalidation drops the cached pages itself, in order.
+    const invalidated = this.invalidatedSinceOpen.delete(ino);
     switch (this.options.pageCache ?? 'auto') {
       case 'keep':
-        return OpenOutFlag.KEEP_CACHE;
+        return invalidated ? 0 : OpenOutFlag.KEEP_CACHE;
       case 'direct':
         return OpenOutFlag.DIRECT_IO;
       case 'drop':
@@ -502,7 +508,7 @@ export class KernelTransport implements FuseTransport {
         const version = `${attr.size}:${attr.mtime.getTime()}`;
         const unchanged = this.openedVersions.get(ino) === version;
         this.openedVersions.set(ino, version);
-        return unchanged ? OpenOutFlag.KEEP_CACHE : 0;
+        return unchanged && !invalidated ? OpenOutFlag.KEEP_CACHE : 0;
       }
     }
   }
@@ -532,6 +538,7 @@ export class KernelTransport implements FuseTransport {
   private forget(request: FuseRequest, ino: Ino, count: number): void {
     if (!this.lookups.forgotten(ino, count)) return;
     this.openedVersions.delete(ino);
+    this.invalidatedSinceOpen.delete(ino);
     // The kernel expects no answer: a failing @Forget() handler is only logged (by the session).
     this.session.forget(ino, new KernelRequestContext(request), () => !this.lookups.held(ino)).catch(() => undefined);
   }
