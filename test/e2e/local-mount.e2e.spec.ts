@@ -3,10 +3,11 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { itWithPatchedBinding, PREBUILT_BINARY } from './support/binding';
-import { isMounted, MountProcess, startCliMount, stopMount, waitUntil } from './support/mount-process';
+import { isMounted, MountProcess, REPO, startCliMount, stopMount, waitUntil } from './support/mount-process';
 import { sh, shOk } from './support/shell';
 
 const BIG = 64 * 1024 * 1024;
+const HOLD_LOCK = join(REPO, 'test', 'e2e', 'fixtures', 'hold-lock.py');
 
 /** The local backend on a real mount, served by the CLI in a child process and driven with ordinary tools. */
 describe('local backend on a real mount', () => {
@@ -159,6 +160,17 @@ describe('local backend on a real mount', () => {
   it("warns at mount when fuse-native's prebuilt binary serves it, and only then", () => {
     const warned = mount?.output().includes("fuse-native's prebuilt binary is in use");
     expect(warned).toBe(PREBUILT_BINARY);
+  });
+
+  it('keeps flock and POSIX record locks between processes using the mount (the kernel holds them, per machine)', async () => {
+    await fs.writeFile(join(src, 'locked'), 'x');
+    for (const kind of ['flock', 'posix']) {
+      const marker = join(src, `held-${kind}`);
+      const hold = `python3 ${HOLD_LOCK} ${kind} ${mnt}/locked ${marker}`;
+      const check = `python3 ${HOLD_LOCK} ${kind} ${mnt}/locked`;
+      const out = await shOk(`${hold} & holder=$!; until [ -e ${marker} ]; do sleep 0.05; done; ${check}; kill $holder; wait $holder; ${check}`);
+      expect([kind, out]).toEqual([kind, 'busy\nlocked\n']);
+    }
   });
 
   it('honours O_EXCL on create', async () => {

@@ -10,9 +10,10 @@ import type { FilesystemSession } from './filesystem-session';
 import { FuseOp, ROOT_INO } from './fuse.constants';
 import { describeError, PREBUILT_BINARY_MESSAGE, WRITEBACK_ON_FUSE_NATIVE_MESSAGE } from './fuse.messages';
 import { buildMountArgs } from './fuse-mount-options';
-import type { Fh, Ino } from './interfaces/file-attr.interface';
+import type { Fh, FileAttr, Ino } from './interfaces/file-attr.interface';
 import type { FuseMountOptions } from './interfaces/fuse-module-options.interface';
 import type { FuseTransport } from './interfaces/fuse-transport.interface';
+import { FuseNativeInodeNumbers } from './fuse-native.inode-numbers';
 import { NativeStat, toNativeDirentStat, toNativeStat, toNativeStatArray, toNativeStatFs } from './fuse-native.stat';
 import { OpLatencyRow, OpLatencyStats } from './op-latency.stats';
 import { RequestBufferPool } from './request-buffer.pool';
@@ -40,6 +41,7 @@ export class FuseNativeAdapter implements FuseTransport {
   private native?: InstanceType<FuseNativeClass>;
   private readonly handles = new Map<number, OpenHandle>();
   private readonly buffers = new RequestBufferPool();
+  private readonly inodeNumbers = new FuseNativeInodeNumbers();
   private nextHandle = 1;
   /** Requests taken from the kernel and not answered yet; unmount waits for them. */
   private inflight = 0;
@@ -153,7 +155,7 @@ export class FuseNativeAdapter implements FuseTransport {
     const s = this.session;
     const ops: NativeOps = {
       getattr: (path: string, cb: NativeCallback) =>
-        this.reply(cb, () => this.onPath(path, (ino) => s.getattr(ino)), (attr) => [0, toNativeStat(attr)]),
+        this.reply(cb, () => this.onPath(path, (ino) => s.getattr(ino)), (attr) => [0, this.stat(attr)]),
       // Routed to the _op_readdir override in mount().
       readdir: () => undefined,
       opendir: (path: string, _flags: number, cb: NativeCallback) =>
@@ -333,11 +335,15 @@ export class FuseNativeAdapter implements FuseTransport {
     return handlers;
   }
 
+  private stat(attr: FileAttr): NativeStat {
+    return toNativeStat(attr, this.inodeNumbers.of(attr.ino));
+  }
+
   private fgetattr(fd: number, signal: NativeCallback): void {
     this.reply(
       signal,
       () => this.withHandle(fd, (h) => this.session.getattr(h.ino, h.fh)),
-      (attr) => [0, toNativeStatArray(toNativeStat(attr))],
+      (attr) => [0, toNativeStatArray(this.stat(attr))],
     );
   }
 
@@ -518,9 +524,9 @@ export class FuseNativeAdapter implements FuseTransport {
         const entries = await this.session.readdirAll(ino, fh);
         const names = ['.', '..', ...entries.map((entry) => entry.name)];
         const stats = [
-          toNativeStat(attr),
-          toNativeDirentStat(parentIno, 'dir'),
-          ...entries.map((entry) => (entry.attr ? toNativeStat(entry.attr) : toNativeDirentStat(entry.ino, entry.kind))),
+          this.stat(attr),
+          toNativeDirentStat(this.inodeNumbers.of(parentIno), 'dir'),
+          ...entries.map((entry) => (entry.attr ? this.stat(entry.attr) : toNativeDirentStat(this.inodeNumbers.of(entry.ino), entry.kind))),
         ];
         return [names, stats];
       } finally {

@@ -47,14 +47,15 @@ export function typeBits(kind: FileKind): number {
   return TYPE_BITS[kind];
 }
 
-export function toNativeStat(attr: FileAttr): NativeStat {
+/** `ino` is the number fuse-native can carry for `attr.ino` (see FuseNativeInodeNumbers). */
+export function toNativeStat(attr: FileAttr, ino: number = attr.ino): NativeStat {
   return {
     mode: TYPE_BITS[attr.kind] | (attr.perm & 0o7777),
     uid: attr.uid,
     gid: attr.gid,
     size: attr.size,
     nlink: attr.nlink,
-    ino: attr.ino,
+    ino,
     blksize: attr.blksize ?? 4096,
     blocks: attr.blocks,
     atime: attr.atime.getTime(),

@@ -23,6 +23,8 @@ export class FileStats {
   readonly atimeNsec: number;
   readonly mtimeNsec: number;
   readonly ctimeNsec: number;
+  /** `dev:ino`, exact: inode numbers above 2^53 do not fit a number. */
+  readonly identity: string;
 
   constructor(private readonly stats: BigIntStats) {
     this.dev = Number(stats.dev);
@@ -41,6 +43,7 @@ export class FileStats {
     this.atimeNsec = nanosecondsOf(stats.atimeNs);
     this.mtimeNsec = nanosecondsOf(stats.mtimeNs);
     this.ctimeNsec = nanosecondsOf(stats.ctimeNs);
+    this.identity = `${stats.dev}:${stats.ino}`;
   }
 
   isFile(): boolean {

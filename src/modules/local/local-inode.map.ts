@@ -13,42 +13,47 @@ interface InodeRecord {
   /** `dev:ino` of the backing file, to notice a name that now points at a different file. */
   identity: string;
   names: InodeName[];
+  /** Tells this file from earlier ones given the same inode number. */
+  generation: number;
 }
 
-/** fuse-native passes inode numbers as uint32; numbers it cannot carry get a synthetic one from this range. */
-const SYNTHETIC_BASE = 0xf000_0000;
-const UINT32_MAX = 0xffff_ffff;
+/** Real inode numbers up to here are kept; numbers from here up are synthetic (exact as JavaScript numbers to 2^53). */
+const SYNTHETIC_BASE = 2 ** 52;
 
 /**
  * Maps the filesystem's inode numbers to where the files live under the root. A file keeps its real inode number
- * when it fits (same device as the root, below 2^32, not taken by another file); otherwise it gets a synthetic one.
+ * when it can (same device as the root, below 2^52, not taken by another file); otherwise it gets a synthetic one.
  * Each inode remembers its names as (parent inode, name), so renaming a directory is one update, not a walk over its
- * subtree, and a hard-linked file stays reachable when one of its names is removed.
+ * subtree, and a hard-linked file stays reachable when one of its names is removed. Each file gets a generation
+ * unique within the map's life, so a number the backing filesystem reuses for a new file names it with a new
+ * generation.
  */
 export class LocalInodeMap {
   private readonly records = new Map<Ino, InodeRecord>();
   private readonly byIdentity = new Map<string, Ino>();
   private readonly rootDev: number;
   private nextSynthetic = SYNTHETIC_BASE;
+  private generations = 0;
 
   constructor(
     private readonly root: string,
     rootStats: FileStats,
   ) {
-    const identity = identityOf(rootStats);
-    this.records.set(ROOT_INO, { kind: 'dir', identity, names: [] });
+    const identity = rootStats.identity;
+    this.records.set(ROOT_INO, { kind: 'dir', identity, names: [], generation: 0 });
     this.byIdentity.set(identity, ROOT_INO);
     this.rootDev = rootStats.dev;
   }
 
   /** The inode number of the file `stats` describes, found at `name` in `parent`. */
   remember(stats: FileStats, parent: Ino, name: string): Ino {
-    const identity = identityOf(stats);
+    const identity = stats.identity;
     let ino = this.byIdentity.get(identity);
     if (ino === undefined) {
       ino = this.allocate(stats);
       this.byIdentity.set(identity, ino);
-      this.records.set(ino, { kind: kindOf(stats), identity, names: [] });
+      this.generations = (this.generations + 1) % 2 ** 32;
+      this.records.set(ino, { kind: kindOf(stats), identity, names: [], generation: this.generations });
     }
     const record = this.records.get(ino) as InodeRecord;
     if (ino !== ROOT_INO && !record.names.some((known) => known.parent === parent && known.name === name)) {
@@ -78,9 +83,14 @@ export class LocalInodeMap {
 
   /** Throws `ESTALE` unless `stats` is the file `ino` was assigned to. */
   assertSameFile(ino: Ino, stats: FileStats): void {
-    if (this.records.get(ino)?.identity !== identityOf(stats)) {
+    if (this.records.get(ino)?.identity !== stats.identity) {
       throw FsError.stale(`inode ${ino} was replaced behind the mount; look it up again`);
     }
+  }
+
+  /** The generation of `ino`'s file; 0 for an inode no longer known. */
+  generationOf(ino: Ino): number {
+    return this.records.get(ino)?.generation ?? 0;
   }
 
   renamed(ino: Ino, from: InodeName, to: InodeName): void {
@@ -102,9 +112,7 @@ export class LocalInodeMap {
   private allocate(stats: FileStats): Ino {
     const real = stats.ino;
     if (stats.dev === this.rootDev && real > ROOT_INO && real < SYNTHETIC_BASE && !this.records.has(real)) return real;
-    while (this.records.has(this.nextSynthetic)) {
-      this.nextSynthetic = this.nextSynthetic >= UINT32_MAX ? SYNTHETIC_BASE : this.nextSynthetic + 1;
-    }
+    while (this.records.has(this.nextSynthetic)) this.nextSynthetic += 1;
     return this.nextSynthetic++;
   }
 }
@@ -117,10 +125,6 @@ export function kindOf(stats: FileStats): FileKind {
   if (stats.isCharacterDevice()) return 'char';
   if (stats.isBlockDevice()) return 'block';
   return 'file';
-}
-
-function identityOf(stats: FileStats): string {
-  return `${stats.dev}:${stats.ino}`;
 }
 
 function sameName(a: InodeName, b: InodeName): boolean {

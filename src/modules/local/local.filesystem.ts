@@ -499,6 +499,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
       atimeNsec: stats.atimeNsec,
       mtimeNsec: stats.mtimeNsec,
       ctimeNsec: stats.ctimeNsec,
+      generation: this.inodes.generationOf(ino),
     };
   }
 

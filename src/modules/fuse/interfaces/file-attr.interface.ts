@@ -34,6 +34,12 @@ export interface FileAttr {
   atimeNsec?: number;
   mtimeNsec?: number;
   ctimeNsec?: number;
+  /**
+   * Tells this file from earlier files that had the same inode number (a number reused after a delete): the pair
+   * (ino, generation) must never name two files in one mount's life. NFS file handles of the mount carry it (kernel
+   * transport); 0 when omitted.
+   */
+  generation?: number;
 }
 
 /** The answer to `lookup`, `mkdir`, `symlink`, `link` and `create`. */
@@ -108,6 +114,11 @@ export interface RequestContext {
    * FileHandle — and uid/gid are the daemon's own.
    */
   known: boolean;
+  /**
+   * The caller's umask, on `create`, `mkdir` and `mknod` (kernel transport): the kernel has already applied it to
+   * the mode the handler receives. Undefined on other requests and transports.
+   */
+  readonly umask?: number;
   /**
    * Aborted when the caller is interrupted (a signal: Ctrl-C on a slow read), on the kernel transport. A handler that
    * watches it may stop and throw `FsError.interrupted()`; the caller then gets EINTR. Undefined where requests cannot

@@ -56,7 +56,7 @@ function writeTime(buffer: Buffer, secondsAt: number, nanosAt: number, time: Dat
 
 function writeEntry(buffer: Buffer, offset: number, attr: FileAttr, entry: Validity, attrValid: Validity): void {
   buffer.writeBigUInt64LE(BigInt(attr.ino), offset);
-  buffer.writeBigUInt64LE(0n, offset + 8); // generation
+  buffer.writeBigUInt64LE(BigInt(attr.generation ?? 0), offset + 8);
   buffer.writeBigUInt64LE(BigInt(entry.seconds), offset + 16);
   buffer.writeBigUInt64LE(BigInt(attrValid.seconds), offset + 24);
   buffer.writeUInt32LE(entry.nanoseconds, offset + 32);

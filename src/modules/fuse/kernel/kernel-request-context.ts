@@ -12,6 +12,7 @@ export class KernelRequestContext implements RequestContext {
   readonly gid: number;
   readonly pid: number;
   readonly known = true;
+  umask?: number;
   interrupted = false;
   private controller?: AbortController;
   /** Set while a request that changes nothing may be answered EINTR at once when interrupted. */

@@ -210,7 +210,7 @@ export class KernelTransport implements FuseTransport {
         return this.mknod(request, c);
       case FuseOpcode.MkDir: {
         const mode = request.u32();
-        request.skip(4);
+        c.umask = request.u32();
         const name = request.name();
         return async () => [this.entry((await s.mkdir(ino, name, mode & 0o7777, c)).attr)];
       }
@@ -330,7 +330,8 @@ export class KernelTransport implements FuseTransport {
       case FuseOpcode.Create: {
         const flags = this.forWriteback(request.u32());
         const mode = request.u32();
-        request.skip(8);
+        c.umask = request.u32();
+        request.skip(4);
         const name = request.name();
         return async () => {
           const reply = await s.create(ino, name, mode & 0o7777, flags, c);
@@ -428,10 +429,11 @@ export class KernelTransport implements FuseTransport {
    * Special files go to the filesystem's @MkNod() handler; a regular file without one is an empty create. A filesystem
    * that cannot make special files refuses them with EPERM, as a filesystem that does not support them does.
    */
-  private mknod(request: FuseRequest, context: RequestContext): () => Promise<Body> {
+  private mknod(request: FuseRequest, context: KernelRequestContext): () => Promise<Body> {
     const mode = request.u32();
     const rdev = request.u32();
-    request.skip(8);
+    context.umask = request.u32();
+    request.skip(4);
     const name = request.name();
     const parent = request.nodeid;
     if (this.session.implements(FuseOp.MkNod)) {
