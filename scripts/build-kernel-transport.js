@@ -13,7 +13,6 @@ const path = require('node:path');
 const { nodeGypRebuild } = require('./node-gyp');
 
 const dir = path.resolve(__dirname, '..', 'native', 'kernel-transport');
-const SOURCES = ['fuse-device.c', 'file-calls.c', 'file-calls.h', 'binding.gyp'];
 const marker = path.join(dir, 'build', 'Release', '.built-from');
 
 const args = process.argv.slice(2);
@@ -23,7 +22,8 @@ async function main() {
   if (sanitize && !['address', 'thread'].includes(sanitize)) throw new Error(`--sanitize takes address or thread, not "${sanitize}"`);
   if (process.platform !== 'linux') return log('not Linux: the kernel transport is Linux-only; fuse-native serves mounts here');
   const hash = createHash('sha256');
-  for (const file of SOURCES) hash.update(await fs.readFile(path.join(dir, file)));
+  const sources = (await fs.readdir(dir)).filter((file) => /\.(c|h|gyp)$/.test(file)).sort();
+  for (const file of sources) hash.update(file).update(await fs.readFile(path.join(dir, file)));
   const id = `${hash.digest('hex').slice(0, 16)}${sanitize ? `+${sanitize}` : ''}`;
   if ((await fs.readFile(marker, 'utf8').catch(() => '')) === id) return log('addon already built');
   log(`building the kernel transport addon${sanitize ? ` with ${sanitize} sanitizer` : ''}`);

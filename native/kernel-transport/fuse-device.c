@@ -24,6 +24,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "addon-errors.h"
+#include "fd-passing.h"
 #include "file-calls.h"
 
 #define MAX_REQUESTS_PER_WAKE 64
@@ -42,21 +44,6 @@ typedef struct {
   int closed;     /* uv_close was called */
   int finalized;  /* the JavaScript external is gone */
 } device_reader_t;
-
-static napi_value throw_errno(napi_env env, const char *what, int error) {
-  char message[256];
-  snprintf(message, sizeof(message), "%s: %s", what, strerror(error));
-  napi_value code_value, message_value, error_value, errno_value;
-  char code[32];
-  snprintf(code, sizeof(code), "%d", error);
-  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &message_value);
-  napi_create_error(env, code_value, message_value, &error_value);
-  napi_create_int32(env, -error, &errno_value);
-  napi_set_named_property(env, error_value, "errno", errno_value);
-  napi_throw(env, error_value);
-  return NULL;
-}
 
 static int get_string(napi_env env, napi_value value, char *out, size_t size) {
   size_t length = 0;
@@ -476,6 +463,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"seek", NULL, file_calls_seek, NULL, NULL, NULL, napi_default, NULL},
       {"copyRange", NULL, file_calls_copy_range, NULL, NULL, NULL, napi_default, NULL},
       {"exchange", NULL, file_calls_exchange, NULL, NULL, NULL, napi_default, NULL},
+      {"socketPair", NULL, fd_passing_socket_pair, NULL, NULL, NULL, napi_default, NULL},
+      {"receiveDescriptor", NULL, fd_passing_receive, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

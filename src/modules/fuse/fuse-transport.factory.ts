@@ -5,11 +5,13 @@ import { FuseNativeAdapter } from './fuse-native.adapter';
 import type { FuseMountOptions } from './interfaces/fuse-module-options.interface';
 import type { FuseTransport, FuseTransportKind } from './interfaces/fuse-transport.interface';
 import { FUSE_DEVICE_ADDON, fuseDeviceAddonBuilt } from './kernel/fuse-device.binding';
+import { findFusermount } from './kernel/fusermount';
 import { KernelTransport } from './kernel/kernel-transport';
 
 /**
  * The transport `auto` picks here: NESTJS_FUSE_TRANSPORT when set (kernel or fuse-native: one switch for every mount
- * of a process, without changing its code), else the kernel one where it can mount, fuse-native elsewhere.
+ * of a process, without changing its code), else the kernel one where it can mount — on Linux with the addon built,
+ * as root or with a fusermount to mount through — and fuse-native elsewhere.
  */
 export async function automaticTransport(env: NodeJS.ProcessEnv = process.env): Promise<FuseTransportKind> {
   const chosen = env.NESTJS_FUSE_TRANSPORT;
@@ -17,8 +19,8 @@ export async function automaticTransport(env: NodeJS.ProcessEnv = process.env): 
   if (chosen !== undefined && chosen !== '' && chosen !== 'auto') {
     throw new MountException(`NESTJS_FUSE_TRANSPORT must be kernel, fuse-native or auto, not "${chosen}".`);
   }
-  const root = process.getuid?.() === 0;
-  return process.platform === 'linux' && root && (await fuseDeviceAddonBuilt()) ? 'kernel' : 'fuse-native';
+  if (process.platform !== 'linux' || !(await fuseDeviceAddonBuilt())) return 'fuse-native';
+  return process.geteuid?.() === 0 || (await findFusermount()) !== undefined ? 'kernel' : 'fuse-native';
 }
 
 export async function createTransport(session: FilesystemSession, mountpoint: string, options: FuseMountOptions, logger?: Logger): Promise<FuseTransport> {

@@ -64,7 +64,7 @@ export class MountpointGuard {
       throw new MountException(
         code === 'ENOENT'
           ? '/dev/fuse does not exist: this kernel or container has no FUSE. Load the fuse module (modprobe fuse) or run the container with --device /dev/fuse.'
-          : `No permission to use /dev/fuse (${code}). Run as root, or add this user to the group that owns /dev/fuse.`,
+          : `No permission to use /dev/fuse (${code}): users other than root need it readable and writable, as Debian's default mode 0666 makes it. Run as root, or chmod 0666 /dev/fuse.`,
       );
     }
   }

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { constants } from 'node:os';
 import { MountException } from '../errors/mount.exception';
+import { isMounted } from '../mountpoint.guard';
 import { DeviceNotifier, DeviceReader, FuseDeviceBinding, loadFuseDevice } from './fuse-device.binding';
+import { findFusermount, mountWithFusermount, unmountWithFusermount } from './fusermount';
 import { MS_NODEV, MS_NOSUID, MS_RDONLY, REQUEST_BUFFER_SIZE } from './fuse-protocol';
 import { outHeader } from './fuse-reply';
 
@@ -13,6 +15,8 @@ export interface ConnectionOptions {
   defaultPermissions: boolean;
 }
 
+/** The mount's type is fuse.nestjs-fuse. */
+const SUBTYPE = 'nestjs-fuse';
 /** How long an unmount waits for the kernel to end the connection before it closes the device (aborting it). */
 const END_TIMEOUT_MS = 5_000;
 
@@ -26,6 +30,8 @@ export class FuseConnection {
   private reader?: DeviceReader;
   private notifier?: DeviceNotifier;
   private endedWith?: number;
+  /** The fusermount that made the mount, which must also unmount it; undefined when mounted with mount(2). */
+  private fusermount?: string;
   private readonly endWaiters: Array<() => void> = [];
 
   constructor(
@@ -35,8 +41,21 @@ export class FuseConnection {
     this.device = loadFuseDevice();
   }
 
-  /** Mounts and starts reading; `onRequest` gets each request's bytes, in arrival order. */
-  open(options: ConnectionOptions, onRequest: (request: Buffer) => void): void {
+  /**
+   * Mounts and starts reading; `onRequest` gets each request's bytes, in arrival order. As root with mount(2); as
+   * any other user through fusermount, which mounts and hands the device back.
+   */
+  async open(options: ConnectionOptions, onRequest: (request: Buffer) => void): Promise<void> {
+    if (process.geteuid?.() === 0) this.mountAsRoot(options);
+    else await this.mountThroughFusermount(options);
+    this.notifier = this.device.startNotifier(this.fd);
+    this.reader = this.device.startReader(this.fd, REQUEST_BUFFER_SIZE, (requests, end) => {
+      for (const request of requests) onRequest(request);
+      if (end !== 0) this.ended(end);
+    });
+  }
+
+  private mountAsRoot(options: ConnectionOptions): void {
     this.fd = this.device.openDevice();
     const data = [
       `fd=${this.fd}`,
@@ -48,22 +67,31 @@ export class FuseConnection {
     ].join(',');
     const flags = MS_NOSUID | MS_NODEV | (options.readOnly ? MS_RDONLY : 0);
     try {
-      this.device.mount(options.fsname, this.mountpoint, 'fuse.nestjs-fuse', flags, data);
+      this.device.mount(options.fsname, this.mountpoint, `fuse.${SUBTYPE}`, flags, data);
     } catch (error) {
       this.device.closeDevice(this.fd);
       this.fd = -1;
-      const errno = (error as { errno?: number }).errno;
       throw new MountException(
-        errno === -constants.errno.EPERM
-          ? `Could not mount at ${this.mountpoint}: the kernel transport mounts with mount(2), which needs root (CAP_SYS_ADMIN). Run as root, or use the fuse-native transport (--transport fuse-native).`
-          : `Could not mount at ${this.mountpoint}: ${(error as Error).message}. Check that the mountpoint is a directory that nothing else is mounted on.`,
+        `Could not mount at ${this.mountpoint}: ${(error as Error).message}. Check that the mountpoint is a directory that nothing else is mounted on.`,
       );
     }
-    this.notifier = this.device.startNotifier(this.fd);
-    this.reader = this.device.startReader(this.fd, REQUEST_BUFFER_SIZE, (requests, end) => {
-      for (const request of requests) onRequest(request);
-      if (end !== 0) this.ended(end);
-    });
+  }
+
+  private async mountThroughFusermount(options: ConnectionOptions): Promise<void> {
+    const program = await findFusermount();
+    if (!program) {
+      throw new MountException(
+        `Could not mount at ${this.mountpoint}: as a user other than root the kernel transport mounts through fusermount3 or fusermount, and neither is on PATH. Install one (Debian: apt-get install fuse3), or run as root.`,
+      );
+    }
+    this.fd = await mountWithFusermount(this.device, program, this.mountpoint, [
+      `fsname=${options.fsname}`,
+      `subtype=${SUBTYPE}`,
+      ...(options.allowOther ? ['allow_other'] : []),
+      ...(options.defaultPermissions ? ['default_permissions'] : []),
+      ...(options.readOnly ? ['ro'] : []),
+    ]);
+    this.fusermount = program;
   }
 
   /** Writes one reply; false when nobody waits for it any more (interrupted, or the mount is gone). */
@@ -92,10 +120,11 @@ export class FuseConnection {
   async unmount(): Promise<void> {
     if (this.fd < 0) return;
     try {
-      this.device.unmount(this.mountpoint, true);
+      if (this.fusermount) await unmountWithFusermount(this.fusermount, this.mountpoint);
+      else this.device.unmount(this.mountpoint, true);
     } catch (error) {
       // Already gone (a stale mount cleared by someone else): the connection ends all the same.
-      if ((error as { errno?: number }).errno !== -constants.errno.EINVAL) throw error;
+      if (this.endedWith === undefined && (await isMounted(this.mountpoint))) throw error;
     }
     await this.waitForEnd(END_TIMEOUT_MS);
   }

@@ -33,6 +33,10 @@ export interface FuseDeviceBinding {
   copyRange(fdIn: number, offsetIn: number, fdOut: number, offsetOut: number, length: number): Promise<number>;
   /** renameat2(2) with RENAME_EXCHANGE. */
   exchange(pathA: string, pathB: string): Promise<number>;
+  /** Two connected Unix stream sockets (close-on-exec), for fusermount to send the device back on. */
+  socketPair(): [number, number];
+  /** The descriptor sent on `socket` (SCM_RIGHTS), non-blocking; -1 when none was sent. Never waits. */
+  receiveDescriptor(socket: number): number;
 }
 
 /** Where scripts/build-kernel-transport.js puts the addon; the same from src/ and dist/. */

@@ -114,16 +114,21 @@ export class KernelTransport implements FuseTransport {
   async mount(): Promise<void> {
     const connection = new FuseConnection(this.mountpoint, this.logger);
     const initialized = new Promise<void>((resolve, reject) => (this.initialized = { resolve, reject }));
-    connection.open(
-      {
-        fsname: sanitize(this.options.fsname ?? `nestjs-fuse-${this.session.name}`),
-        readOnly: this.readOnly,
-        allowOther: Boolean(this.options.allowOther),
-        defaultPermissions: Boolean(this.options.allowOther || this.options.defaultPermissions),
-      },
-      (request) => this.dispatch(request),
-    );
     this.connection = connection;
+    try {
+      await connection.open(
+        {
+          fsname: sanitize(this.options.fsname ?? `nestjs-fuse-${this.session.name}`),
+          readOnly: this.readOnly,
+          allowOther: Boolean(this.options.allowOther),
+          defaultPermissions: Boolean(this.options.allowOther || this.options.defaultPermissions),
+        },
+        (request) => this.dispatch(request),
+      );
+    } catch (error) {
+      this.connection = undefined;
+      throw error;
+    }
     this.detachKernel = this.session.attachKernel({
       invalidateInode: (ino) => {
         this.openedVersions.delete(ino);
