@@ -25,6 +25,7 @@
 #include <uv.h>
 
 #include "addon-errors.h"
+#include "backing-files.h"
 #include "fd-passing.h"
 #include "file-calls.h"
 
@@ -463,6 +464,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"seek", NULL, file_calls_seek, NULL, NULL, NULL, napi_default, NULL},
       {"copyRange", NULL, file_calls_copy_range, NULL, NULL, NULL, napi_default, NULL},
       {"exchange", NULL, file_calls_exchange, NULL, NULL, NULL, napi_default, NULL},
+      {"backingOpen", NULL, backing_files_open, NULL, NULL, NULL, napi_default, NULL},
+      {"backingClose", NULL, backing_files_close, NULL, NULL, NULL, napi_default, NULL},
       {"socketPair", NULL, fd_passing_socket_pair, NULL, NULL, NULL, napi_default, NULL},
       {"receiveDescriptor", NULL, fd_passing_receive, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -15,6 +15,7 @@ export interface MountCommandOptions {
   pageCache?: PageCachePolicy;
   transport?: FuseTransportKind | 'auto';
   writebackCache?: boolean;
+  passthrough?: boolean;
   deadline?: number;
   fsname?: string;
   xattrs?: boolean;

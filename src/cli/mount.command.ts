@@ -78,6 +78,7 @@ export class MountCommand extends S3FlagsCommandBase {
         kernelAttrTtlSeconds: options.attrTtl,
         pageCache: options.pageCache,
         writebackCache: options.writebackCache,
+        passthrough: options.passthrough,
         transport: options.transport,
         fsname: options.fsname,
         xattrs: options.xattrs,
@@ -163,8 +164,16 @@ export class MountCommand extends S3FlagsCommandBase {
   }
 
   @Option({
+    flags: '--no-passthrough',
+    description: 'kernel transport: serve every read and write through the handlers, never letting the kernel use the backing files directly',
+  })
+  parseNoPassthrough(): boolean {
+    return false;
+  }
+
+  @Option({
     flags: '--transport <name>',
-    description: 'kernel (speaks FUSE on /dev/fuse; root), fuse-native (libfuse 2), or auto (kernel where it can mount); default auto',
+    description: 'kernel (speaks FUSE on /dev/fuse), fuse-native (libfuse 2), or auto (kernel where it can mount); default auto',
   })
   parseTransport(value: string): FuseTransportKind | 'auto' {
     return parseChoice('--transport', value, TRANSPORTS);

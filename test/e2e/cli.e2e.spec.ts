@@ -165,7 +165,8 @@ describe('nestjs-fuse CLI', () => {
     await fs.writeFile(join(src, 'counted'), Buffer.alloc(512 * 1024, 7));
     let mount: MountProcess | undefined;
     try {
-      mount = await startCliMount(mnt, 'local', src, ['--op-stats']);
+      // Without passthrough, so the reads reach the handlers to be counted.
+      mount = await startCliMount(mnt, 'local', src, ['--op-stats', '--no-passthrough']);
       // 512 KiB in 128 KiB requests, from a fresh mount: at least four reads.
       await sh(`dd if=${mnt}/counted of=/dev/null bs=128k iflag=direct status=none`);
       await sh(`cat ${mnt}/absent`);

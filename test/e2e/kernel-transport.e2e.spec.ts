@@ -90,15 +90,6 @@ describe('the kernel transport', () => {
     expect(size).toBe('5');
   });
 
-  it('carries reads and writes of 1 MiB in one request each', async () => {
-    const from = mount?.output().length ?? 0;
-    await shOk(`dd if=${mnt}/big.bin of=/dev/null bs=1M count=2 iflag=direct status=none`);
-    await shOk(`dd if=/dev/zero of=${mnt}/written bs=1M count=2 oflag=direct status=none`);
-    const log = mount?.output().slice(from) ?? '';
-    expect(log).toMatch(/LocalFilesystem\.read\(\d+, \d+, 1048576, 1048576\)/);
-    expect(log).toMatch(/LocalFilesystem\.write\(\d+, \d+, 1048576, <1048576 bytes>\)/);
-  });
-
   it('makes FIFOs that carry data, sockets, device nodes and regular files with mknod', async () => {
     await shOk(`mkfifo -m 640 ${mnt}/pipe`);
     expect(await shOk(`(echo through the pipe > ${mnt}/pipe &) ; timeout 5 cat ${mnt}/pipe`)).toBe('through the pipe\n');

@@ -51,6 +51,13 @@ describe(`a mount served by a user other than root (${TRANSPORT} transport)`, ()
     expect((await fs.stat(join(src, 'new'))).uid).toBe(NOBODY);
   });
 
+  itOnKernelTransport('serves files through the handlers, saying so once, where passthrough needs privileges it lacks', async () => {
+    await fs.writeFile(join(src, 'data'), Buffer.alloc(256 * 1024, 7));
+    await shOk(`chown ${NOBODY} ${src}/data`);
+    for (let i = 0; i < 3; i++) expect(await shOk(`runuser -u nobody -- sh -c 'md5sum < ${mnt}/data'`)).toBe(await shOk(`md5sum < ${src}/data`));
+    expect(mount?.output().match(/Passthrough is off for this mount \(.*Operation not permitted.*\)/g)).toHaveLength(1);
+  });
+
   it('keeps other users out without allow_other, root included', async () => {
     const asRoot = await sh(`cat ${mnt}/hello`);
     expect([asRoot.code, asRoot.stderr]).toEqual([1, expect.stringMatching(/Permission denied/)]);

@@ -17,6 +17,7 @@ import type {
   DirEntry,
   Entry,
   Fh,
+  OpenReply,
   FileAttr,
   Ino,
   SetAttrChanges,
@@ -205,11 +206,16 @@ export class FilesystemSession {
   }
 
   async open(ino: Ino, flags: number, context?: RequestContext): Promise<Fh> {
-    if (!this.implements(FuseOp.Open)) return 0;
+    return (await this.openReply(ino, flags, context)).fh;
+  }
+
+  /** {@link open}, with the passthrough descriptor the handler may offer. */
+  async openReply(ino: Ino, flags: number, context?: RequestContext): Promise<OpenReply> {
+    if (!this.implements(FuseOp.Open)) return { fh: 0 };
     const truncates = (flags & fsConstants.O_TRUNC) !== 0;
     const reply = await this.invoke(FuseOp.Open, [truncates ? exclusive(ino) : shared(ino)], context, ino, flags);
     if (truncates) this.table.forgetAttr(ino);
-    return this.fhOf(FuseOp.Open, reply);
+    return { fh: this.fhOf(FuseOp.Open, reply), ...this.passthroughOf(FuseOp.Open, reply) };
   }
 
   read(ino: Ino, fh: Fh, offset: number, size: number, scratch?: Buffer): Promise<Buffer> {
@@ -354,7 +360,7 @@ export class FilesystemSession {
     this.table.forgetAttr(parent);
     if (!reply || typeof reply !== 'object' || !reply.entry) throw this.badResult(FuseOp.Create, '{ entry, fh }');
     this.rememberEntry(parent, name, reply.entry);
-    return { entry: reply.entry, fh: this.fhOf(FuseOp.Create, reply) };
+    return { entry: reply.entry, fh: this.fhOf(FuseOp.Create, reply), ...this.passthroughOf(FuseOp.Create, reply) };
   }
 
   async setattr(ino: Ino, changes: SetAttrChanges, fh?: Fh, context?: RequestContext): Promise<FileAttr> {
@@ -493,6 +499,13 @@ export class FilesystemSession {
   private rememberAttr(attr: FileAttr, ttlMs: number, since?: number): void {
     if (!attr || typeof attr !== 'object' || !Number.isInteger(attr.ino)) throw this.badResult(FuseOp.GetAttr, 'a FileAttr');
     this.table.rememberAttr(attr, ttlMs, since);
+  }
+
+  private passthroughOf(op: FuseOp, reply: { passthrough?: unknown }): { passthrough?: number } {
+    const fd = reply.passthrough;
+    if (fd === undefined) return {};
+    if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) throw this.badResult(op, '{ passthrough: a file descriptor } or no passthrough');
+    return { passthrough: fd };
   }
 
   private fhOf(op: FuseOp, reply: { fh?: unknown } | undefined): Fh {

@@ -28,6 +28,8 @@ export class InodeTable {
   private readonly attrs = new Map<Ino, Cached<FileAttr>>();
   private insertions = 0;
   private readonly epochs = new ObservationEpochs<Ino>();
+  /** Inodes changed where the module cannot see it (the kernel writes them through passthrough), with a count each. */
+  private readonly bypassed = new Map<Ino, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -81,7 +83,26 @@ export class InodeTable {
     this.children.delete(parent);
   }
 
+  /**
+   * Until the returned function is called, `ino`'s attributes are neither answered from nor kept in the cache: its
+   * contents change without a write handler running (passthrough). Calls nest; the last end drops what was cached.
+   */
+  bypass(ino: Ino): () => void {
+    this.bypassed.set(ino, (this.bypassed.get(ino) ?? 0) + 1);
+    this.forgetAttr(ino);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      const count = (this.bypassed.get(ino) ?? 1) - 1;
+      if (count > 0) this.bypassed.set(ino, count);
+      else this.bypassed.delete(ino);
+      this.forgetAttr(ino);
+    };
+  }
+
   attr(ino: Ino): FileAttr | undefined {
+    if (this.bypassed.has(ino)) return undefined;
     const entry = this.attrs.get(ino);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.now()) {
@@ -92,7 +113,7 @@ export class InodeTable {
   }
 
   rememberAttr(attr: FileAttr, ttlMs: number, since?: number): void {
-    if (ttlMs <= 0) return;
+    if (ttlMs <= 0 || this.bypassed.has(attr.ino)) return;
     if (since !== undefined && this.epochs.changedSince(attr.ino, since)) return;
     this.attrs.set(attr.ino, { value: attr, expiresAt: this.now() + ttlMs });
     this.countInsertion();

@@ -67,3 +67,23 @@ describe('InodeTable observations', () => {
     expect(table.attr(5)?.size).toBe(17);
   });
 });
+
+describe('InodeTable bypass (files written through passthrough)', () => {
+  const attr = (ino: number, size: number): FileAttr => ({ ino, kind: 'file', size, blocks: 0, perm: 0o644, nlink: 1, uid: 0, gid: 0, atime: new Date(0), mtime: new Date(0), ctime: new Date(0) });
+
+  it('neither answers nor keeps a bypassed inode\'s attributes until the last bypass ends, then starts afresh', () => {
+    const table = new InodeTable();
+    table.rememberAttr(attr(5, 1), 60_000);
+    const first = table.bypass(5);
+    const second = table.bypass(5);
+    expect(table.attr(5)).toBeUndefined();
+    table.rememberAttr(attr(5, 2), 60_000);
+    first();
+    first();
+    expect(table.attr(5)).toBeUndefined();
+    second();
+    expect(table.attr(5)).toBeUndefined();
+    table.rememberAttr(attr(5, 3), 60_000);
+    expect(table.attr(5)?.size).toBe(3);
+  });
+});

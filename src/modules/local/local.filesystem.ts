@@ -190,7 +190,8 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
       await handle.close();
       throw FsError.accessDenied(`${path} is not a regular file`);
     }
-    return { fh: this.keep(handle, ino) };
+    // The kernel transport may read and write the backing file itself (passthrough).
+    return { fh: this.keep(handle, ino), passthrough: handle.fd };
   }
 
   @Create()
@@ -213,7 +214,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
         stats = await sys(statOfHandle(handle));
       }
       const ino = this.inodes.remember(stats, parent, name);
-      return { entry: { attr: this.toAttr(ino, stats) }, fh: this.keep(handle, ino) };
+      return { entry: { attr: this.toAttr(ino, stats) }, fh: this.keep(handle, ino), passthrough: handle.fd };
     } catch (error) {
       await handle.close();
       throw error;

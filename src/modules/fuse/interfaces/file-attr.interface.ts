@@ -65,11 +65,20 @@ export interface DirEntry {
 
 export interface OpenReply {
   fh: Fh;
+  /**
+   * A descriptor of a local file that holds this file's contents. On the kernel transport (Linux 6.9 or newer, the
+   * daemon with CAP_SYS_ADMIN, the `passthrough` mount option on) the kernel then reads, writes and maps the file
+   * through it directly, without asking the read and write handlers; elsewhere it is ignored. The handler still owns
+   * the descriptor and closes it at release. Attributes stay the handlers': `getattr` must report what the file holds.
+   */
+  passthrough?: number;
 }
 
 export interface CreateReply {
   entry: Entry;
   fh: Fh;
+  /** As {@link OpenReply.passthrough}. */
+  passthrough?: number;
 }
 
 /** The attributes `setattr` should change; absent fields stay as they are. */

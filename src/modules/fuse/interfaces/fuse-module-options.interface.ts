@@ -42,6 +42,13 @@ export interface FuseMountOptions {
    * filesystems that nothing changes behind the mount's back. Ignored, with a warning, on fuse-native.
    */
   writebackCache?: boolean;
+  /**
+   * Kernel transport, Linux 6.9 or newer, daemon with CAP_SYS_ADMIN: files whose open handler offers a local
+   * descriptor (`OpenReply.passthrough`; the local backend does) are read, written and mapped by the kernel directly.
+   * Default true; where the kernel or privileges refuse it, opens fall back to the handlers with one log line. Not
+   * with `writebackCache` (the kernel allows one or the other).
+   */
+  passthrough?: boolean;
   /** Mount over a directory that is not empty, hiding its contents while mounted. */
   allowNonEmpty?: boolean;
   /** Create the mountpoint directory when it does not exist (otherwise a missing mountpoint is an error). */

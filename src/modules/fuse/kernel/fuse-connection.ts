@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { constants } from 'node:os';
+import { FsError } from '../errors/fs-error';
 import { MountException } from '../errors/mount.exception';
 import { isMounted } from '../mountpoint.guard';
 import { DeviceNotifier, DeviceReader, FuseDeviceBinding, loadFuseDevice } from './fuse-device.binding';
@@ -114,6 +115,16 @@ export class FuseConnection {
   notify(code: number, body: Buffer): boolean {
     if (!this.notifier) return false;
     return this.device.notify(this.notifier, Buffer.concat([outHeader(0n, code, body.length), body]));
+  }
+
+  /** Registers a passthrough backing file (see FuseDeviceBinding.backingOpen). */
+  registerBacking(fileFd: number): [number, boolean] {
+    if (this.fd < 0) throw FsError.io('the mount is gone');
+    return this.device.backingOpen(this.fd, fileFd);
+  }
+
+  unregisterBacking(backingId: number): void {
+    if (this.fd >= 0) this.device.backingClose(this.fd, backingId);
   }
 
   /** Detaches the mount; the connection ends once nothing uses it, or after a timeout, when it is aborted. */

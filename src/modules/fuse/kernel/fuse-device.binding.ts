@@ -33,6 +33,13 @@ export interface FuseDeviceBinding {
   copyRange(fdIn: number, offsetIn: number, fdOut: number, offsetOut: number, length: number): Promise<number>;
   /** renameat2(2) with RENAME_EXCHANGE. */
   exchange(pathA: string, pathB: string): Promise<number>;
+  /**
+   * Reopens the file `fileFd` is open on (read-write, else read-only; never appending) and registers it as a
+   * passthrough backing file: returns [backingId, writable]. Throws with a negative `errno` (EPERM without
+   * CAP_SYS_ADMIN; ENOTTY or EINVAL on kernels without passthrough).
+   */
+  backingOpen(deviceFd: number, fileFd: number): [number, boolean];
+  backingClose(deviceFd: number, backingId: number): void;
   /** Two connected Unix stream sockets (close-on-exec), for fusermount to send the device back on. */
   socketPair(): [number, number];
   /** The descriptor sent on `socket` (SCM_RIGHTS), non-blocking; -1 when none was sent. Never waits. */

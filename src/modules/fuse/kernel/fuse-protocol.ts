@@ -85,7 +85,21 @@ export const InitFlag = {
   PARALLEL_DIROPS: 1 << 18,
   MAX_PAGES: 1 << 22,
   CACHE_SYMLINKS: 1 << 23,
+  /** fuse_init_in/out.flags2 carry flags 32–63. */
+  INIT_EXT: 1 << 30,
 } as const;
+
+/** INIT flags 32–63, as fuse_init_in.flags2 / fuse_init_out.flags2 hold them (bit n here is flag 32 + n). */
+export const InitFlag2 = {
+  /** FUSE_PASSTHROUGH (7.40): opens may name a backing file the kernel reads and writes itself. */
+  PASSTHROUGH: 1 << 5,
+} as const;
+
+/**
+ * How deep the backing files' filesystems may be stacked: 2 lets them live on overlayfs (a container's root), at the
+ * price of this mount not being a lower layer of another overlayfs (the kernel's limit is 2).
+ */
+export const PASSTHROUGH_MAX_STACK_DEPTH = 2;
 
 /** fuse_setattr_in.valid */
 export const SetAttrValid = {
@@ -108,6 +122,8 @@ export const OpenOutFlag = {
   KEEP_CACHE: 1 << 1,
   NONSEEKABLE: 1 << 2,
   CACHE_DIR: 1 << 3,
+  /** The kernel reads and writes the file through the backing file named by fuse_open_out.backing_id. */
+  PASSTHROUGH: 1 << 7,
 } as const;
 
 export const GETATTR_FH = 1 << 0;

@@ -97,10 +97,12 @@ export function invalEntryOut(parent: number, name: string): Buffer {
   return body;
 }
 
-export function openOut(fh: number, openFlags: number): Buffer {
+/** `backingId`: the backing file of a passthrough open (OpenOutFlag.PASSTHROUGH), registered with the connection. */
+export function openOut(fh: number, openFlags: number, backingId = 0): Buffer {
   const body = Buffer.alloc(Size.OPEN_OUT);
   body.writeBigUInt64LE(BigInt(fh), 0);
   body.writeUInt32LE(openFlags >>> 0, 8);
+  body.writeInt32LE(backingId, 12);
   return body;
 }
 
@@ -146,6 +148,10 @@ export interface InitReply {
   maxWrite: number;
   timeGranularity: number;
   maxPages: number;
+  /** Flags 32–63 (fuse_init_out.flags2); sent when flags has INIT_EXT. */
+  flags2?: number;
+  /** With passthrough: how deeply stacked the backing files' filesystems may be. */
+  maxStackDepth?: number;
 }
 
 export function initOut(reply: InitReply): Buffer {
@@ -159,6 +165,8 @@ export function initOut(reply: InitReply): Buffer {
   body.writeUInt32LE(reply.maxWrite >>> 0, 20);
   body.writeUInt32LE(reply.timeGranularity >>> 0, 24);
   body.writeUInt16LE(reply.maxPages, 28);
+  body.writeUInt32LE((reply.flags2 ?? 0) >>> 0, 32);
+  body.writeUInt32LE(reply.maxStackDepth ?? 0, 36);
   return body;
 }
 

@@ -1,8 +1,8 @@
-import { FuseOpcode, InitFlag, MAX_PAGES, MAX_WRITE } from './fuse-protocol';
+import { FuseOpcode, InitFlag, InitFlag2, MAX_PAGES, MAX_WRITE, PASSTHROUGH_MAX_STACK_DEPTH } from './fuse-protocol';
 import { FuseRequest } from './fuse-request';
 import { negotiateInit } from './init-negotiation';
 
-function init(minor: number, flags: number): FuseRequest {
+function init(minor: number, flags: number, flags2 = 0): FuseRequest {
   const bytes = Buffer.alloc(40 + 64);
   bytes.writeUInt32LE(bytes.length, 0);
   bytes.writeUInt32LE(FuseOpcode.Init, 4);
@@ -10,6 +10,7 @@ function init(minor: number, flags: number): FuseRequest {
   bytes.writeUInt32LE(minor, 44);
   bytes.writeUInt32LE(128 * 1024, 48);
   bytes.writeUInt32LE(flags >>> 0, 52);
+  bytes.writeUInt32LE(flags2 >>> 0, 56);
   return new FuseRequest(bytes);
 }
 
@@ -32,6 +33,19 @@ describe('negotiateInit', () => {
   it("asks for the writeback cache only when the mount wants it, and the kernel's own invalidation only with pageCache auto", () => {
     expect(negotiateInit(init(45, EVERYTHING), { writebackCache: true }).writeback).toBe(true);
     expect(negotiateInit(init(45, EVERYTHING), { pageCache: 'keep' }).body.readUInt32LE(12) & InitFlag.AUTO_INVAL_DATA).toBe(0);
+  });
+
+  it('asks for passthrough when the kernel offers it (flags2), unless turned off or the writeback cache is wanted', () => {
+    const offered = negotiateInit(init(45, EVERYTHING, EVERYTHING), {});
+    expect(offered.passthrough).toBe(true);
+    expect(offered.body.readUInt32LE(12) & InitFlag.INIT_EXT).toBe(InitFlag.INIT_EXT);
+    expect([offered.body.readUInt32LE(32), offered.body.readUInt32LE(36)]).toEqual([InitFlag2.PASSTHROUGH, PASSTHROUGH_MAX_STACK_DEPTH]);
+    for (const options of [{ passthrough: false }, { writebackCache: true }]) {
+      const refused = negotiateInit(init(45, EVERYTHING, EVERYTHING), options);
+      expect([refused.passthrough, refused.body.readUInt32LE(32), refused.body.readUInt32LE(36)]).toEqual([false, 0, 0]);
+    }
+    const notOffered = negotiateInit(init(45, EVERYTHING & ~InitFlag.INIT_EXT, EVERYTHING), {});
+    expect([notOffered.passthrough, notOffered.body.readUInt32LE(12) & InitFlag.INIT_EXT]).toEqual([false, 0]);
   });
 
   it('refuses a kernel older than the structures it uses, with EPROTO', () => {

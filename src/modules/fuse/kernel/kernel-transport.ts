@@ -5,7 +5,7 @@ import { FsError } from '../errors/fs-error';
 import type { FilesystemSession } from '../filesystem-session';
 import { FuseOp } from '../fuse.constants';
 import { describeError } from '../fuse.messages';
-import type { FileAttr, FsStats, Ino, RequestContext, SetAttrChanges } from '../interfaces/file-attr.interface';
+import type { FileAttr, FsStats, Ino, OpenReply, RequestContext, SetAttrChanges } from '../interfaces/file-attr.interface';
 import type { FuseMountOptions } from '../interfaces/fuse-module-options.interface';
 import type { FuseTransport } from '../interfaces/fuse-transport.interface';
 import { OpLatencyRow, OpLatencyStats } from '../op-latency.stats';
@@ -18,6 +18,7 @@ import { FuseRequest } from './fuse-request';
 import { negotiateInit, Negotiated } from './init-negotiation';
 import { KernelRequestContext } from './kernel-request-context';
 import { LookupCounts } from './lookup-counts';
+import { PassthroughFiles } from './passthrough-files';
 
 /** What a request's answer is: reply parts, or nothing for requests the kernel expects no reply to. */
 type Body = readonly Buffer[];
@@ -86,6 +87,8 @@ export class KernelTransport implements FuseTransport {
   private detachKernel?: () => void;
   /** The kernel agreed to keep written pages and write them back later (the writebackCache option). */
   private writeback = false;
+  /** Passthrough opens, once the kernel agreed to passthrough in INIT. */
+  private passthrough?: PassthroughFiles;
 
   constructor(
     private readonly session: FilesystemSession,
@@ -255,9 +258,10 @@ export class KernelTransport implements FuseTransport {
       case FuseOpcode.Open: {
         const flags = this.forWriteback(request.u32());
         return async () => {
-          const fh = await s.open(ino, flags, c);
+          const reply = await s.openReply(ino, flags, c);
           this.openCount += 1;
-          return [openOut(fh, await this.openFlags(ino, c))];
+          const backing = await this.backingFor(ino, reply, flags, c);
+          return [backing === undefined ? openOut(reply.fh, await this.openFlags(ino, c)) : openOut(reply.fh, OpenOutFlag.PASSTHROUGH, backing)];
         };
       }
       case FuseOpcode.Write:
@@ -271,7 +275,11 @@ export class KernelTransport implements FuseTransport {
         const dir = request.opcode === FuseOpcode.ReleaseDir;
         return async () => {
           this.openCount -= 1;
-          await (dir ? s.releasedir(ino, fh, c) : s.release(ino, fh, flags, c));
+          try {
+            await (dir ? s.releasedir(ino, fh, c) : s.release(ino, fh, flags, c));
+          } finally {
+            if (!dir) this.passthrough?.detach(ino, fh);
+          }
           return NO_BODY;
         };
       }
@@ -341,7 +349,8 @@ export class KernelTransport implements FuseTransport {
         return async () => {
           const reply = await s.create(ino, name, mode & 0o7777, flags, c);
           this.openCount += 1;
-          return [this.entry(reply.entry.attr), openOut(reply.fh, 0)];
+          const backing = await this.backingFor(reply.entry.attr.ino, reply, flags, c);
+          return [this.entry(reply.entry.attr), backing === undefined ? openOut(reply.fh, 0) : openOut(reply.fh, OpenOutFlag.PASSTHROUGH, backing)];
         };
       }
       case FuseOpcode.Fallocate: {
@@ -386,6 +395,9 @@ export class KernelTransport implements FuseTransport {
       return;
     }
     this.writeback = negotiated.writeback;
+    if (negotiated.passthrough && this.connection) {
+      this.passthrough = new PassthroughFiles(this.connection, (ino) => this.session.table.bypass(ino), this.logger);
+    }
     if (this.options.writebackCache && !this.writeback) this.logger.warn('The kernel does not offer a writeback cache: writes go through at once.');
     this.connection?.reply(request.unique, 0, [negotiated.body]);
     this.initialized?.resolve();
@@ -496,6 +508,21 @@ export class KernelTransport implements FuseTransport {
     if (!this.writeback) return flags;
     const readable = (flags & O_ACCMODE) === fsConstants.O_WRONLY ? (flags & ~O_ACCMODE) | fsConstants.O_RDWR : flags;
     return readable & ~fsConstants.O_APPEND;
+  }
+
+  /**
+   * The backing file id a new open is served through, or undefined when it goes through the handlers. If the open
+   * cannot be served either way, the handler's file handle is released and the open fails.
+   */
+  private async backingFor(ino: Ino, reply: OpenReply, flags: number, context: RequestContext): Promise<number | undefined> {
+    if (!this.passthrough || reply.passthrough === undefined) return undefined;
+    try {
+      return this.passthrough.attach(ino, reply.fh, reply.passthrough, (flags & O_ACCMODE) !== fsConstants.O_RDONLY);
+    } catch (error) {
+      this.openCount -= 1;
+      await this.session.release(ino, reply.fh, flags, context).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** The page-cache flags of an open, by the mount's pageCache policy. */

@@ -1,0 +1,108 @@
+import { Logger } from '@nestjs/common';
+import { constants } from 'node:os';
+import { FsError } from '../errors/fs-error';
+import { describeError } from '../fuse.messages';
+import type { Fh, Ino } from '../interfaces/file-attr.interface';
+
+/** Registers backing files with the kernel (FUSE_DEV_IOC_BACKING_OPEN / _CLOSE on the mount's device). */
+export interface BackingRegistrar {
+  /** Registers the file `fd` is open on; returns its backing id and whether it was opened for writing. */
+  registerBacking(fd: number): [number, boolean];
+  unregisterBacking(id: number): void;
+}
+
+/** What stops the module's attribute cache from answering for an inode until the returned function is called. */
+export type BypassCache = (ino: Ino) => () => void;
+
+interface Backing {
+  id: number;
+  writable: boolean;
+  opens: number;
+  endBypass: () => void;
+}
+
+/**
+ * One mount's passthrough opens. Every passthrough open of an inode must name the same backing file (the kernel
+ * refuses another), so one is registered at an inode's first open and unregistered at its last release; meanwhile the
+ * module's attribute cache does not answer for the inode, since the kernel changes it without a write handler
+ * running. When the kernel or the daemon's privileges refuse passthrough, the mount stops asking, says so once,
+ * and serves every open through the handlers.
+ */
+export class PassthroughFiles {
+  private readonly backings = new Map<Ino, Backing>();
+  private readonly opens = new Set<string>();
+  private disabled = false;
+
+  constructor(
+    private readonly registrar: BackingRegistrar,
+    private readonly bypass: BypassCache,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * The backing id for the open `fh` of `ino`, whose handler offered descriptor `fd`; undefined when it is served
+   * through the handlers. An open for writing of a file whose backing could only be opened read-only is refused
+   * (EACCES): the kernel would not let it be served either way.
+   */
+  attach(ino: Ino, fh: Fh, fd: number, writing: boolean): number | undefined {
+    if (this.disabled) return undefined;
+    let backing = this.backings.get(ino);
+    if (!backing) {
+      const registered = this.register(ino, fd);
+      if (!registered) return undefined;
+      backing = { id: registered[0], writable: registered[1], opens: 0, endBypass: this.bypass(ino) };
+      this.backings.set(ino, backing);
+    }
+    if (writing && !backing.writable) {
+      if (backing.opens === 0) this.drop(ino, backing);
+      throw FsError.accessDenied(`inode ${ino} is open through passthrough on a backing file the daemon may only read`);
+    }
+    backing.opens += 1;
+    this.opens.add(key(ino, fh));
+    return backing.id;
+  }
+
+  /** At release: ends the open's share of its inode's backing file, if it had one. */
+  detach(ino: Ino, fh: Fh): void {
+    if (!this.opens.delete(key(ino, fh))) return;
+    const backing = this.backings.get(ino);
+    if (!backing) return;
+    backing.opens -= 1;
+    if (backing.opens === 0) this.drop(ino, backing);
+  }
+
+  get active(): number {
+    return this.opens.size;
+  }
+
+  private register(ino: Ino, fd: number): [number, boolean] | undefined {
+    try {
+      return this.registrar.registerBacking(fd);
+    } catch (error) {
+      const errno = -((error as { errno?: number }).errno ?? 0);
+      if (errno === constants.errno.EPERM || errno === constants.errno.ENOTTY || errno === constants.errno.EINVAL) {
+        this.disabled = true;
+        this.logger.warn(
+          `Passthrough is off for this mount (${(error as Error).message}): it needs Linux 6.9 or newer and a daemon with CAP_SYS_ADMIN. Reads and writes go through the handlers.`,
+        );
+      } else {
+        this.logger.warn(`Inode ${ino} is served through the handlers: its backing file could not be used for passthrough (${(error as Error).message}).`);
+      }
+      return undefined;
+    }
+  }
+
+  private drop(ino: Ino, backing: Backing): void {
+    this.backings.delete(ino);
+    backing.endBypass();
+    try {
+      this.registrar.unregisterBacking(backing.id);
+    } catch (error) {
+      this.logger.error(`Unregistering the backing file of inode ${ino} failed: ${describeError(error)}`);
+    }
+  }
+}
+
+function key(ino: Ino, fh: Fh): string {
+  return `${ino}:${fh}`;
+}
