@@ -1,5 +1,5 @@
 import { Measurement, Metric, Workload } from '../support/model';
-import { createFiles, findStat, listLong, randomRead, remove, sequentialRead, sequentialWrite } from '../support/fs-workloads';
+import { createFiles, findStat, listLong, randomRead, remove, sequentialRead, sequentialWrite, statLoop } from '../support/fs-workloads';
 import { describeBytes } from '../support/sizes';
 
 const COLD: Metric = { key: 'coldMBs', label: 'cold read MB/s', better: 'higher' };
@@ -23,14 +23,26 @@ export function sequentialReadWorkload(scope: string, file: string, bytes: numbe
   };
 }
 
-export function randomReadWorkload(scope: string, file: string, blockSize: number, region: number, overNetwork: boolean, raw?: Raw): Workload {
+export function randomReadWorkload(scope: string, file: string, blockSize: number, region: number, overNetwork: boolean, raw?: Raw, jobs = 1): Workload {
   return {
-    name: `random-${blockSize / 1024}k`,
-    title: `random ${blockSize / 1024} KiB reads, one pass over ${describeBytes(region)} (fio psync, --invalidate=0), fresh mount`,
+    name: `random-${blockSize / 1024}k${jobs > 1 ? `-${jobs}jobs` : ''}`,
+    title: `random ${blockSize / 1024} KiB reads, ${jobs > 1 ? `${jobs} jobs at once, each ` : ''}one pass over ${describeBytes(region)} (fio psync, --invalidate=0), fresh mount`,
     scope,
     metrics: overNetwork ? [IOPS, PULLED] : [IOPS],
-    run: (target) => randomRead(target, file, blockSize, region, overNetwork),
+    run: (target) => randomRead(target, file, blockSize, region, overNetwork, jobs),
     raw,
+  };
+}
+
+/** The round trip: stat of one file with the kernel's and the daemon's caches off, so each call reaches the daemon. */
+export function statUncachedWorkload(scope: string, file: string, count: number): Workload {
+  return {
+    name: 'stat-uncached',
+    title: `${count} stat calls of one file with name and attribute caching off (the round trip to the daemon)`,
+    scope,
+    metrics: [{ key: 'statsPerS', label: 'stats/s', better: 'higher' }],
+    uncached: true,
+    run: (target) => statLoop(target, file, count),
   };
 }
 

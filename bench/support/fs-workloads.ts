@@ -6,6 +6,7 @@ import { cpuSeconds, loopbackBytes, peakRssMiB } from './process-usage';
 
 const MB = 1e6;
 const FIXTURES = join(__dirname, '..', 'fixtures');
+const STAT_LOOP = join(FIXTURES, 'stat-loop.js');
 
 /** Reads a file start to end with dd (1 MiB blocks): the cold read of a fresh mount, then the re-read. */
 export async function sequentialRead(target: Target, file: string, bytes: number): Promise<Measurement> {
@@ -23,18 +24,25 @@ export async function sequentialRead(target: Target, file: string, bytes: number
  * One pass of random reads over the first `region` bytes of a file (fio: every block once, in random order, page
  * cache of the backing file kept). With `countTraffic`, also how many bytes crossed loopback per byte read.
  */
-export async function randomRead(target: Target, file: string, blockSize: number, region: number, countTraffic: boolean): Promise<Measurement> {
+/** `jobs` readers at once, each one pass over the region in its own random order (fio reports their sum). */
+export async function randomRead(target: Target, file: string, blockSize: number, region: number, countTraffic: boolean, jobs = 1): Promise<Measurement> {
   const path = join(target.root, file);
   const before = countTraffic ? await loopbackBytes() : 0;
   const { stdout } = await timed(
     `fio --name=random --filename=${quote(path)} --readonly --rw=randread --bs=${blockSize} --size=${region} ` +
-      `--ioengine=psync --invalidate=0 --output-format=json`,
+      `--ioengine=psync --invalidate=0 --numjobs=${jobs} --group_reporting --output-format=json`,
   );
   const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { jobs: Array<{ read: { iops: number; io_bytes: number } }> };
   const read = report.jobs[0].read;
-  if (read.io_bytes !== region) throw new Error(`fio read ${read.io_bytes} bytes of ${path}, not ${region}`);
+  if (read.io_bytes !== region * jobs) throw new Error(`fio read ${read.io_bytes} bytes of ${path}, not ${region * jobs}`);
   const traffic: Measurement = countTraffic ? { pulledPerRead: ((await loopbackBytes()) - before) / region } : {};
   return { iops: read.iops, ...traffic };
+}
+
+/** `count` stat(2) calls of one file, one after another, from one process: the cost of a round trip when uncached. */
+export async function statLoop(target: Target, file: string, count: number): Promise<Measurement> {
+  const { stdout } = await timed(`node ${quote(STAT_LOOP)} ${quote(join(target.root, file))} ${count}`);
+  return { statsPerS: count / Number(stdout.trim()) };
 }
 
 /** `find` with a stat of every entry (size and mtime printed) over a tree. */

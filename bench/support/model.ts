@@ -9,14 +9,21 @@ export interface Metric {
 
 export type Measurement = Record<string, number>;
 
+/** How a workload wants its mounts: `uncached` turns the kernel's (and the daemon's) name and attribute caches off. */
+export interface StartOptions {
+  uncached?: boolean;
+}
+
 /** A contender: how to bring up a fresh instance of it for one measurement. */
 export interface Contender {
   name: string;
   role: 'ceiling' | 'peer' | 'ours';
   /** A fresh mount (or direct access) for `scope`, e.g. the bucket a workload reads; absent for the raw SDK. */
-  start?(scope: string): Promise<Target>;
+  start?(scope: string, options: StartOptions): Promise<Target>;
   /** The workloads it takes part in, when not all (a variant of ours that only one workload is about). */
   workloads?: string[];
+  /** The workloads it sits out (one it cannot be configured for). */
+  skips?: string[];
 }
 
 /** A workload measured on a filesystem path, or — for the raw SDK ceiling — by a function of its own. */
@@ -26,6 +33,8 @@ export interface Workload {
   /** What the contender is started on (a bucket, or a directory). */
   scope: string;
   metrics: Metric[];
+  /** Mount with the name and attribute caches off. */
+  uncached?: boolean;
   run(target: Target): Promise<Measurement>;
   /** The same work done with the SDK directly (the S3 ceiling). */
   raw?(): Promise<Measurement>;

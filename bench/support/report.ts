@@ -7,6 +7,8 @@ export interface Goal {
   metric: string;
   /** The contender the ratio is taken against; absent for a bound on our own figure. */
   versus?: string;
+  /** Whose figure is divided by `versus`'s: ours when absent (a variant of ours, e.g. without passthrough). */
+  subject?: string;
   atLeast?: number;
   atMost?: number;
   text: string;
@@ -38,7 +40,9 @@ export function formatTable(suite: string, result: WorkloadResult, contenders: C
 export function checkGoals(goals: Goal[], results: WorkloadResult[], ours: string): GoalCheck[] {
   return goals.map((goal) => {
     const result = results.find((candidate) => candidate.name === goal.workload);
-    const measured = goal.versus ? result?.ratios[goal.versus]?.[goal.metric] : result?.medians[ours]?.[goal.metric];
+    const subject = result?.medians[goal.subject ?? ours]?.[goal.metric];
+    const versus = goal.versus ? result?.medians[goal.versus]?.[goal.metric] : undefined;
+    const measured = !goal.versus ? subject : subject !== undefined && versus ? subject / versus : undefined;
     if (measured === undefined) return { ...goal };
     const met = (goal.atLeast === undefined || measured >= goal.atLeast) && (goal.atMost === undefined || measured <= goal.atMost);
     return { ...goal, measured, met };

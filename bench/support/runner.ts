@@ -8,6 +8,7 @@ export async function runInterleaved(workload: Workload, contenders: Contender[]
   const samples: WorkloadResult['samples'] = {};
   const taking = contenders
     .filter((contender) => !contender.workloads || contender.workloads.includes(workload.name))
+    .filter((contender) => !contender.skips?.includes(workload.name))
     .filter((contender) => (contender.start ? true : workload.raw !== undefined));
   for (let round = 1; round <= rounds; round++) {
     for (const contender of taking) {
@@ -38,7 +39,7 @@ export async function runInterleaved(workload: Workload, contenders: Contender[]
 
 async function measureOnce(workload: Workload, contender: Contender): Promise<Measurement> {
   if (!contender.start) return workload.raw!();
-  const target = await contender.start(workload.scope);
+  const target = await contender.start(workload.scope, { uncached: workload.uncached });
   try {
     return await workload.run(target);
   } finally {

@@ -11,6 +11,7 @@ export interface Sizes {
   flatEntries: number;
   writeBytes: { local: number; s3: number };
   smallFiles: number;
+  statCalls: number;
 }
 
 export const FULL: Sizes = {
@@ -23,6 +24,7 @@ export const FULL: Sizes = {
   flatEntries: 10_000,
   writeBytes: { local: 1024 * MiB, s3: 256 * MiB },
   smallFiles: 1_000,
+  statCalls: 20_000,
 };
 
 export const QUICK: Sizes = {
@@ -35,6 +37,7 @@ export const QUICK: Sizes = {
   flatEntries: 200,
   writeBytes: { local: 16 * MiB, s3: 16 * MiB },
   smallFiles: 50,
+  statCalls: 200,
 };
 
 export function describeBytes(bytes: number): string {
