@@ -17,7 +17,7 @@ export interface Negotiated {
 
 /**
  * The answer to the kernel's INIT: the protocol version both speak and what this transport asks of the kernel —
- * asynchronous reads, big writes, readdirplus when the kernel sees fit, parallel directory ops, 1 MiB requests, the
+ * asynchronous reads, big writes, readdirplus for every listing page, parallel directory ops, 1 MiB requests, the
  * kernel's own page invalidation with pageCache 'auto', the writeback cache when asked for, and passthrough unless
  * turned off (the kernel allows it only without the writeback cache). Throws (EPROTO) for a
  * kernel older than the structures used here.
@@ -35,7 +35,6 @@ export function negotiateInit(request: FuseRequest, options: FuseMountOptions): 
     InitFlag.ASYNC_READ |
     InitFlag.BIG_WRITES |
     InitFlag.DO_READDIRPLUS |
-    InitFlag.READDIRPLUS_AUTO |
     InitFlag.PARALLEL_DIROPS |
     InitFlag.MAX_PAGES |
     ((options.pageCache ?? 'auto') === 'auto' ? InitFlag.AUTO_INVAL_DATA : 0) |
