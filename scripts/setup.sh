@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(fuse libfuse2 attr patch valgrind)
+# What only the test suite uses (scripts/test.sh passes s3fs, the peer the interop tests run against).
+read -r -a extra <<< "${NESTJS_FUSE_EXTRA_PACKAGES:-}"
+DEBIAN_PACKAGES+=("${extra[@]}")
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The suite checks behaviour that only the patched fuse-native binding and the kernel transport's addon have: their
 # builds must not silently fall back.
-NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 NESTJS_FUSE_REQUIRE_KERNEL_TRANSPORT=1 bash scripts/setup.sh
+NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 NESTJS_FUSE_REQUIRE_KERNEL_TRANSPORT=1 NESTJS_FUSE_EXTRA_PACKAGES=s3fs bash scripts/setup.sh
 # Bounded: a wedged mount or server must fail the run, not hang it.
 NESTJS_FUSE_TRANSPORT=kernel timeout --kill-after=30 1800 npm test
 # The specs whose fixtures always serve on the kernel transport ran in the pass above.

@@ -39,6 +39,11 @@ export async function s3Suite(work: string, sizes: Sizes, cleanup: Cleanup): Pro
   );
   // rclone refuses to start while AWS_CA_BUNDLE is set (it is, on these machines); plain HTTP needs no CA anyway.
   const peerEnv = { ...process.env, AWS_CA_BUNDLE: undefined };
+  const ours = (flags: string[]) => (bucket: string) =>
+    startDaemon(cleanup, 'nestjs-fuse', [CLI, 'mount', mountpoint, 's3', bucket, '--endpoint', server.endpoint, '--path-style', ...flags], mountpoint, {
+      ...process.env,
+      ...S3_CREDENTIALS,
+    });
   const contenders: Contender[] = [
     { name: 'raw SDK', role: 'ceiling' },
     {
@@ -53,26 +58,11 @@ export async function s3Suite(work: string, sizes: Sizes, cleanup: Cleanup): Pro
       start: (bucket) =>
         startDaemon(cleanup, 'rclone', ['rclone', '--config', rcloneConfig, 'mount', `bench:${bucket}`, mountpoint, '--vfs-cache-mode', 'off'], mountpoint, peerEnv),
     },
-    {
-      // Stored permissions only (what --allow-other turns on): no listed name is answered without its metadata.
-      name: 'nestjs-fuse --allow-other',
-      role: 'peer',
-      workloads: ['ls-l', 'find-stat'],
-      start: (bucket) =>
-        startDaemon(cleanup, 'nestjs-fuse', [CLI, 'mount', mountpoint, 's3', bucket, '--endpoint', server.endpoint, '--path-style', '--allow-other'], mountpoint, {
-          ...process.env,
-          ...S3_CREDENTIALS,
-        }),
-    },
-    {
-      name: 'nestjs-fuse',
-      role: 'ours',
-      start: (bucket) =>
-        startDaemon(cleanup, 'nestjs-fuse', [CLI, 'mount', mountpoint, 's3', bucket, '--endpoint', server.endpoint, '--path-style'], mountpoint, {
-          ...process.env,
-          ...S3_CREDENTIALS,
-        }),
-    },
+    // Stored permissions only (what --allow-other turns on): no listed name is answered without its metadata.
+    { name: 'nestjs-fuse --allow-other', role: 'peer', workloads: ['ls-l', 'find-stat'], start: ours(['--allow-other']) },
+    // No symlinks: a listing answers for small objects without telling them from symlinks by a HEAD each.
+    { name: 'nestjs-fuse --no-symlinks', role: 'peer', workloads: ['ls-l', 'find-stat'], start: ours(['--no-symlinks']) },
+    { name: 'nestjs-fuse', role: 'ours', start: ours([]) },
   ];
 
   const treeEntries = sizes.treeDirs * (sizes.treeFilesPerDir + 1);

@@ -8,6 +8,11 @@ import type { MountCommandOptions } from './mount-command-options';
 import { S3_ONLY_FLAGS } from './mount-command-options';
 import { UsageError } from './usage.error';
 
+/** Whether `flag` was on the command line: a `--no-x` flag leaves x true when absent, so only false means given. */
+function given(value: unknown, flag: string): boolean {
+  return flag.startsWith('--no-') ? value === false : value !== undefined;
+}
+
 export interface Backend {
   /** The `@FuseFilesystem()` name the backend registers. */
   filesystem: string;
@@ -21,7 +26,7 @@ export interface Backend {
 const local: Backend = {
   filesystem: 'local',
   async module(source, options, mountpoint) {
-    const misplaced = Object.entries(S3_ONLY_FLAGS).find(([option]) => options[option as keyof MountCommandOptions] !== undefined);
+    const misplaced = Object.entries(S3_ONLY_FLAGS).find(([option, flag]) => given(options[option as keyof MountCommandOptions], flag));
     if (misplaced) throw new UsageError(`${misplaced[1]} only applies to the s3 backend.`);
     const root = resolve(source);
     const info = await stat(root).catch((error: NodeJS.ErrnoException) => {
@@ -77,6 +82,7 @@ const s3: Backend = {
       negativeTtlMs: options.negativeTtl === undefined ? undefined : options.negativeTtl * 1000,
       // Other users' access is checked against these attributes: a listing's defaults must never stand in for them.
       storedPermissionsOnly: options.allowOther === true,
+      symlinks: options.symlinks,
       cacheBytes: options.cacheSize,
       prefetchWindowBytes: options.prefetchWindow,
       prefetchTotalBytes: options.prefetchTotal,

@@ -40,6 +40,7 @@ export interface MountCommandOptions {
   dirMode?: number;
   stagingDir?: string;
   stagingMax?: number;
+  symlinks?: boolean;
 }
 
 /** Flags that mean nothing to the local backend, by option name. */
@@ -63,4 +64,5 @@ export const S3_ONLY_FLAGS: Readonly<Partial<Record<keyof MountCommandOptions, s
   dirMode: '--dir-mode',
   stagingDir: '--staging-dir',
   stagingMax: '--staging-max',
+  symlinks: '--no-symlinks',
 };

@@ -33,6 +33,14 @@ export abstract class S3FlagsCommandBase extends CommandRunner {
     return parseSeconds('--metadata-ttl', value);
   }
 
+  @Option({
+    flags: '--no-symlinks',
+    description: 's3: no object is a symbolic link: listings of small objects need no HEAD each, and making a symlink is refused',
+  })
+  parseNoSymlinks(): boolean {
+    return false;
+  }
+
   @Option({ flags: '--negative-ttl <seconds>', description: 's3: how long a missing name is remembered as missing; default 1' })
   parseNegativeTtl(value: string): number {
     return parseSeconds('--negative-ttl', value);

@@ -13,8 +13,14 @@ export interface PosixMetadata {
   target?: string;
 }
 
-/** Longest symlink target kept in metadata; S3 allows 2 KiB of user metadata in all. Longer ones go in the body. */
+/**
+ * Longest symlink target also kept in metadata (S3 allows 2 KiB of user metadata in all), so a HEAD gives it without a
+ * GET. Every symlink keeps its target in the object's body too, as s3fs does.
+ */
 export const MAX_METADATA_TARGET = 1024;
+
+/** Longest symlink target Linux allows (PATH_MAX - 1): a listed object no larger than this may be a symlink. */
+export const MAX_SYMLINK_BYTES = 4095;
 
 const TYPE_MASK = constants.S_IFMT;
 

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { resolveS3Options } from './s3-module-options.interface';
 import type { ListPage, ObjectInfo, S3ObjectStore } from './s3-object.store';
-import { encodeMetadata } from './s3-metadata';
+import { encodeMetadata, MAX_SYMLINK_BYTES } from './s3-metadata';
 import { S3Tree } from './s3-tree';
 
 // Keys that s3rver cannot even store (it keeps objects as files named by key) are fed through a stub store here;
@@ -74,22 +74,33 @@ const storeWith = (pages: ListPage[], heads: Record<string, ObjectInfo> = {}) =>
 
 describe('S3Tree lookups after a listing', () => {
 
-  it('answers names a listing showed with no request per file, for the metadata TTL', async () => {
-    const { store, requests } = storeWith([{ objects: [object('a'), object('b')], prefixes: ['d/'] }]);
+  it('answers for listed objects too large to be symlinks with no request, for the metadata TTL', async () => {
+    const large = (key: string): ObjectInfo => ({ ...object(key), size: MAX_SYMLINK_BYTES + 1 });
+    const { store, requests } = storeWith([{ objects: [large('a'), large('b')], prefixes: [] }]);
     const tree = new S3Tree(store, resolveS3Options({ bucket: 'b' }), new Logger('test'));
     await tree.list('');
-    expect((await tree.lookup('a'))?.size).toBe(1);
-    expect((await tree.lookup('d'))?.kind).toBe('dir');
+    expect((await tree.lookup('a'))?.size).toBe(MAX_SYMLINK_BYTES + 1);
+    expect((await tree.lookup('b'))?.kind).toBe('file');
     expect(requests).toEqual([]);
   });
 
-  it('still looks up listed empty objects, which may be symlinks, with one HEAD', async () => {
-    const link = { ...object('maybe-link'), size: 0, metadata: encodeMetadata('symlink', { target: 'elsewhere' }) };
-    const { store, requests } = storeWith([{ objects: [{ ...object('maybe-link'), size: 0 }], prefixes: [] }], { 'maybe-link': link });
+  it('looks up listed objects small enough to be symlinks (s3fs keeps the target in the body) with one HEAD', async () => {
+    const link = { ...object('maybe-link'), size: 9, metadata: encodeMetadata('symlink', { perm: 0o777 }) };
+    const { store, requests } = storeWith([{ objects: [{ ...object('maybe-link'), size: 9 }], prefixes: [] }], { 'maybe-link': link });
     const tree = new S3Tree(store, resolveS3Options({ bucket: 'b' }), new Logger('test'));
     await tree.list('');
     expect((await tree.lookup('maybe-link'))?.kind).toBe('symlink');
     expect(requests).toEqual(['HEAD maybe-link']);
+  });
+
+  it('looks up a listed directory\'s marker once, for the mode, owner and time stored there', async () => {
+    const marker = { ...object('d/'), size: 0, metadata: encodeMetadata('dir', { perm: 0o700, uid: 7 }) };
+    const { store, requests } = storeWith([{ objects: [], prefixes: ['d/'] }], { 'd/': marker });
+    const tree = new S3Tree(store, resolveS3Options({ bucket: 'b' }), new Logger('test'));
+    await tree.list('');
+    expect((await tree.lookup('d'))?.meta).toMatchObject({ perm: 0o700, uid: 7 });
+    expect((await tree.lookup('d'))?.kind).toBe('dir');
+    expect(requests).toEqual(['HEAD d/']);
   });
 
   it('with storedPermissionsOnly, completes each listed name with one HEAD (of the object, or of the marker)', async () => {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { FileKind, NAME_MAX_BYTES } from '../fuse';
 import { ObservationEpochs } from '../fuse/observation-epochs';
 import { CompleteListings } from './complete-listings';
-import { decodeMetadata, PosixMetadata } from './s3-metadata';
+import { decodeMetadata, MAX_SYMLINK_BYTES, PosixMetadata } from './s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
 import type { ObjectInfo, S3ObjectStore } from './s3-object.store';
 import { joinPath, splitPath } from './s3-paths';
@@ -17,7 +17,8 @@ export interface S3Node {
   /** False when it comes from a listing, which carries no object metadata (mode, owner, symlink type). */
   complete: boolean;
   /**
-   * A listed empty object may be a symlink (whose target is kept in metadata): its type is not known until a HEAD.
+   * A listed object small enough to be a symlink (whose target is its body, as s3fs stores it): its type is not known
+   * until a HEAD.
    */
   typeUnknown?: boolean;
 }
@@ -84,7 +85,7 @@ export class S3Tree {
   async lookup(path: string): Promise<S3Node | undefined> {
     const cached = this.cache.get(path);
     if (cached && cached.expiresAt > Date.now()) {
-      if (!cached.node?.typeUnknown && this.trusted(cached.node)) return cached.node;
+      if (this.answersAsListed(cached.node)) return cached.node;
       // Listed, so known to exist as this kind: one HEAD brings what the listing lacked.
       if (cached.node) {
         const completed = await this.completeListed(path, cached.node);
@@ -176,12 +177,12 @@ export class S3Tree {
   listedFile(object: { key: string; size: number; mtime: Date; etag: string }): S3Node {
     const known = this.knownMetadata.get(object.key);
     if (known && known.etag === object.etag) {
-      const kind = known.meta.kind === 'symlink' ? 'symlink' : 'file';
+      const kind = known.meta.kind === 'symlink' && this.options.symlinks ? 'symlink' : 'file';
       const size = kind === 'symlink' && known.meta.target !== undefined ? Buffer.byteLength(known.meta.target) : object.size;
       return { kind, size, mtime: known.meta.mtime ?? versionTime(object.mtime, object.etag), etag: object.etag, meta: known.meta, complete: true };
     }
     const node: S3Node = { kind: 'file', size: object.size, mtime: versionTime(object.mtime, object.etag), etag: object.etag, meta: {}, complete: false };
-    if (object.size === 0) node.typeUnknown = true;
+    if (this.options.symlinks && object.size <= MAX_SYMLINK_BYTES) node.typeUnknown = true;
     return node;
   }
 
@@ -253,11 +254,21 @@ export class S3Tree {
 
   fromObject(object: ObjectInfo, fallbackKind: FileKind): S3Node {
     const meta = decodeMetadata(object.metadata);
-    const kind = fallbackKind === 'dir' ? 'dir' : meta.kind === 'symlink' ? 'symlink' : 'file';
+    const kind = fallbackKind === 'dir' ? 'dir' : meta.kind === 'symlink' && this.options.symlinks ? 'symlink' : 'file';
     // A symlink's size is its target's length, as lstat reports it.
     const size = kind === 'dir' ? 0 : kind === 'symlink' && meta.target !== undefined ? Buffer.byteLength(meta.target) : object.size;
     if (kind !== 'dir') this.learnMetadata(object.key, object.etag, object.metadata);
     return { kind, size, mtime: meta.mtime ?? versionTime(object.mtime, object.etag), etag: object.etag, meta, complete: true };
+  }
+
+  /**
+   * Whether a cached node may answer a lookup as it is. Not one that may be a symlink, nor a listed directory (one HEAD
+   * of its marker brings the mode, owner and time s3fs and this mount store there), nor, with storedPermissionsOnly,
+   * any whose metadata was not read.
+   */
+  private answersAsListed(node: S3Node | undefined): boolean {
+    if (node === undefined) return true;
+    return !node.typeUnknown && !(node.kind === 'dir' && !node.complete) && this.trusted(node);
   }
 
   /** Whether a cached node may answer a lookup: with storedPermissionsOnly, only one whose metadata was read. */

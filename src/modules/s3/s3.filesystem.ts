@@ -201,7 +201,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     const incomplete: number[] = [];
     for (let i = from; i < to; i++) {
       const node = listed[i].node;
-      if (node.typeUnknown || !this.tree.trusted(node)) incomplete.push(i);
+      if (node.typeUnknown || !this.tree.trusted(node) || (node.kind === 'dir' && !node.complete)) incomplete.push(i);
     }
     await inBatches(incomplete, LOOKUP_CONCURRENCY, async (i) => {
       const name = listed[i].name;
@@ -369,11 +369,13 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   @Symlink()
   async symlink(parent: Ino, name: string, target: string, context?: RequestContext): Promise<Entry> {
     this.assertWritable();
+    if (!this.options.symlinks) throw FsError.notPermitted('this mount has no symbolic links (--no-symlinks)');
     const path = this.namespace.childPath(parent, name);
     if (await this.nodeAt(path)) throw FsError.exists();
-    // An empty object with the target in metadata: listings show it as empty, which makes lookups ask what it is.
+    // The target is the object's body, as s3fs stores it (s3fs reads it there); a short one is in metadata too, so a
+    // HEAD alone knows it.
     const inMetadata = encodeURIComponent(target).length <= MAX_METADATA_TARGET;
-    const body = inMetadata ? Buffer.alloc(0) : Buffer.from(target, 'utf8');
+    const body = Buffer.from(target, 'utf8');
     const metadata = { ...this.metadataFor('symlink', 0o777, context), ...(inMetadata ? encodeMetadata('symlink', { target }) : {}) };
     await this.store.put(this.tree.fileKey(path), body, metadata, body.length);
     this.tree.forget(path);
@@ -635,8 +637,9 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     const ino = this.namespace.inodeOf(parent, entry.name, entry.node.kind);
     // Neither type nor attributes for an entry that may be a symlink: the caller looks it up (one HEAD).
     if (entry.node.typeUnknown) return { ino, name: entry.name, offset };
-    // Nor attributes that would show a listing's defaults where the object stores its own mode and owner.
-    if (!this.tree.trusted(entry.node)) return { ino, name: entry.name, kind: entry.node.kind, offset };
+    // Nor attributes that would show a listing's defaults where the object stores its own mode and owner (with
+    // --metadata-ttl 0 no listing answers for an object's metadata: every stat asks).
+    if (!this.tree.trusted(entry.node) || (this.options.metadataTtlMs <= 0 && !entry.node.complete)) return { ino, name: entry.name, kind: entry.node.kind, offset };
     return { ino, name: entry.name, kind: entry.node.kind, offset, attr: this.attrOf(ino, entry.node) };
   }
 
