@@ -7,6 +7,9 @@ import { S3_STORE } from './s3.constants';
 import { S3Module } from './s3.module';
 import type { S3ObjectStore } from './s3-object.store';
 
+/** The one HEAD the request counter below holds back for half a second. */
+const SLOW_KEY = 'small/s00';
+
 describe('S3Filesystem handlers against s3rver', () => {
   let server: S3Server;
   let client: S3Client;
@@ -15,6 +18,8 @@ describe('S3Filesystem handlers against s3rver', () => {
   const requests: string[] = [];
   let headsInFlight = 0;
   let mostHeadsInFlight = 0;
+  let slowHeadPending = false;
+  let headsStartedDuringSlow = 0;
 
   beforeAll(async () => {
     server = await S3Server.start();
@@ -40,7 +45,13 @@ describe('S3Filesystem handlers against s3rver', () => {
         requests.push(String(context.commandName));
         if (context.commandName !== 'HeadObjectCommand') return next(args);
         mostHeadsInFlight = Math.max(mostHeadsInFlight, ++headsInFlight);
+        if (slowHeadPending) headsStartedDuringSlow += 1;
         try {
+          if ((args.input as { Key?: string }).Key === SLOW_KEY) {
+            slowHeadPending = true;
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            slowHeadPending = false;
+          }
           return await next(args);
         } finally {
           headsInFlight -= 1;
@@ -139,6 +150,18 @@ describe('S3Filesystem handlers against s3rver', () => {
     expect(listed.filter((entry) => entry.attr?.kind === 'file')).toHaveLength(40);
     expect(requests.filter((name) => name === 'HeadObjectCommand')).toHaveLength(40);
     expect(mostHeadsInFlight).toBeGreaterThanOrEqual(16);
+  });
+
+  it('keeps starting a listing\'s HEADs while one of them is slow, not waiting for it batch by batch', async () => {
+    for (let i = 0; i < 80; i++) await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: `small/s${String(i).padStart(2, '0')}`, Body: 'x' }));
+    const dir = (await s3.lookup(ROOT_INO, 'small')).attr.ino;
+    headsStartedDuringSlow = 0;
+    const fh = await s3.opendir(dir, 0);
+    const listed = await s3.readdirAll(dir, fh);
+    await s3.releasedir(dir, fh);
+    expect(listed.filter((entry) => entry.attr?.kind === 'file')).toHaveLength(80);
+    // s00 is the slow one: in batches of 32 only the 31 beside it would start while it is pending.
+    expect(headsStartedDuringSlow).toBeGreaterThan(40);
   });
 
   it('reports statfs figures that fit and say "plenty of room"', async () => {

@@ -203,7 +203,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       const node = listed[i].node;
       if (node.typeUnknown || !this.tree.trusted(node) || (node.kind === 'dir' && !node.complete)) incomplete.push(i);
     }
-    await inBatches(incomplete, LOOKUP_CONCURRENCY, async (i) => {
+    await withConcurrency(incomplete, LOOKUP_CONCURRENCY, async (i) => {
       const name = listed[i].name;
       const node = await this.tree.lookup(joinPath(dir, name)).catch(() => undefined);
       // Gone or failed since it was listed: it stays as listed (no attributes), and its own lookup decides.
@@ -577,10 +577,10 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     } while (token);
     const keys = objects.map((object) => object.key);
     const contents = objects.filter((object) => object.key !== fromPrefix);
-    await inBatches(contents, COPY_CONCURRENCY, (object) => this.store.copy(object.key, toPrefix + object.key.slice(fromPrefix.length), undefined, object.size));
+    await withConcurrency(contents, COPY_CONCURRENCY, (object) => this.store.copy(object.key, toPrefix + object.key.slice(fromPrefix.length), undefined, object.size));
     if (keys.includes(fromPrefix)) await this.store.copy(fromPrefix, toPrefix);
     else await this.store.put(toPrefix, Buffer.alloc(0), {}, 0);
-    await inBatches(contents, COPY_CONCURRENCY, (object) => this.store.delete(object.key));
+    await withConcurrency(contents, COPY_CONCURRENCY, (object) => this.store.delete(object.key));
     if (keys.includes(fromPrefix)) await this.store.delete(fromPrefix);
     this.tree.movedKeys(fromPrefix, toPrefix, false);
   }
@@ -670,6 +670,22 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   }
 }
 
-async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+/**
+ * Runs `fn` over `items` with at most `limit` in flight, starting the next as soon as any one ends (a slow request
+ * holds up only its own slot). After a failure no new item starts, and the first failure is thrown.
+ */
+async function withConcurrency<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      try {
+        await fn(items[next++]);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
