@@ -42,7 +42,10 @@ describe('LocalFilesystem (handlers called directly)', () => {
     const entry = await local.lookup(ROOT_INO, 'hello.txt');
     const real = await fs.lstat(join(root, 'hello.txt'));
     expect(entry.attr).toMatchObject({ ino: real.ino, size: 12, kind: 'file', perm: real.mode & 0o7777, nlink: 1 });
-    expect(entry.attr.mtime.getTime()).toBe(real.mtime.getTime());
+    // To the nanosecond: number Stats round a time's milliseconds in floating point (…748.9999998 → 749), so compare
+    // with the exact figures.
+    const exact = await fs.lstat(join(root, 'hello.txt'), { bigint: true });
+    expect([entry.attr.mtime.getTime(), entry.attr.mtimeNsec]).toEqual([Number(exact.mtimeNs / 1_000_000n), Number(exact.mtimeNs % 1_000_000_000n)]);
     expect(entry.attr.mtime.getFullYear()).toBeGreaterThan(2000);
     expect((await local.getattr(ROOT_INO)).kind).toBe('dir');
   });
