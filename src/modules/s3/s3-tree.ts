@@ -266,7 +266,7 @@ export class S3Tree {
    * of its marker brings the mode, owner and time s3fs and this mount store there), nor, with storedPermissionsOnly,
    * any whose metadata was not read.
    */
-  private answersAsListed(node: S3Node | undefined): boolean {
+  answersAsListed(node: S3Node | undefined): boolean {
     if (node === undefined) return true;
     return !node.typeUnknown && !(node.kind === 'dir' && !node.complete) && this.trusted(node);
   }

@@ -193,15 +193,16 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   }
 
   /**
-   * Listed entries whose attributes the listing cannot give — empty objects that may be symlinks, and with
-   * storedPermissionsOnly every name whose metadata this mount has not read — are looked up here, many at once, so
+   * Listed entries whose attributes the listing cannot give (S3Tree.answersAsListed: objects small enough to be
+   * symlinks, directories' markers, and with storedPermissionsOnly every name whose metadata this mount has not
+   * read) are looked up here, many at once, so
    * `ls -l` and `find` do not pay one HEAD after another through the kernel's lookups (s3fs does the same).
    */
   private async completeListed(dir: string, listed: S3Listing[], from: number, to: number): Promise<void> {
     const incomplete: number[] = [];
     for (let i = from; i < to; i++) {
       const node = listed[i].node;
-      if (node.typeUnknown || !this.tree.trusted(node) || (node.kind === 'dir' && !node.complete)) incomplete.push(i);
+      if (!this.tree.answersAsListed(node)) incomplete.push(i);
     }
     await withConcurrency(incomplete, LOOKUP_CONCURRENCY, async (i) => {
       const name = listed[i].name;
