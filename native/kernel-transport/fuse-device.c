@@ -26,6 +26,7 @@
 
 #include "addon-errors.h"
 #include "backing-files.h"
+#include "cached-reads.h"
 #include "fd-passing.h"
 #include "file-calls.h"
 
@@ -464,6 +465,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"seek", NULL, file_calls_seek, NULL, NULL, NULL, napi_default, NULL},
       {"copyRange", NULL, file_calls_copy_range, NULL, NULL, NULL, napi_default, NULL},
       {"exchange", NULL, file_calls_exchange, NULL, NULL, NULL, napi_default, NULL},
+      {"readCached", NULL, cached_reads_read, NULL, NULL, NULL, napi_default, NULL},
       {"backingOpen", NULL, backing_files_open, NULL, NULL, NULL, napi_default, NULL},
       {"backingClose", NULL, backing_files_close, NULL, NULL, NULL, napi_default, NULL},
       {"socketPair", NULL, fd_passing_socket_pair, NULL, NULL, NULL, napi_default, NULL},

@@ -5,12 +5,18 @@ import { FuseOp } from '../modules/fuse';
 import { LocalModule } from '../modules/local';
 import { S3Module, S3ModuleOptions } from '../modules/s3';
 import type { MountCommandOptions } from './mount-command-options';
-import { S3_ONLY_FLAGS } from './mount-command-options';
+import { LOCAL_ONLY_FLAGS, S3_ONLY_FLAGS } from './mount-command-options';
 import { UsageError } from './usage.error';
 
 /** Whether `flag` was on the command line: a `--no-x` flag leaves x true when absent, so only false means given. */
 function given(value: unknown, flag: string): boolean {
   return flag.startsWith('--no-') ? value === false : value !== undefined;
+}
+
+/** A usage error for the first of `flags` given to a backend other than `owner`. */
+function refuseFlags(options: MountCommandOptions, flags: Partial<Record<keyof MountCommandOptions, string>>, owner: string): void {
+  const misplaced = Object.entries(flags).find(([option, flag]) => given(options[option as keyof MountCommandOptions], flag));
+  if (misplaced) throw new UsageError(`${misplaced[1]} only applies to the ${owner} backend.`);
 }
 
 export interface Backend {
@@ -26,8 +32,7 @@ export interface Backend {
 const local: Backend = {
   filesystem: 'local',
   async module(source, options, mountpoint) {
-    const misplaced = Object.entries(S3_ONLY_FLAGS).find(([option, flag]) => given(options[option as keyof MountCommandOptions], flag));
-    if (misplaced) throw new UsageError(`${misplaced[1]} only applies to the s3 backend.`);
+    refuseFlags(options, S3_ONLY_FLAGS, 's3');
     const root = resolve(source);
     const info = await stat(root).catch((error: NodeJS.ErrnoException) => {
       throw new UsageError(
@@ -41,7 +46,7 @@ const local: Backend = {
     if (realRoot === realMountpoint || realRoot.startsWith(`${realMountpoint}/`)) {
       throw new UsageError(`local source ${root} is inside the mountpoint ${mountpoint}: the mount would hide it and serve itself. Serve a directory outside the mountpoint.`);
     }
-    return LocalModule.forRoot({ root });
+    return LocalModule.forRoot({ root, inlineMetadata: options.inlineMetadata });
   },
   describe: (source) => `local:${resolve(source)}`,
 };
@@ -65,6 +70,7 @@ const s3: Backend = {
     [FuseOp.SetAttr]: UPLOAD_DEADLINE_MS,
   },
   async module(source, options) {
+    refuseFlags(options, LOCAL_ONLY_FLAGS, 'local');
     const [bucket, ...rest] = source.replace(/^s3:\/\//, '').split('/');
     if (!BUCKET_NAME.test(bucket)) {
       throw new UsageError(`"${bucket}" is not a valid bucket name. Pass <bucket> or <bucket>/<prefix>, e.g. my-bucket/photos.`);

@@ -20,6 +20,8 @@ export interface MountCommandOptions {
   fsname?: string;
   xattrs?: boolean;
   opStats?: boolean;
+  // local only
+  inlineMetadata?: boolean;
   // s3 only
   endpoint?: string;
   region?: string;
@@ -65,4 +67,9 @@ export const S3_ONLY_FLAGS: Readonly<Partial<Record<keyof MountCommandOptions, s
   stagingDir: '--staging-dir',
   stagingMax: '--staging-max',
   symlinks: '--no-symlinks',
+};
+
+/** Flags that mean nothing to the s3 backend, by option name. */
+export const LOCAL_ONLY_FLAGS: Readonly<Partial<Record<keyof MountCommandOptions, string>>> = {
+  inlineMetadata: '--no-inline-metadata',
 };

@@ -172,6 +172,14 @@ export class MountCommand extends S3FlagsCommandBase {
   }
 
   @Option({
+    flags: '--no-inline-metadata',
+    description: 'local: stat backing files on the thread pool instead of the main thread (for a directory on slow or network storage)',
+  })
+  parseNoInlineMetadata(): boolean {
+    return false;
+  }
+
+  @Option({
     flags: '--transport <name>',
     description: 'kernel (speaks FUSE on /dev/fuse), fuse-native (libfuse 2), or auto (kernel where it can mount); default auto',
   })

@@ -65,6 +65,9 @@ describe('nestjs-fuse CLI', () => {
   it('rejects s3 flags on the local backend', () =>
     expectUsageError(`mount ${mnt} local ${src} --endpoint http://127.0.0.1:9000`, /--endpoint only applies to the s3 backend/));
 
+  it('rejects local flags on the s3 backend', () =>
+    expectUsageError(`mount ${mnt} s3 some-bucket --no-inline-metadata`, /--no-inline-metadata only applies to the local backend/));
+
   it('rejects a missing local directory', () =>
     expectUsageError(`mount ${mnt} local ${work}/nope`, /local directory .*\/nope does not exist/));
 

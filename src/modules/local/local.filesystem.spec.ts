@@ -1,9 +1,12 @@
 import { Test, TestingModule } from '@nestjs/testing';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FilesystemSession, FsError, FuseFilesystemRegistry, FuseModule, ROOT_INO } from '../fuse';
+import { busyThreadPool } from '../../../test/fixtures/busy-thread-pool';
 import { LocalModule } from './local.module';
 
 const XATTR_CREATE = 1;
@@ -190,9 +193,81 @@ describe('LocalFilesystem (handlers called directly)', () => {
     await local.release(ino, fh, 0);
   });
 
+  describe('reads', () => {
+    const MiB = 1024 * 1024;
+    let data: Buffer;
+    let ino: number;
+    let fh: number;
+
+    beforeEach(async () => {
+      data = randomBytes(8 * MiB);
+      await fs.writeFile(join(root, 'big'), data);
+      ino = await local.resolve('/big');
+      fh = await local.open(ino, constants.O_RDONLY);
+    });
+
+    afterEach(() => local.release(ino, fh, 0));
+
+    /** Drops the file's pages from the page cache, then caches its first `cached` bytes (and what read-ahead adds). */
+    const cacheOnly = async (cached: number): Promise<void> => {
+      await fs.writeFile(join(root, 'big'), data);
+      execFileSync('dd', [`if=${join(root, 'big')}`, 'iflag=nocache', 'count=0', 'status=none']);
+      execFileSync('sync');
+      execFileSync('dd', [`if=${join(root, 'big')}`, 'iflag=nocache', 'count=0', 'status=none']);
+      const handle = await fs.open(join(root, 'big'));
+      await handle.read(Buffer.alloc(cached), 0, cached, 0);
+      await handle.close();
+    };
+
+    it('copy cached pages on the JavaScript thread, the end of the file included', async () => {
+      const busy = busyThreadPool();
+      const seen: string[] = [];
+      const reads = Promise.all([local.read(ino, fh, MiB, 128 * 1024), local.read(ino, fh, data.length - 100, 4096), local.read(ino, fh, data.length, 4096)]);
+      await Promise.all([busy.firstDone.then(() => seen.push('thread pool')), reads.then(() => seen.push('reads')), busy.allDone]);
+      expect(seen).toEqual(['reads', 'thread pool']);
+      const [middle, tail, end] = await reads;
+      expect(middle.equals(data.subarray(MiB, MiB + 128 * 1024))).toBe(true);
+      expect(tail.equals(data.subarray(data.length - 100))).toBe(true);
+      expect(end.length).toBe(0);
+    });
+
+    it('read what the page cache lacks on the thread pool, byte-exact', async () => {
+      await cacheOnly(4096);
+      const whole = await local.read(ino, fh, 0, 4 * MiB);
+      expect(whole.length).toBe(4 * MiB);
+      expect(whole.equals(data.subarray(0, 4 * MiB))).toBe(true);
+      await cacheOnly(4096);
+      const uncached = await local.read(ino, fh, 6 * MiB, MiB);
+      expect(uncached.equals(data.subarray(6 * MiB, 7 * MiB))).toBe(true);
+    });
+  });
+
   it('fails boot with a clear message for a root that is not a directory', async () => {
     const file = join(root, 'hello.txt');
     const broken = await Test.createTestingModule({ imports: [LocalModule.forRoot({ root: file }), FuseModule.forRoot({})] }).compile();
     await expect(broken.init()).rejects.toThrow(`Local root ${file} is not a directory`);
+  });
+
+  it.each([
+    [undefined, ['lookup', 'thread pool']],
+    [false, ['thread pool', 'lookup']],
+  ])('with inlineMetadata %s, stats a name before or after busy thread-pool work', async (inlineMetadata, order) => {
+    const other = await Test.createTestingModule({
+      imports: [LocalModule.forRoot({ root, inlineMetadata }), FuseModule.forRoot({ entryTtlMs: 0, attrTtlMs: 0 })],
+    }).compile();
+    await other.init();
+    try {
+      const session = other.get(FuseFilesystemRegistry).get('local');
+      const seen: string[] = [];
+      const busy = busyThreadPool();
+      await Promise.all([
+        busy.firstDone.then(() => seen.push('thread pool')),
+        session.lookup(ROOT_INO, 'hello.txt').then(() => seen.push('lookup')),
+        busy.allDone,
+      ]);
+      expect(seen).toEqual(order);
+    } finally {
+      await other.close();
+    }
   });
 });

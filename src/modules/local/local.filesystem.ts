@@ -1,6 +1,7 @@
 import { Inject, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { constants, read as readCallback, write as writeCallback } from 'node:fs';
+import { constants, fstatSync, read as readCallback, write as writeCallback } from 'node:fs';
 import * as fs from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   Access,
@@ -47,11 +48,12 @@ import {
   Unlink,
   Write,
 } from '../fuse';
+import type { FuseDeviceBinding } from '../fuse/kernel/fuse-device.binding';
 import { LocalInodeMap, kindOf } from './local-inode.map';
 import { LocalXattr } from './local-xattr';
-import { FileStats, lstatOf, statOf, statOfHandle } from './file-stats';
+import { FileStats, INLINE_STAT_CALLS, StatCalls, statOf, THREAD_POOL_STAT_CALLS } from './file-stats';
 import { setFileTimes } from './file-times';
-import { native, requiredFileCalls } from './native-file-calls';
+import { native, nativeFileCalls, requiredFileCalls } from './native-file-calls';
 import { makeSpecialFile } from './special-files';
 import { LOCAL_MODULE_OPTIONS } from './local.module-definition';
 import type { LocalModuleOptions } from './local-module-options.interface';
@@ -68,6 +70,7 @@ const OPEN_FLAGS_STRIPPED = constants.O_CREAT | constants.O_EXCL | BACKING_FLAGS
 const DAEMON_UID = process.getuid?.() ?? -1;
 const DAEMON_GID = process.getgid?.() ?? -1;
 const S_ISGID = 0o2000;
+const { EOPNOTSUPP } = osConstants.errno;
 
 interface DirSnapshot {
   ino: Ino;
@@ -89,9 +92,13 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   private readonly dirs = new Map<Fh, DirSnapshot>();
   private readonly xattr = new LocalXattr();
   private nextFh = 1;
+  private readonly statCalls: StatCalls;
+  /** Reads from the page cache on the JavaScript thread, where the addon is built and the filesystem allows them. */
+  private cachedReads?: Pick<FuseDeviceBinding, 'readCached'>;
 
   constructor(@Inject(LOCAL_MODULE_OPTIONS) options: LocalModuleOptions) {
     this.root = resolve(options.root);
+    this.statCalls = options.inlineMetadata === false ? THREAD_POOL_STAT_CALLS : INLINE_STAT_CALLS;
   }
 
   async onModuleInit(): Promise<void> {
@@ -106,6 +113,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
       throw new Error(`Local root ${this.root} is not readable by this user. Fix its permissions or run as its owner.`);
     });
     this.inodes = new LocalInodeMap(this.root, stats);
+    this.cachedReads = await nativeFileCalls();
   }
 
   /** Closes the backing files, after FuseModule has unmounted (beforeApplicationShutdown runs first). */
@@ -126,21 +134,21 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
 
   @Lookup()
   async lookup(parent: Ino, name: string): Promise<Entry> {
-    const stats = await sys(lstatOf(this.childPath(parent, name)));
+    const stats = await sys(this.statCalls.lstat(this.childPath(parent, name)));
     return { attr: this.toAttr(this.inodes.remember(stats, parent, name), stats) };
   }
 
   @GetAttr()
   async getattr(ino: Ino, fh?: Fh): Promise<FileAttr> {
     const handle = fh === undefined ? undefined : this.files.get(fh);
-    if (handle) return this.toAttr(ino, await sys(statOfHandle(handle)));
+    if (handle) return this.toAttr(ino, await sys(this.statCalls.fstat(handle)));
     try {
       return this.toAttr(ino, await this.statOf(ino));
     } catch (error) {
       // Removed while open (fstat asks by inode, without a handle): any handle still open on it answers.
       const open = isGone(error) ? this.openHandleOf(ino) : undefined;
       if (!open) throw error;
-      return this.toAttr(ino, await sys(statOfHandle(open)));
+      return this.toAttr(ino, await sys(this.statCalls.fstat(open)));
     }
   }
 
@@ -161,7 +169,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     const entries = await Promise.all(
       page.map(async (name, index): Promise<DirEntry | undefined> => {
         // A name removed since the listing was taken is skipped rather than failing the whole listing.
-        const stats = await lstatOf(join(dir, name)).catch(() => undefined);
+        const stats = await this.statCalls.lstat(join(dir, name)).catch(() => undefined);
         if (!stats) return undefined;
         const child = this.inodes.remember(stats, ino, name);
         return { ino: child, name, kind: kindOf(stats), offset: offset + index + 1, attr: this.toAttr(child, stats) };
@@ -182,7 +190,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     const path = this.pathOf(ino);
     // O_NONBLOCK keeps a FIFO in the backing directory from blocking the daemon's I/O threads.
     const handle = await sys(fs.open(path, (flags & ~OPEN_FLAGS_STRIPPED) | constants.O_NOFOLLOW | constants.O_NONBLOCK));
-    const stats = await sys(statOfHandle(handle)).catch(async (error: unknown) => {
+    const stats = await sys(this.statCalls.fstat(handle)).catch(async (error: unknown) => {
       await handle.close();
       throw error;
     });
@@ -207,11 +215,11 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     });
     try {
       if (created) await this.giveToCaller(parent, context, (uid, gid) => handle.chown(uid, gid));
-      let stats = await sys(statOfHandle(handle));
+      let stats = await sys(this.statCalls.fstat(handle));
       // The kernel already applied the caller's umask; the daemon's own umask must not narrow the mode again.
       if ((stats.mode & 0o7777) !== (mode & 0o7777)) {
         await sys(handle.chmod(mode & 0o7777));
-        stats = await sys(statOfHandle(handle));
+        stats = await sys(this.statCalls.fstat(handle));
       }
       const ino = this.inodes.remember(stats, parent, name);
       return { entry: { attr: this.toAttr(ino, stats) }, fh: this.keep(handle, ino), passthrough: handle.fd };
@@ -225,12 +233,27 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   // Reads and writes use the descriptor's callback API directly: one promise per request instead of three.
   read(_ino: Ino, fh: Fh, offset: number, size: number, scratch?: Buffer): Promise<Buffer> {
     const fd = this.fileOf(fh).fd;
-    const buffer = scratch ?? Buffer.allocUnsafe(size);
+    const buffer = (scratch ?? Buffer.allocUnsafe(size)).subarray(0, size);
+    const copied = this.readCached(fd, buffer, offset);
+    if (copied === size || copied === 0 || (copied > 0 && fstatSync(fd).size <= offset + copied)) {
+      return Promise.resolve(buffer.subarray(0, copied));
+    }
+    // What the page cache did not hold comes from the thread pool, which may wait on the storage.
+    const from = Math.max(copied, 0);
     return new Promise((resolve, reject) =>
-      readCallback(fd, buffer, 0, size, offset, (error, bytesRead) =>
-        error ? reject(FsError.fromSystemError(error) ?? error) : resolve(buffer.subarray(0, bytesRead)),
+      readCallback(fd, buffer, from, size - from, offset + from, (error, bytesRead) =>
+        error ? reject(FsError.fromSystemError(error) ?? error) : resolve(buffer.subarray(0, from + bytesRead)),
       ),
     );
+  }
+
+  /** Copies what the page cache holds of the range, on this thread: the bytes copied (0 at the end), or -1. */
+  private readCached(fd: number, buffer: Buffer, offset: number): number {
+    if (!this.cachedReads) return -1;
+    const copied = this.cachedReads.readCached(fd, buffer, offset);
+    // A filesystem that cannot read without waiting says so every time: stop asking.
+    if (copied === -EOPNOTSUPP) this.cachedReads = undefined;
+    return copied < 0 ? -1 : copied;
   }
 
   @Write()
@@ -268,7 +291,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async setattr(ino: Ino, changes: SetAttrChanges, fh?: Fh): Promise<FileAttr> {
     const handle = fh === undefined ? undefined : this.files.get(fh);
     const path = handle ? undefined : this.pathOf(ino);
-    const before = handle ? await sys(statOfHandle(handle)) : await this.statOf(ino);
+    const before = handle ? await sys(this.statCalls.fstat(handle)) : await this.statOf(ino);
     const isLink = before.isSymbolicLink();
     if (changes.size !== undefined) {
       if (!before.isFile()) throw before.isDirectory() ? FsError.isDirectory() : FsError.invalid('cannot truncate a symlink');
@@ -291,7 +314,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
         before,
       );
     }
-    return this.toAttr(ino, handle ? await sys(statOfHandle(handle)) : await this.statOf(ino));
+    return this.toAttr(ino, handle ? await sys(this.statCalls.fstat(handle)) : await this.statOf(ino));
   }
 
   @Fallocate()
@@ -396,8 +419,8 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async rename(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
     const from = this.childPath(parent, name);
     const to = this.childPath(newParent, newName);
-    const moved = await sys(lstatOf(from));
-    const replaced = await lstatOf(to).catch(() => undefined);
+    const moved = await sys(this.statCalls.lstat(from));
+    const replaced = await this.statCalls.lstat(to).catch(() => undefined);
     await sys(fs.rename(from, to));
     const target = { parent: newParent, name: newName };
     if (replaced && replaced.ino !== moved.ino) this.inodes.unlinked(this.inodes.remember(replaced, newParent, newName), target);
@@ -409,7 +432,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async exchange(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
     const [first, second] = [this.childPath(parent, name), this.childPath(newParent, newName)];
     const calls = await requiredFileCalls('RENAME_EXCHANGE');
-    const [a, b] = [await sys(lstatOf(first)), await sys(lstatOf(second))];
+    const [a, b] = [await sys(this.statCalls.lstat(first)), await sys(this.statCalls.lstat(second))];
     await native(calls.exchange(first, second));
     const [from, to] = [{ parent, name }, { parent: newParent, name: newName }];
     this.inodes.renamed(this.inodes.remember(a, parent, name), from, to);
@@ -465,19 +488,19 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
 
   /** lstat of `ino`'s path, checked to still be the same file. */
   private async statOf(ino: Ino): Promise<FileStats> {
-    const stats = await sys(lstatOf(this.pathOf(ino)));
+    const stats = await sys(this.statCalls.lstat(this.pathOf(ino)));
     this.inodes.assertSameFile(ino, stats);
     return stats;
   }
 
   private async entryOf(parent: Ino, name: string, path: string): Promise<Entry> {
-    const stats = await sys(lstatOf(path));
+    const stats = await sys(this.statCalls.lstat(path));
     return { attr: this.toAttr(this.inodes.remember(stats, parent, name), stats) };
   }
 
   private async removeName(parent: Ino, name: string, remove: (path: string) => Promise<void>): Promise<void> {
     const path = this.childPath(parent, name);
-    const stats = await sys(lstatOf(path));
+    const stats = await sys(this.statCalls.lstat(path));
     await sys(remove(path));
     this.inodes.unlinked(this.inodes.remember(stats, parent, name), { parent, name });
   }

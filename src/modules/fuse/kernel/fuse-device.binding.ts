@@ -34,6 +34,11 @@ export interface FuseDeviceBinding {
   /** renameat2(2) with RENAME_EXCHANGE. */
   exchange(pathA: string, pathB: string): Promise<number>;
   /**
+   * preadv2(2) with RWF_NOWAIT, on the calling thread: copies what the page cache holds of the range from its start and
+   * returns the bytes copied, or a negative errno (-EAGAIN: nothing cached at `position`). Never waits on storage.
+   */
+  readCached(fd: number, buffer: Buffer, position: number): number;
+  /**
    * Reopens the file `fileFd` is open on (read-write, else read-only; never appending) and registers it as a
    * passthrough backing file: returns [backingId, writable]. Throws with a negative `errno` (EPERM without
    * CAP_SYS_ADMIN; ENOTTY or EINVAL on kernels without passthrough).
