@@ -1,4 +1,4 @@
-import { getAttribute, listAttributes, removeAttribute, setAttribute } from '@napi-rs/xattr';
+import { getAttribute, getAttributeSync, listAttributes, listAttributesSync, removeAttribute, setAttribute } from '@napi-rs/xattr';
 import { FsError } from '../fuse';
 
 const XATTR_CREATE = 1;
@@ -10,17 +10,24 @@ const XATTR_REPLACE = 2;
  */
 export class LocalXattr {
   /**
+   * `inline`: reads (get, list) run on the JavaScript thread, like the backend's stats — the kernel asks for
+   * security.capability before every write and `ls -l` for two attributes of every file, and a hop to the thread pool
+   * costs more than the call. Changes stay on the thread pool.
+   */
+  constructor(private readonly inline: boolean) {}
+
+  /**
    * The binding answers null both for a missing attribute and for a missing file; the kernel looked the file up just
    * before, so it is the attribute. No second syscall: the kernel asks for security.capability before every write.
    */
   async get(path: string, name: string): Promise<Buffer> {
-    const value = await attempt(() => getAttribute(path, name));
+    const value = await attempt(async () => (this.inline ? getAttributeSync(path, name) : getAttribute(path, name)));
     if (value === null) throw FsError.noAttribute();
     return value;
   }
 
   list(path: string): Promise<string[]> {
-    return attempt(() => listAttributes(path));
+    return attempt(async () => (this.inline ? listAttributesSync(path) : listAttributes(path)));
   }
 
   async set(path: string, name: string, value: Buffer, flags: number): Promise<void> {

@@ -90,7 +90,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   /** The inode each open file handle is of: a file removed while open is still stat-able through it. */
   private readonly fileInodes = new Map<Fh, Ino>();
   private readonly dirs = new Map<Fh, DirSnapshot>();
-  private readonly xattr = new LocalXattr();
+  private readonly xattr: LocalXattr;
   private nextFh = 1;
   private readonly statCalls: StatCalls;
   /** Reads from the page cache on the JavaScript thread, where the addon is built and the filesystem allows them. */
@@ -99,6 +99,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(LOCAL_MODULE_OPTIONS) options: LocalModuleOptions) {
     this.root = resolve(options.root);
     this.statCalls = options.inlineMetadata === false ? THREAD_POOL_STAT_CALLS : INLINE_STAT_CALLS;
+    this.xattr = new LocalXattr(options.inlineMetadata !== false);
   }
 
   async onModuleInit(): Promise<void> {
