@@ -1,4 +1,4 @@
-import { BigIntStats, fstatSync, lstatSync } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 
 /**
@@ -72,28 +72,6 @@ export class FileStats {
 export async function statOf(path: string): Promise<FileStats> {
   return new FileStats(await fs.stat(path, { bigint: true }));
 }
-
-/** How the local backend asks for a backing file's status. */
-export interface StatCalls {
-  lstat(path: string): Promise<FileStats>;
-  fstat(handle: fs.FileHandle): Promise<FileStats>;
-}
-
-/**
- * On the JavaScript thread: the kernel answers a cached inode's status in about a microsecond, while a hop to libuv's
- * thread pool and back wakes two threads — most of a FUSE round trip's cost. A backing directory on slow storage
- * (a network filesystem) blocks the mount while each call waits: use {@link THREAD_POOL_STAT_CALLS} there.
- */
-export const INLINE_STAT_CALLS: StatCalls = {
-  lstat: async (path) => new FileStats(lstatSync(path, { bigint: true })),
-  fstat: async (handle) => new FileStats(fstatSync(handle.fd, { bigint: true })),
-};
-
-/** On libuv's thread pool: several calls wait on the storage at once, each costing two thread wake-ups. */
-export const THREAD_POOL_STAT_CALLS: StatCalls = {
-  lstat: async (path) => new FileStats(await fs.lstat(path, { bigint: true })),
-  fstat: async (handle) => new FileStats(await handle.stat({ bigint: true })),
-};
 
 function nanosecondsOf(ns: bigint): number {
   const remainder = Number(ns % 1_000_000_000n);

@@ -1,6 +1,6 @@
-import type { FileHandle } from 'node:fs/promises';
 import * as fs from 'node:fs/promises';
 import { FsError } from '../fuse';
+import type { BackingFile } from './backing-file';
 import type { FileStats } from './file-stats';
 import { native, nativeFileCalls } from './native-file-calls';
 
@@ -17,7 +17,7 @@ export interface TimeToSet {
  * millisecond.
  */
 export async function setFileTimes(
-  target: { path: string } | { handle: FileHandle },
+  target: { path: string } | { handle: BackingFile },
   atime: TimeToSet | undefined,
   mtime: TimeToSet | undefined,
   before: FileStats,

@@ -251,7 +251,7 @@ describe('LocalFilesystem (handlers called directly)', () => {
   it.each([
     [undefined, ['lookup', 'thread pool']],
     [false, ['thread pool', 'lookup']],
-  ])('with inlineMetadata %s, stats a name before or after busy thread-pool work', async (inlineMetadata, order) => {
+  ])('with inlineMetadata %s, looks up, opens and closes a file before or after busy thread-pool work', async (inlineMetadata, order) => {
     const other = await Test.createTestingModule({
       imports: [LocalModule.forRoot({ root, inlineMetadata }), FuseModule.forRoot({ entryTtlMs: 0, attrTtlMs: 0 })],
     }).compile();
@@ -262,7 +262,10 @@ describe('LocalFilesystem (handlers called directly)', () => {
       const busy = busyThreadPool();
       await Promise.all([
         busy.firstDone.then(() => seen.push('thread pool')),
-        session.lookup(ROOT_INO, 'hello.txt').then(() => seen.push('lookup')),
+        session
+          .lookup(ROOT_INO, 'hello.txt')
+          .then((entry) => session.open(entry.attr.ino, constants.O_RDONLY).then((fh) => session.release(entry.attr.ino, fh, 0)))
+          .then(() => seen.push('lookup')),
         busy.allDone,
       ]);
       expect(seen).toEqual(order);

@@ -51,7 +51,9 @@ import {
 import type { FuseDeviceBinding } from '../fuse/kernel/fuse-device.binding';
 import { LocalInodeMap, kindOf } from './local-inode.map';
 import { LocalXattr } from './local-xattr';
-import { FileStats, INLINE_STAT_CALLS, StatCalls, statOf, THREAD_POOL_STAT_CALLS } from './file-stats';
+import { BackingFile } from './backing-file';
+import { FileStats, statOf } from './file-stats';
+import { INLINE_METADATA_CALLS, MetadataCalls, THREAD_POOL_METADATA_CALLS } from './metadata-calls';
 import { setFileTimes } from './file-times';
 import { native, nativeFileCalls, requiredFileCalls } from './native-file-calls';
 import { makeSpecialFile } from './special-files';
@@ -86,19 +88,19 @@ interface DirSnapshot {
 export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   private readonly root: string;
   private inodes!: LocalInodeMap;
-  private readonly files = new Map<Fh, fs.FileHandle>();
+  private readonly files = new Map<Fh, BackingFile>();
   /** The inode each open file handle is of: a file removed while open is still stat-able through it. */
   private readonly fileInodes = new Map<Fh, Ino>();
   private readonly dirs = new Map<Fh, DirSnapshot>();
   private readonly xattr: LocalXattr;
   private nextFh = 1;
-  private readonly statCalls: StatCalls;
+  private readonly calls: MetadataCalls;
   /** Reads from the page cache on the JavaScript thread, where the addon is built and the filesystem allows them. */
   private cachedReads?: Pick<FuseDeviceBinding, 'readCached'>;
 
   constructor(@Inject(LOCAL_MODULE_OPTIONS) options: LocalModuleOptions) {
     this.root = resolve(options.root);
-    this.statCalls = options.inlineMetadata === false ? THREAD_POOL_STAT_CALLS : INLINE_STAT_CALLS;
+    this.calls = options.inlineMetadata === false ? THREAD_POOL_METADATA_CALLS : INLINE_METADATA_CALLS;
     this.xattr = new LocalXattr(options.inlineMetadata !== false);
   }
 
@@ -135,21 +137,21 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
 
   @Lookup()
   async lookup(parent: Ino, name: string): Promise<Entry> {
-    const stats = await sys(this.statCalls.lstat(this.childPath(parent, name)));
+    const stats = await sys(this.calls.lstat(this.childPath(parent, name)));
     return { attr: this.toAttr(this.inodes.remember(stats, parent, name), stats) };
   }
 
   @GetAttr()
   async getattr(ino: Ino, fh?: Fh): Promise<FileAttr> {
     const handle = fh === undefined ? undefined : this.files.get(fh);
-    if (handle) return this.toAttr(ino, await sys(this.statCalls.fstat(handle)));
+    if (handle) return this.toAttr(ino, await sys(handle.stat()));
     try {
       return this.toAttr(ino, await this.statOf(ino));
     } catch (error) {
       // Removed while open (fstat asks by inode, without a handle): any handle still open on it answers.
       const open = isGone(error) ? this.openHandleOf(ino) : undefined;
       if (!open) throw error;
-      return this.toAttr(ino, await sys(this.statCalls.fstat(open)));
+      return this.toAttr(ino, await sys(open.stat()));
     }
   }
 
@@ -170,7 +172,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     const entries = await Promise.all(
       page.map(async (name, index): Promise<DirEntry | undefined> => {
         // A name removed since the listing was taken is skipped rather than failing the whole listing.
-        const stats = await this.statCalls.lstat(join(dir, name)).catch(() => undefined);
+        const stats = await this.calls.lstat(join(dir, name)).catch(() => undefined);
         if (!stats) return undefined;
         const child = this.inodes.remember(stats, ino, name);
         return { ino: child, name, kind: kindOf(stats), offset: offset + index + 1, attr: this.toAttr(child, stats) };
@@ -190,8 +192,8 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async open(ino: Ino, flags: number): Promise<OpenReply> {
     const path = this.pathOf(ino);
     // O_NONBLOCK keeps a FIFO in the backing directory from blocking the daemon's I/O threads.
-    const handle = await sys(fs.open(path, (flags & ~OPEN_FLAGS_STRIPPED) | constants.O_NOFOLLOW | constants.O_NONBLOCK));
-    const stats = await sys(this.statCalls.fstat(handle)).catch(async (error: unknown) => {
+    const handle = await sys(BackingFile.open(this.calls, path, (flags & ~OPEN_FLAGS_STRIPPED) | constants.O_NOFOLLOW | constants.O_NONBLOCK));
+    const stats = await sys(handle.stat()).catch(async (error: unknown) => {
       await handle.close();
       throw error;
     });
@@ -209,18 +211,18 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     const openFlags = (flags & ~BACKING_FLAGS_STRIPPED) | constants.O_NOFOLLOW;
     // Exclusively first, so a file made beside the mount meanwhile is opened, not given to the caller.
     let created = true;
-    const handle = await sys(fs.open(path, openFlags | constants.O_CREAT | constants.O_EXCL, mode)).catch((error: unknown) => {
+    const handle = await sys(BackingFile.open(this.calls, path, openFlags | constants.O_CREAT | constants.O_EXCL, mode)).catch((error: unknown) => {
       if (!(error instanceof FsError && error.code === 'EEXIST') || flags & constants.O_EXCL) throw error;
       created = false;
-      return sys(fs.open(path, openFlags, mode));
+      return sys(BackingFile.open(this.calls, path, openFlags, mode));
     });
     try {
       if (created) await this.giveToCaller(parent, context, (uid, gid) => handle.chown(uid, gid));
-      let stats = await sys(this.statCalls.fstat(handle));
+      let stats = await sys(handle.stat());
       // The kernel already applied the caller's umask; the daemon's own umask must not narrow the mode again.
       if ((stats.mode & 0o7777) !== (mode & 0o7777)) {
         await sys(handle.chmod(mode & 0o7777));
-        stats = await sys(this.statCalls.fstat(handle));
+        stats = await sys(handle.stat());
       }
       const ino = this.inodes.remember(stats, parent, name);
       return { entry: { attr: this.toAttr(ino, stats) }, fh: this.keep(handle, ino), passthrough: handle.fd };
@@ -292,7 +294,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async setattr(ino: Ino, changes: SetAttrChanges, fh?: Fh): Promise<FileAttr> {
     const handle = fh === undefined ? undefined : this.files.get(fh);
     const path = handle ? undefined : this.pathOf(ino);
-    const before = handle ? await sys(this.statCalls.fstat(handle)) : await this.statOf(ino);
+    const before = handle ? await sys(handle.stat()) : await this.statOf(ino);
     const isLink = before.isSymbolicLink();
     if (changes.size !== undefined) {
       if (!before.isFile()) throw before.isDirectory() ? FsError.isDirectory() : FsError.invalid('cannot truncate a symlink');
@@ -315,7 +317,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
         before,
       );
     }
-    return this.toAttr(ino, handle ? await sys(this.statCalls.fstat(handle)) : await this.statOf(ino));
+    return this.toAttr(ino, handle ? await sys(handle.stat()) : await this.statOf(ino));
   }
 
   @Fallocate()
@@ -380,7 +382,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async mknod(parent: Ino, name: string, mode: number, rdev: number, context?: RequestContext): Promise<Entry> {
     const path = this.childPath(parent, name);
     if ((mode & constants.S_IFMT) === constants.S_IFREG) {
-      const handle = await sys(fs.open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, mode & 0o7777));
+      const handle = await sys(BackingFile.open(this.calls, path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, mode & 0o7777));
       await handle.close();
     } else {
       await makeSpecialFile(path, mode, rdev);
@@ -420,8 +422,8 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async rename(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
     const from = this.childPath(parent, name);
     const to = this.childPath(newParent, newName);
-    const moved = await sys(this.statCalls.lstat(from));
-    const replaced = await this.statCalls.lstat(to).catch(() => undefined);
+    const moved = await sys(this.calls.lstat(from));
+    const replaced = await this.calls.lstat(to).catch(() => undefined);
     await sys(fs.rename(from, to));
     const target = { parent: newParent, name: newName };
     if (replaced && replaced.ino !== moved.ino) this.inodes.unlinked(this.inodes.remember(replaced, newParent, newName), target);
@@ -433,7 +435,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async exchange(parent: Ino, name: string, newParent: Ino, newName: string): Promise<void> {
     const [first, second] = [this.childPath(parent, name), this.childPath(newParent, newName)];
     const calls = await requiredFileCalls('RENAME_EXCHANGE');
-    const [a, b] = [await sys(this.statCalls.lstat(first)), await sys(this.statCalls.lstat(second))];
+    const [a, b] = [await sys(this.calls.lstat(first)), await sys(this.calls.lstat(second))];
     await native(calls.exchange(first, second));
     const [from, to] = [{ parent, name }, { parent: newParent, name: newName }];
     this.inodes.renamed(this.inodes.remember(a, parent, name), from, to);
@@ -489,19 +491,19 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
 
   /** lstat of `ino`'s path, checked to still be the same file. */
   private async statOf(ino: Ino): Promise<FileStats> {
-    const stats = await sys(this.statCalls.lstat(this.pathOf(ino)));
+    const stats = await sys(this.calls.lstat(this.pathOf(ino)));
     this.inodes.assertSameFile(ino, stats);
     return stats;
   }
 
   private async entryOf(parent: Ino, name: string, path: string): Promise<Entry> {
-    const stats = await sys(this.statCalls.lstat(path));
+    const stats = await sys(this.calls.lstat(path));
     return { attr: this.toAttr(this.inodes.remember(stats, parent, name), stats) };
   }
 
   private async removeName(parent: Ino, name: string, remove: (path: string) => Promise<void>): Promise<void> {
     const path = this.childPath(parent, name);
-    const stats = await sys(this.statCalls.lstat(path));
+    const stats = await sys(this.calls.lstat(path));
     await sys(remove(path));
     this.inodes.unlinked(this.inodes.remember(stats, parent, name), { parent, name });
   }
@@ -539,14 +541,14 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     await sys(chown(context.uid, setgid ? -1 : context.gid));
   }
 
-  private keep(handle: fs.FileHandle, ino: Ino): Fh {
+  private keep(handle: BackingFile, ino: Ino): Fh {
     const fh = this.allocateFh();
     this.files.set(fh, handle);
     this.fileInodes.set(fh, ino);
     return fh;
   }
 
-  private openHandleOf(ino: Ino): fs.FileHandle | undefined {
+  private openHandleOf(ino: Ino): BackingFile | undefined {
     for (const [fh, open] of this.fileInodes) if (open === ino) return this.files.get(fh);
     return undefined;
   }
@@ -556,7 +558,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     return this.nextFh++;
   }
 
-  private fileOf(fh: Fh): fs.FileHandle {
+  private fileOf(fh: Fh): BackingFile {
     const handle = this.files.get(fh);
     if (!handle) throw FsError.badHandle(`no open file with fh ${fh}`);
     return handle;
