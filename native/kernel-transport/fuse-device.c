@@ -3,7 +3,10 @@
  * else — parsing requests, encoding replies, dispatch — is TypeScript (src/modules/fuse/kernel/).
  *
  * Requests are read on the JavaScript thread when libuv reports the device readable (uv_poll), a wake-up drains up to
- * MAX_REQUESTS_PER_WAKE requests, and replies are written on the same thread. Notifications (the filesystem telling the
+ * MAX_REQUESTS_PER_WAKE requests, and replies are written on the same thread. A request is copied into a Buffer of its
+ * own, except a large WRITE: that is read straight into one of the request-sized Buffers JavaScript lent the reader
+ * (giveBuffer), which goes to JavaScript as it is and comes back once the write's handler is done — no allocation and
+ * no copy per megabyte written. Notifications (the filesystem telling the
  * kernel to drop what it caches) are the one exception: the kernel may hold them until it gets the answer to a request
  * in flight, which the JavaScript thread must stay free to give, so each mount writes them from a thread of its own,
  * fed through a queue under a mutex. Each reader and notifier belongs to one mount; nothing is process-wide.
@@ -32,6 +35,10 @@
 
 #define MAX_REQUESTS_PER_WAKE 64
 #define MAX_REPLY_PARTS 16
+#define MAX_SPARE_BUFFERS 32
+/* Requests up to this size are copied out, whatever they are: an allocation that small costs less than a lent buffer. */
+#define COPY_LIMIT (64 * 1024)
+#define FUSE_WRITE_OPCODE 16
 
 /* One mount's request reader. Owned by the JavaScript external that wraps it; freed once both are done with it. */
 typedef struct {
@@ -42,6 +49,10 @@ typedef struct {
   int fd;
   char *buffer;
   size_t buffer_size;
+  /* Buffers lent by JavaScript, each at least buffer_size long: references, and their memory. */
+  napi_ref spares[MAX_SPARE_BUFFERS];
+  void *spare_data[MAX_SPARE_BUFFERS];
+  uint32_t spare_count;
   int polling;    /* uv_poll is started */
   int closed;     /* uv_close was called */
   int finalized;  /* the JavaScript external is gone */
@@ -153,7 +164,12 @@ static void on_closed(uv_handle_t *handle) {
   }
 }
 
+static void drop_spares(device_reader_t *reader) {
+  while (reader->spare_count > 0) napi_delete_reference(reader->env, reader->spares[--reader->spare_count]);
+}
+
 static void stop_reader(device_reader_t *reader) {
+  drop_spares(reader);
   if (reader->polling) {
     uv_poll_stop(&reader->poll);
     reader->polling = 0;
@@ -173,8 +189,9 @@ static void stop_reader(device_reader_t *reader) {
 }
 
 /*
- * Drains the device: each request is copied into its own Buffer, and the callback gets them all at once,
- * callback(requests, endErrno) — endErrno is 0 while the mount lives, and ENODEV once it is gone (the reader stops).
+ * Drains the device; the callback gets the requests all at once, callback(requests, endErrno) — each a Buffer of its
+ * own, or [lentBuffer, length] for a large WRITE read into a lent Buffer — and endErrno is 0 while the mount lives,
+ * ENODEV once it is gone (the reader stops).
  */
 static void on_readable(uv_poll_t *poll, int status, int events) {
   (void)events;
@@ -188,18 +205,34 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   int end = 0;
   /* A poll error (POLLERR once the connection is gone) still reads, so the device's own errno (ENODEV) is reported. */
   while (!end && count < MAX_REQUESTS_PER_WAKE) {
-    ssize_t length = read(reader->fd, reader->buffer, reader->buffer_size);
+    int lent = reader->spare_count > 0;
+    char *target = lent ? reader->spare_data[reader->spare_count - 1] : reader->buffer;
+    ssize_t length = read(reader->fd, target, reader->buffer_size);
     if (length < 0) {
       if (errno == EINTR || errno == ENOENT) continue; /* ENOENT: the request was interrupted before we read it */
       if (errno == EAGAIN) break;
       end = errno;
       break;
     }
+    uint32_t opcode = 0;
+    if (length >= 8) memcpy(&opcode, target + 4, sizeof(opcode));
     napi_value request;
-    void *copy;
-    if (napi_create_buffer_copy(env, (size_t)length, reader->buffer, &copy, &request) != napi_ok) {
-      end = ENOMEM;
-      break;
+    if (lent && opcode == FUSE_WRITE_OPCODE && length > COPY_LIMIT) {
+      /* The lent Buffer itself, and its length: JavaScript reads the request from it and gives it back. */
+      napi_ref spare = reader->spares[--reader->spare_count];
+      napi_value pair[2];
+      napi_get_reference_value(env, spare, &pair[0]);
+      napi_delete_reference(env, spare);
+      napi_create_uint32(env, (uint32_t)length, &pair[1]);
+      napi_create_array_with_length(env, 2, &request);
+      napi_set_element(env, request, 0, pair[0]);
+      napi_set_element(env, request, 1, pair[1]);
+    } else {
+      void *copy;
+      if (napi_create_buffer_copy(env, (size_t)length, target, &copy, &request) != napi_ok) {
+        end = ENOMEM;
+        break;
+      }
     }
     napi_set_element(env, requests, count++, request);
   }
@@ -276,6 +309,40 @@ static napi_value start_reader(napi_env env, napi_callback_info info) {
   napi_value external;
   napi_create_external(env, reader, finalize_reader, NULL, &external);
   return external;
+}
+
+/* Reads the (external, Buffer) arguments shared by giveBuffer and notify; the Buffer's value too when `value` is set. */
+static bool get_external_and_buffer(napi_env env, napi_callback_info info, void **external, void **bytes, size_t *length, napi_value *value) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || napi_get_value_external(env, argv[0], external) != napi_ok || napi_get_buffer_info(env, argv[1], bytes, length) != napi_ok) {
+    return false;
+  }
+  if (value) *value = argv[1];
+  return true;
+}
+
+/*
+ * giveBuffer(reader, buffer): lends the reader a Buffer of at least its request size to read a large WRITE into.
+ * Returns false when the reader is stopped or holds as many as it keeps (the Buffer is then not used).
+ */
+static napi_value give_buffer(napi_env env, napi_callback_info info) {
+  void *data = NULL;
+  void *bytes = NULL;
+  size_t length = 0;
+  napi_value buffer;
+  if (!get_external_and_buffer(env, info, &data, &bytes, &length, &buffer)) return throw_errno(env, "giveBuffer(reader, buffer)", EINVAL);
+  device_reader_t *reader = data;
+  if (length < reader->buffer_size) return throw_errno(env, "giveBuffer: the buffer is smaller than a request", EINVAL);
+  bool kept = !reader->closed && reader->spare_count < MAX_SPARE_BUFFERS;
+  if (kept) {
+    napi_create_reference(env, buffer, 1, &reader->spares[reader->spare_count]);
+    reader->spare_data[reader->spare_count++] = bytes;
+  }
+  napi_value result;
+  napi_get_boolean(env, kept, &result);
+  return result;
 }
 
 /* stopReader(reader): no more requests are read; safe to call more than once. */
@@ -406,15 +473,10 @@ static napi_value start_notifier(napi_env env, napi_callback_info info) {
 
 /* notify(notifier, message): queues a copy of one whole notification; false once the notifier is stopped. */
 static napi_value notify(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
   void *data = NULL;
   void *bytes = NULL;
   size_t length = 0;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 2 || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_buffer_info(env, argv[1], &bytes, &length) != napi_ok) {
-    return throw_errno(env, "notify(notifier, message)", EINVAL);
-  }
+  if (!get_external_and_buffer(env, info, &data, &bytes, &length, NULL)) return throw_errno(env, "notify(notifier, message)", EINVAL);
   notifier_t *notifier = data;
   notice_t *notice = malloc(sizeof(*notice) + length);
   if (!notice) return throw_errno(env, "notify", ENOMEM);
@@ -457,6 +519,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"writeReply", NULL, write_reply, NULL, NULL, NULL, napi_default, NULL},
       {"startReader", NULL, start_reader, NULL, NULL, NULL, napi_default, NULL},
       {"stopReader", NULL, stop_reader_js, NULL, NULL, NULL, napi_default, NULL},
+      {"giveBuffer", NULL, give_buffer, NULL, NULL, NULL, napi_default, NULL},
       {"startNotifier", NULL, start_notifier, NULL, NULL, NULL, napi_default, NULL},
       {"notify", NULL, notify, NULL, NULL, NULL, napi_default, NULL},
       {"stopNotifier", NULL, stop_notifier_js, NULL, NULL, NULL, napi_default, NULL},

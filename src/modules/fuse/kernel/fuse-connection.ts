@@ -18,6 +18,8 @@ export interface ConnectionOptions {
 
 /** The mount's type is fuse.nestjs-fuse. */
 const SUBTYPE = 'nestjs-fuse';
+/** Request-sized buffers lent to the reader for large WRITEs: as many writes of 1 MiB may be in flight without copies. */
+const LENT_BUFFERS = 8;
 /** How long an unmount waits for the kernel to end the connection before it closes the device (aborting it). */
 const END_TIMEOUT_MS = 5_000;
 
@@ -43,17 +45,31 @@ export class FuseConnection {
   }
 
   /**
-   * Mounts and starts reading; `onRequest` gets each request's bytes, in arrival order. As root with mount(2); as
-   * any other user through fusermount, which mounts and hands the device back.
+   * Mounts and starts reading; `onRequest` gets each request's bytes, in arrival order, and for a large WRITE the
+   * lent buffer they are in, to {@link lend} again once the write is done with them. As root with mount(2); as any
+   * other user through fusermount, which mounts and hands the device back.
    */
-  async open(options: ConnectionOptions, onRequest: (request: Buffer) => void): Promise<void> {
+  async open(options: ConnectionOptions, onRequest: (request: Buffer, lent?: Buffer) => void): Promise<void> {
     if (process.geteuid?.() === 0) this.mountAsRoot(options);
     else await this.mountThroughFusermount(options);
     this.notifier = this.device.startNotifier(this.fd);
-    this.reader = this.device.startReader(this.fd, REQUEST_BUFFER_SIZE, (requests, end) => {
-      for (const request of requests) onRequest(request);
+    const reader = this.device.startReader(this.fd, REQUEST_BUFFER_SIZE, (requests, end) => {
+      for (const request of requests) {
+        if (Array.isArray(request)) onRequest(request[0].subarray(0, request[1]), request[0]);
+        else onRequest(request);
+      }
       if (end !== 0) this.ended(end);
     });
+    this.reader = reader;
+    for (let i = 0; i < LENT_BUFFERS; i++) this.device.giveBuffer(reader, Buffer.allocUnsafeSlow(REQUEST_BUFFER_SIZE));
+  }
+
+  /**
+   * Gives a lent buffer back to the reader for the next large WRITE; one a handler may still hold (abandoned at a
+   * deadline) is left to the garbage collector and replaced by a new one.
+   */
+  lend(buffer: Buffer, reusable: boolean): void {
+    if (this.reader) this.device.giveBuffer(this.reader, reusable ? buffer : Buffer.allocUnsafeSlow(REQUEST_BUFFER_SIZE));
   }
 
   private mountAsRoot(options: ConnectionOptions): void {

@@ -14,8 +14,13 @@ export interface FuseDeviceBinding {
   unmount(target: string, lazy: boolean): void;
   /** 0, or a negative errno (-ENOENT: the request was interrupted; -ENODEV: the mount is gone). */
   writeReply(fd: number, parts: Buffer[]): number;
-  /** `onRequests(requests, endErrno)`: endErrno is 0 while the mount lives, then the reason reading stopped. */
-  startReader(fd: number, bufferSize: number, onRequests: (requests: Buffer[], endErrno: number) => void): DeviceReader;
+  /**
+   * `onRequests(requests, endErrno)`: each request a Buffer of its own, or `[lentBuffer, length]` for a large WRITE read
+   * into a Buffer lent with giveBuffer; endErrno is 0 while the mount lives, then the reason reading stopped.
+   */
+  startReader(fd: number, bufferSize: number, onRequests: (requests: Array<Buffer | [Buffer, number]>, endErrno: number) => void): DeviceReader;
+  /** Lends the reader a Buffer of at least its bufferSize for large WRITEs; false when it keeps no more (or stopped). */
+  giveBuffer(reader: DeviceReader, buffer: Buffer): boolean;
   stopReader(reader: DeviceReader): void;
   startNotifier(fd: number): DeviceNotifier;
   /** Queues one whole notification for the notifier's thread; false once it is stopped. */

@@ -126,7 +126,7 @@ export class KernelTransport implements FuseTransport {
           allowOther: Boolean(this.options.allowOther),
           defaultPermissions: Boolean(this.options.allowOther || this.options.defaultPermissions),
         },
-        (request) => this.dispatch(request),
+        (request, lent) => this.dispatch(request, lent),
       );
     } catch (error) {
       this.connection = undefined;
@@ -168,15 +168,19 @@ export class KernelTransport implements FuseTransport {
 
   // ── dispatch ───────────────────────────────────────────────────────────────────────────────────────────────────
 
-  private dispatch(bytes: Buffer): void {
+  /** `lent`: the reader's buffer a large WRITE was read into, lent back once the write is done with it. */
+  private dispatch(bytes: Buffer, lent?: Buffer): void {
     let request: FuseRequest;
     try {
       request = new FuseRequest(bytes);
     } catch (error) {
       this.logger.error(`Unreadable FUSE request: ${describeError(error)}`);
+      if (lent) this.connection?.lend(lent, true);
       return;
     }
     const op = request.opcode;
+    if (lent && (op !== FuseOpcode.Write || this.readOnly)) this.connection?.lend(lent, true);
+    else if (lent) return this.write(request, new KernelRequestContext(request), lent);
     if (op === FuseOpcode.Forget) return this.forget(request, request.nodeid, request.u64());
     if (op === FuseOpcode.BatchForget) return this.batchForget(request);
     if (op === FuseOpcode.Interrupt) return this.running.get(request.u64n())?.interrupt();
@@ -265,7 +269,7 @@ export class KernelTransport implements FuseTransport {
         };
       }
       case FuseOpcode.Write:
-        return this.write(request, c);
+        return this.writeWork(request, c);
       case FuseOpcode.StatFs:
         return async () => [statfsOut(s.implements(FuseOp.StatFs) ? await s.statfs(ino, c) : DEFAULT_STATFS)];
       case FuseOpcode.Release:
@@ -489,15 +493,32 @@ export class KernelTransport implements FuseTransport {
     );
   }
 
-  private write(request: FuseRequest, context: RequestContext): () => Promise<Body> {
+  private writeWork(request: FuseRequest, context: RequestContext): () => Promise<Body> {
     const fh = request.u64();
     const offset = request.u64();
     const size = request.u32();
     request.skip(20);
-    // The request's bytes are this reply's own copy: nothing else uses them.
     const data = request.bytes(size);
     const ino = request.nodeid;
     return async () => [writeOut(await this.session.write(ino, fh, offset, data, context))];
+  }
+
+  /** A WRITE read into a lent buffer: the buffer goes back once the handler is done with the data. */
+  private write(request: FuseRequest, context: KernelRequestContext, lent: Buffer): void {
+    const work = this.writeWork(request, context);
+    this.answer(request, context, () =>
+      work().then(
+        (body) => {
+          this.connection?.lend(lent, true);
+          return body;
+        },
+        (error: unknown) => {
+          // After a deadline the handler may still be reading the data: the buffer is not reused.
+          this.connection?.lend(lent, !(error instanceof FsError && error.code === 'ETIMEDOUT'));
+          throw error;
+        },
+      ),
+    );
   }
 
   /**
