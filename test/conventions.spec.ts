@@ -15,12 +15,21 @@ async function sourceFiles(dir: string): Promise<string[]> {
   return nested.flat();
 }
 
+/**
+ * The one place synchronous calls are the design: the local backend's inline metadata calls and extended-attribute
+ * reads, made on the backing directory (never the mountpoint), because a cached inode answers faster than a hop to the
+ * thread pool; `--no-inline-metadata` sends them to the thread pool for slow storage (see MetadataCalls).
+ */
+const INLINE_CALLS = new Set(['modules/local/metadata-calls.ts', 'modules/local/local-xattr.ts']);
+
 // The process that serves a mount deadlocks if it touches its own mountpoint synchronously, and a blocking call in a
-// handler stalls every other request: no synchronous fs or child-process call may appear in the product's source.
+// handler stalls every other request: no synchronous fs or child-process call may appear in the product's source
+// outside INLINE_CALLS.
 describe('source conventions', () => {
-  it('uses no synchronous I/O anywhere in src/', async () => {
+  it('uses no synchronous I/O in src/ outside the local backend\'s inline metadata calls', async () => {
     const offenders: string[] = [];
     for (const file of await sourceFiles(SRC)) {
+      if (INLINE_CALLS.has(relative(SRC, file))) continue;
       const lines = (await readFile(file, 'utf8')).split('\n');
       lines.forEach((line, index) => {
         if (/\b\w+Sync\s*\(/.test(line) || /\b(execSync|spawnSync|execFileSync)\b/.test(line)) {

@@ -1,5 +1,5 @@
 import { Inject, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { constants, fstatSync, read as readCallback, write as writeCallback } from 'node:fs';
+import { constants, read as readCallback, write as writeCallback } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -238,7 +238,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     const fd = this.fileOf(fh).fd;
     const buffer = (scratch ?? Buffer.allocUnsafe(size)).subarray(0, size);
     const copied = this.readCached(fd, buffer, offset);
-    if (copied === size || copied === 0 || (copied > 0 && fstatSync(fd).size <= offset + copied)) {
+    if (copied === size || copied === 0 || (copied > 0 && (this.calls.sizeNow(fd) ?? Infinity) <= offset + copied)) {
       return Promise.resolve(buffer.subarray(0, copied));
     }
     // What the page cache did not hold comes from the thread pool, which may wait on the storage.

@@ -14,12 +14,16 @@ export interface MetadataCalls {
   close(fd: number): Promise<void>;
   fchmod(fd: number, mode: number): Promise<void>;
   fchown(fd: number, uid: number, gid: number): Promise<void>;
+  /** The file's size at once, or undefined where asking would mean waiting for the thread pool. */
+  sizeNow(fd: number): number | undefined;
 }
 
 /**
  * On the JavaScript thread: the kernel answers these for a cached inode in a microsecond or two, while a hop to
  * libuv's thread pool and back wakes two threads — most of a FUSE round trip's cost. A backing directory on slow
- * storage (a network filesystem) holds up the whole mount while one call waits: use the thread pool there.
+ * storage (a network filesystem) holds up the whole mount while one call waits: use the thread pool there. They touch
+ * the backing directory only, never the mountpoint (which a synchronous call would deadlock on): the CLI refuses a
+ * source inside the mountpoint.
  */
 export const INLINE_METADATA_CALLS: MetadataCalls = {
   lstat: async (path) => new FileStats(fs.lstatSync(path, { bigint: true })),
@@ -28,6 +32,7 @@ export const INLINE_METADATA_CALLS: MetadataCalls = {
   close: async (fd) => fs.closeSync(fd),
   fchmod: async (fd, mode) => fs.fchmodSync(fd, mode),
   fchown: async (fd, uid, gid) => fs.fchownSync(fd, uid, gid),
+  sizeNow: (fd) => fs.fstatSync(fd).size,
 };
 
 const lstatAsync = promisify(fs.lstat);
@@ -45,4 +50,5 @@ export const THREAD_POOL_METADATA_CALLS: MetadataCalls = {
   close: (fd) => closeAsync(fd),
   fchmod: (fd, mode) => fchmodAsync(fd, mode),
   fchown: (fd, uid, gid) => fchownAsync(fd, uid, gid),
+  sizeNow: () => undefined,
 };
