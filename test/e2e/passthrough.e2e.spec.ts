@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MountProcess, startCliMount, stopMount } from './support/mount-process';
+import { MountProcess, REPO, startCliMount, startFixtureMount, stopMount } from './support/mount-process';
 import { sh, shOk } from './support/shell';
 import { TRANSPORT } from './support/transport';
 
 const describeOnKernelTransport = TRANSPORT === 'kernel' ? describe : describe.skip;
 const HANDLER_IO = /LocalFilesystem\.(read|write)\(/;
+const OPEN_TWICE = join(REPO, 'test', 'e2e', 'fixtures', 'open-twice.py');
 
 /**
  * Passthrough on the kernel transport (Linux 6.9+, as root): the local backend offers each open file's descriptor, and
@@ -123,5 +124,44 @@ describeOnKernelTransport('without passthrough (--no-passthrough)', () => {
     expect(log).toMatch(/LocalFilesystem\.read\(\d+, \d+, 1048576, 1048576\)/);
     expect(log).toMatch(/LocalFilesystem\.write\(\d+, \d+, 1048576, <1048576 bytes>\)/);
     expect(await shOk(`cmp ${src}/written ${mnt}/written && stat -c %s ${mnt}/written`)).toBe(`${2 * 1024 * 1024}\n`);
+  });
+
+  it('reads ahead through the page cache in 1 MiB requests, not the kernel\'s 128 KiB', async () => {
+    expect(await shOk(`cat /sys/class/bdi/$(mountpoint -d ${mnt})/read_ahead_kb`)).toBe('1024\n');
+    const from = mount?.output().length ?? 0;
+    await shOk(`cat ${mnt}/big.bin > /dev/null`);
+    const sizes = [...(mount?.output().slice(from) ?? '').matchAll(/LocalFilesystem\.read\(\d+, \d+, \d+, (\d+)\)/g)].map((match) => Number(match[1]));
+    expect(Math.max(...sizes)).toBe(1024 * 1024);
+    expect(sizes.length).toBeLessThanOrEqual(8);
+  });
+});
+
+/**
+ * A filesystem that offers passthrough for some opens of a file and not others (here: only opens that may write). The
+ * kernel fails an open (EIO) that would serve one inode through passthrough and through the page cache at once.
+ */
+describeOnKernelTransport('passthrough offered for some opens of a file only', () => {
+  let work: string;
+  let mnt: string;
+  let mount: MountProcess | undefined;
+
+  beforeAll(async () => {
+    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-selective-'));
+    mnt = join(work, 'mnt');
+    await fs.mkdir(mnt);
+    await fs.writeFile(join(work, 'file'), 'hello world');
+    mount = await startFixtureMount('serve-selective-passthrough.ts', [mnt, work], mnt);
+  });
+
+  afterAll(async () => {
+    await stopMount(mount, mnt);
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['an ordinary open, then one offered passthrough', 'r', 'rw'],
+    ['a passthrough open, then an ordinary one', 'rw', 'r'],
+  ])('opens a file both ways at once: %s', async (_case, first, second) => {
+    expect(await shOk(`python3 ${OPEN_TWICE} ${mnt}/file ${first} ${second}`)).toBe('hello hello\n');
   });
 });

@@ -37,9 +37,9 @@ describe('PassthroughFiles', () => {
   it('registers one backing file per inode, shared by its opens, and drops it at the last release', () => {
     const registrar = new FakeRegistrar();
     const files = new PassthroughFiles(registrar, bypass, logger);
-    expect(files.attach(7, 1, 40, false)).toBe(1);
-    expect(files.attach(7, 2, 41, true)).toBe(1);
-    expect(files.attach(8, 3, 42, false)).toBe(2);
+    expect(files.serve(7, 1, 40, false)).toEqual({ throughHandlers: false, backingId: 1 });
+    expect(files.serve(7, 2, 41, true)).toEqual({ throughHandlers: false, backingId: 1 });
+    expect(files.serve(8, 3, 42, false)).toEqual({ throughHandlers: false, backingId: 2 });
     expect(registrar.registered).toEqual([40, 42]);
     expect(bypassed.get(7)).toBe(1);
     files.detach(7, 1);
@@ -48,16 +48,16 @@ describe('PassthroughFiles', () => {
     files.detach(7, 2);
     expect(registrar.unregistered).toEqual([1]);
     expect(bypassed.get(7)).toBe(0);
-    expect(files.attach(7, 4, 43, false)).toBe(3);
+    expect(files.serve(7, 4, 43, false)).toEqual({ throughHandlers: false, backingId: 3 });
   });
 
   it('stops asking, and says so once, when the kernel refuses passthrough (EPERM without CAP_SYS_ADMIN)', () => {
     const registrar = new FakeRegistrar();
     registrar.failWith = 1;
     const files = new PassthroughFiles(registrar, bypass, logger);
-    expect(files.attach(7, 1, 40, false)).toBeUndefined();
+    expect(files.serve(7, 1, 40, false)).toBe('cached');
     registrar.failWith = undefined;
-    expect(files.attach(8, 2, 41, false)).toBeUndefined();
+    expect(files.serve(8, 2, 41, false)).toBe('cached');
     expect(registrar.registered).toEqual([]);
     expect(warnings).toEqual([expect.stringMatching(/^Passthrough is off for this mount \(refused 40\)/)]);
   });
@@ -66,9 +66,9 @@ describe('PassthroughFiles', () => {
     const registrar = new FakeRegistrar();
     registrar.failWith = 40;
     const files = new PassthroughFiles(registrar, bypass, logger);
-    expect(files.attach(7, 1, 40, false)).toBeUndefined();
+    expect(files.serve(7, 1, 40, false)).toBe('cached');
     registrar.failWith = undefined;
-    expect(files.attach(8, 2, 41, false)).toBe(1);
+    expect(files.serve(8, 2, 41, false)).toEqual({ throughHandlers: false, backingId: 1 });
     expect(warnings).toEqual([expect.stringMatching(/^Inode 7 is served through the handlers/)]);
   });
 
@@ -76,10 +76,30 @@ describe('PassthroughFiles', () => {
     const registrar = new FakeRegistrar();
     registrar.writable = false;
     const files = new PassthroughFiles(registrar, bypass, logger);
-    expect(() => files.attach(7, 1, 40, true)).toThrow(/may only read/);
+    expect(() => files.serve(7, 1, 40, true)).toThrow(/may only read/);
     expect(registrar.unregistered).toEqual([1]);
-    expect(files.attach(7, 2, 41, false)).toBe(2);
-    expect(() => files.attach(7, 3, 42, true)).toThrow(/may only read/);
+    expect(files.serve(7, 2, 41, false)).toEqual({ throughHandlers: false, backingId: 2 });
+    expect(() => files.serve(7, 3, 42, true)).toThrow(/may only read/);
     expect(files.active).toBe(1);
+  });
+
+  it('never mixes passthrough and the page cache on one inode: the kernel would fail the open (EIO)', () => {
+    const registrar = new FakeRegistrar();
+    const files = new PassthroughFiles(registrar, bypass, logger);
+    // A cached open (its handler offered no descriptor) keeps later opens of the inode off passthrough…
+    expect(files.serve(7, 1, undefined, false)).toBe('cached');
+    expect(files.serve(7, 2, 40, false)).toBe('cached');
+    expect(registrar.registered).toEqual([]);
+    files.detach(7, 1);
+    files.detach(7, 2);
+    // …until they are released; then an open served through the handlers names the inode's backing file too.
+    expect(files.serve(7, 3, 41, false)).toEqual({ throughHandlers: false, backingId: 1 });
+    expect(files.serve(7, 4, undefined, true)).toEqual({ throughHandlers: true, backingId: 1 });
+    expect(files.active).toBe(1);
+    files.detach(7, 3);
+    expect(registrar.unregistered).toEqual([]);
+    files.detach(7, 4);
+    expect(registrar.unregistered).toEqual([1]);
+    expect(files.serve(7, 5, undefined, false)).toBe('cached');
   });
 });

@@ -22,15 +22,27 @@ interface Backing {
 }
 
 /**
- * One mount's passthrough opens. Every passthrough open of an inode must name the same backing file (the kernel
- * refuses another), so one is registered at an inode's first open and unregistered at its last release; meanwhile the
- * module's attribute cache does not answer for the inode, since the kernel changes it without a write handler
- * running. When the kernel or the daemon's privileges refuse passthrough, the mount stops asking, says so once,
- * and serves every open through the handlers.
+ * How one open is served: on an inode's backing file (`backingId`) — by the kernel itself, or through the handlers
+ * (`throughHandlers`: its reads and writes reach them, a mapping uses the backing file) — or through the handlers
+ * with the page cache (`cached`).
+ */
+export type OpenService = { backingId: number; throughHandlers: boolean } | 'cached';
+
+/**
+ * One mount's opens, by how the kernel serves them. Every passthrough open of an inode must name the same backing
+ * file (the kernel refuses another), so one is registered at an inode's first open and unregistered at its last
+ * release; meanwhile the module's attribute cache does not answer for the inode, since the kernel changes it without
+ * a write handler running. The kernel fails (EIO) an open that would mix passthrough with the page cache on one inode:
+ * while an inode has cached opens, new ones are served through the handlers with the page cache too; while it has a
+ * backing file, every open must name it, so one served through the handlers names it with direct I/O. When the kernel
+ * or the daemon's privileges refuse passthrough, the mount stops asking, says so once, and serves every open through
+ * the handlers.
  */
 export class PassthroughFiles {
   private readonly backings = new Map<Ino, Backing>();
-  private readonly opens = new Set<string>();
+  /** Opens of each inode served through the handlers with the page cache. */
+  private readonly cachedOpens = new Map<Ino, number>();
+  private readonly opens = new Map<string, 'passthrough' | 'cached' | 'direct'>();
   private disabled = false;
 
   constructor(
@@ -40,11 +52,45 @@ export class PassthroughFiles {
   ) {}
 
   /**
-   * The backing id for the open `fh` of `ino`, whose handler offered descriptor `fd`; undefined when it is served
-   * through the handlers. An open for writing of a file whose backing could only be opened read-only is refused
-   * (EACCES): the kernel would not let it be served either way.
+   * How the open `fh` of `ino` is served; `fd` is the descriptor its handler offered for passthrough, if any. An open
+   * for writing of a file whose backing could only be opened read-only is refused (EACCES): the kernel would not let
+   * it be served either way.
    */
-  attach(ino: Ino, fh: Fh, fd: number, writing: boolean): number | undefined {
+  serve(ino: Ino, fh: Fh, fd: number | undefined, writing: boolean): OpenService {
+    const backingId = fd === undefined || this.cachedOpens.has(ino) ? undefined : this.attach(ino, fd, writing);
+    if (backingId !== undefined) {
+      this.opens.set(key(ino, fh), 'passthrough');
+      return { backingId, throughHandlers: false };
+    }
+    const backing = this.backings.get(ino);
+    if (backing) {
+      backing.opens += 1;
+      this.opens.set(key(ino, fh), 'direct');
+      return { backingId: backing.id, throughHandlers: true };
+    }
+    this.cachedOpens.set(ino, (this.cachedOpens.get(ino) ?? 0) + 1);
+    this.opens.set(key(ino, fh), 'cached');
+    return 'cached';
+  }
+
+  /** At release: ends the open's share of its inode's backing file or of its cached opens. */
+  detach(ino: Ino, fh: Fh): void {
+    const service = this.opens.get(key(ino, fh));
+    if (!service) return;
+    this.opens.delete(key(ino, fh));
+    if (service === 'cached') {
+      const left = (this.cachedOpens.get(ino) ?? 1) - 1;
+      if (left > 0) this.cachedOpens.set(ino, left);
+      else this.cachedOpens.delete(ino);
+      return;
+    }
+    const backing = this.backings.get(ino);
+    if (!backing) return;
+    backing.opens -= 1;
+    if (backing.opens === 0) this.drop(ino, backing);
+  }
+
+  private attach(ino: Ino, fd: number, writing: boolean): number | undefined {
     if (this.disabled) return undefined;
     let backing = this.backings.get(ino);
     if (!backing) {
@@ -58,21 +104,14 @@ export class PassthroughFiles {
       throw FsError.accessDenied(`inode ${ino} is open through passthrough on a backing file the daemon may only read`);
     }
     backing.opens += 1;
-    this.opens.add(key(ino, fh));
     return backing.id;
   }
 
-  /** At release: ends the open's share of its inode's backing file, if it had one. */
-  detach(ino: Ino, fh: Fh): void {
-    if (!this.opens.delete(key(ino, fh))) return;
-    const backing = this.backings.get(ino);
-    if (!backing) return;
-    backing.opens -= 1;
-    if (backing.opens === 0) this.drop(ino, backing);
-  }
-
+  /** Opens served through passthrough. */
   get active(): number {
-    return this.opens.size;
+    let count = 0;
+    for (const service of this.opens.values()) if (service === 'passthrough') count += 1;
+    return count;
   }
 
   private register(ino: Ino, fd: number): [number, boolean] | undefined {
