@@ -17,11 +17,15 @@ import {
   GetAttr,
   Ino,
   Lookup,
+  OpenDir,
+  OpenReply,
   Read,
   ReadDir,
+  ReleaseDir,
   RequestContext,
   ROOT_INO,
   KernelCache,
+  Unlink,
   UsesKernelCache,
 } from './index';
 
@@ -268,6 +272,84 @@ describe('FilesystemSession kernel cache', () => {
       const asked = fs.seen.length;
       await session.getattr(ROOT_INO);
       expect(fs.seen.length).toBe(asked + 1);
+    } finally {
+      await moduleRef.close();
+    }
+  });
+});
+
+/** A directory whose listing is read once, at opendir, and paged from that snapshot two entries at a time. */
+@FuseFilesystem('snapshot-listing')
+class SnapshotListingFilesystem {
+  readonly names = new Set(['a', 'b', 'c', 'd']);
+  private readonly snapshots = new Map<Fh, string[]>();
+  private nextFh = 1;
+
+  @Lookup()
+  async lookup(_parent: Ino, name: string): Promise<Entry> {
+    if (!this.names.has(name)) throw FsError.notFound();
+    return { attr: this.attrOf(name) };
+  }
+
+  @GetAttr()
+  async getattr(ino: Ino): Promise<FileAttr> {
+    return { ...this.attrOf('a'), ino, kind: 'dir' };
+  }
+
+  @OpenDir()
+  async opendir(): Promise<OpenReply> {
+    const fh = this.nextFh++;
+    this.snapshots.set(fh, [...this.names]);
+    return { fh };
+  }
+
+  @ReadDir()
+  async readdir(_ino: Ino, fh: Fh, offset: number): Promise<DirEntry[]> {
+    const names = this.snapshots.get(fh) ?? [...this.names];
+    return names.slice(offset, offset + 2).map((name, index) => ({ ino: this.inoOf(name), name, kind: 'file', offset: offset + index + 1, attr: this.attrOf(name) }));
+  }
+
+  @ReleaseDir()
+  async releasedir(_ino: Ino, fh: Fh): Promise<void> {
+    this.snapshots.delete(fh);
+  }
+
+  @Read()
+  async read(): Promise<Buffer> {
+    return Buffer.alloc(0);
+  }
+
+  @Unlink()
+  async unlink(_parent: Ino, name: string): Promise<void> {
+    if (!this.names.delete(name)) throw FsError.notFound();
+  }
+
+  private inoOf(name: string): Ino {
+    return 10 + name.charCodeAt(0);
+  }
+
+  private attrOf(name: string): FileAttr {
+    const time = new Date(0);
+    return { ino: this.inoOf(name), size: 1, blocks: 1, atime: time, mtime: time, ctime: time, kind: 'file', perm: 0o644, nlink: 1, uid: 0, gid: 0 };
+  }
+}
+
+describe('FilesystemSession listings', () => {
+  it('gives no attributes with the later pages of a listing whose directory changed since its opendir', async () => {
+    const { moduleRef, session } = await sessionOf(SnapshotListingFilesystem, 'snapshot-listing', { entryTtlMs: 60_000, attrTtlMs: 60_000 });
+    try {
+      const fh = await session.opendir(ROOT_INO, 0);
+      const first = await session.readdir(ROOT_INO, fh, 0);
+      expect(first.map((entry) => [entry.name, entry.attr !== undefined])).toEqual([['a', true], ['b', true]]);
+      await session.unlink(ROOT_INO, 'c');
+      // The snapshot still lists c: with its attributes the kernel would make it a dentry again.
+      const second = await session.readdir(ROOT_INO, fh, 2);
+      expect(second.map((entry) => [entry.name, entry.attr !== undefined])).toEqual([['c', false], ['d', false]]);
+      await expect(errnoOf(session.lookup(ROOT_INO, 'c'))).resolves.toBe('ENOENT');
+      await session.releasedir(ROOT_INO, fh);
+      const fresh = await session.opendir(ROOT_INO, 0);
+      expect((await session.readdir(ROOT_INO, fresh, 2)).map((entry) => [entry.name, entry.attr !== undefined])).toEqual([['d', true]]);
+      await session.releasedir(ROOT_INO, fresh);
     } finally {
       await moduleRef.close();
     }

@@ -55,6 +55,8 @@ export class FilesystemSession {
   readonly locks = new InodeLocks();
   private readonly invoker: OpInvoker;
   private readonly inflightLookups = new Map<string, Promise<Entry>>();
+  /** The observation each open listing began at opendir, until its releasedir. */
+  private readonly listingsSince = new Map<string, number>();
   private readonly entryTtlMs: number;
   /** How long attributes a handler returned are reused (the module's attribute cache). */
   readonly attrTtlMs: number;
@@ -172,19 +174,28 @@ export class FilesystemSession {
   }
 
   /** One page of entries, as the handler returns it; entries that carry attributes warm both caches. */
+  /**
+   * A page of a listing. A handler may answer later pages from what it read at opendir (the S3 backend pages through
+   * one listing): an entry of a directory that changed since then, or of an inode that did, goes out without its
+   * attributes and is not cached — given to the kernel with them, a name removed meanwhile would come back as a
+   * dentry for the entry TTL.
+   */
   async readdir(ino: Ino, fh: Fh, offset: number, context?: RequestContext): Promise<DirEntry[]> {
-    const since = this.table.beginObservation();
+    const held = this.listingsSince.get(listingKey(ino, fh));
+    const since = held ?? this.table.beginObservation();
     try {
       const entries = await this.invoke(FuseOp.ReadDir, [shared(ino)], context, ino, fh, offset);
       if (!Array.isArray(entries)) throw this.badResult(FuseOp.ReadDir, 'an array of DirEntry');
-      for (const entry of entries) {
+      return (entries as DirEntry[]).map((entry) => {
+        const current = !this.table.changedSince(ino, since) && !(entry.attr && this.table.changedSince(entry.attr.ino, since));
+        if (!current) return entry.attr ? { ...entry, attr: undefined } : entry;
         // An entry of unknown type is not cached: its lookup must ask the handler.
         if (entry.kind) this.table.rememberChild(ino, entry.name, { ino: entry.ino, kind: entry.kind }, this.entryTtlMs, since);
         if (entry.attr) this.rememberAttr(entry.attr, this.attrTtlMs, since);
-      }
-      return entries;
+        return entry;
+      });
     } finally {
-      this.table.endObservation(since);
+      if (held === undefined) this.table.endObservation(since);
     }
   }
 
@@ -273,12 +284,28 @@ export class FilesystemSession {
     return names;
   }
 
+  /** Opens a listing; what its pages answer is checked against changes from here on (see {@link readdir}). */
   async opendir(ino: Ino, flags: number, context?: RequestContext): Promise<Fh> {
     if (!this.implements(FuseOp.OpenDir)) return 0;
-    return this.fhOf(FuseOp.OpenDir, await this.invoke(FuseOp.OpenDir, [shared(ino)], context, ino, flags));
+    const since = this.table.beginObservation();
+    let fh: Fh;
+    try {
+      fh = this.fhOf(FuseOp.OpenDir, await this.invoke(FuseOp.OpenDir, [shared(ino)], context, ino, flags));
+    } catch (error) {
+      this.table.endObservation(since);
+      throw error;
+    }
+    const key = listingKey(ino, fh);
+    if (this.listingsSince.has(key)) this.table.endObservation(since);
+    else this.listingsSince.set(key, since);
+    return fh;
   }
 
   async releasedir(ino: Ino, fh: Fh, context?: RequestContext): Promise<void> {
+    const key = listingKey(ino, fh);
+    const since = this.listingsSince.get(key);
+    this.listingsSince.delete(key);
+    if (since !== undefined) this.table.endObservation(since);
     if (!this.implements(FuseOp.ReleaseDir)) return;
     await this.invoke(FuseOp.ReleaseDir, [shared(ino)], context, ino, fh);
   }
@@ -536,6 +563,10 @@ export class FilesystemSession {
     this.logger.error(message);
     return FsError.io(message);
   }
+}
+
+function listingKey(ino: Ino, fh: Fh): string {
+  return `${ino}:${fh}`;
 }
 
 function splitPath(path: string): string[] {

@@ -52,6 +52,11 @@ export class InodeTable {
     this.epochs.end(since);
   }
 
+  /** True when `ino` (its attributes, or its entries when a directory) changed after the observation `since` began. */
+  changedSince(ino: Ino, since: number): boolean {
+    return this.epochs.changedSince(ino, since);
+  }
+
   /** Records that `ino` (its attributes, or its entries when a directory) changed: observations in flight are stale for it. */
   markChanged(ino: Ino): void {
     this.epochs.markChanged(ino);
