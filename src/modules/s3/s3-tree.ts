@@ -285,8 +285,8 @@ export class S3Tree {
     return { kind: 'dir', size: 0, mtime: this.mountedAt, etag: '', meta: {}, complete: true };
   }
 
-  /** True when `path` or a directory above it (a tree renamed or removed) changed after `since`. */
-  private changedSince(path: string, since: number): boolean {
+  /** True when `path` or a directory above it (a tree renamed or removed) changed through this mount after `since`. */
+  changedSince(path: string, since: number): boolean {
     for (let at = path; ; at = at.slice(0, Math.max(0, at.lastIndexOf('/')))) {
       if (this.epochs.changedSince(at, since)) return true;
       if (at === '') return false;

@@ -20,6 +20,8 @@ describe('S3Filesystem handlers against s3rver', () => {
   let mostHeadsInFlight = 0;
   let slowHeadPending = false;
   let headsStartedDuringSlow = 0;
+  /** HEADs of these keys are answered by the server, then held here until the promise settles. */
+  const heldAnswers = new Map<string, Promise<void>>();
 
   beforeAll(async () => {
     server = await S3Server.start();
@@ -47,12 +49,15 @@ describe('S3Filesystem handlers against s3rver', () => {
         mostHeadsInFlight = Math.max(mostHeadsInFlight, ++headsInFlight);
         if (slowHeadPending) headsStartedDuringSlow += 1;
         try {
-          if ((args.input as { Key?: string }).Key === SLOW_KEY) {
+          const key = (args.input as { Key?: string }).Key ?? '';
+          if (key === SLOW_KEY) {
             slowHeadPending = true;
             await new Promise((resolve) => setTimeout(resolve, 500));
             slowHeadPending = false;
           }
-          return await next(args);
+          const answer = await next(args);
+          await heldAnswers.get(key);
+          return answer;
         } finally {
           headsInFlight -= 1;
         }
@@ -116,6 +121,46 @@ describe('S3Filesystem handlers against s3rver', () => {
     await s3.rename(ROOT_INO, 'source.txt', ROOT_INO, 'target.txt');
     await s3.release(target.entry.attr.ino, target.fh, 0);
     expect((await readObject(client, 'fs-bucket', 'target.txt')).toString()).toBe('new');
+  });
+
+  it('lets go of a file\'s writer when its last handle closes after a rename, whatever name the handle was opened by', async () => {
+    const created = await s3.create(ROOT_INO, 'moving.txt', 0o644, constants.O_CREAT | constants.O_WRONLY);
+    const ino = created.entry.attr.ino;
+    await s3.write(ino, created.fh, 0, Buffer.from('first'));
+    // A reader (cat, say) opens it while it is open for writing, and is the last to close it.
+    const reader = await s3.open(ino, constants.O_RDONLY);
+    await s3.flush(ino, created.fh);
+    await s3.release(ino, created.fh, 0);
+    await s3.rename(ROOT_INO, 'moving.txt', ROOT_INO, 'moved.txt');
+    await s3.release(ino, reader, 0);
+    await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'moved.txt', Body: 'written elsewhere' }));
+    const moved = await s3.resolve('/moved.txt');
+    const fh = await s3.open(moved, constants.O_RDONLY);
+    try {
+      expect((await s3.read(moved, fh, 0, 100)).toString()).toBe('written elsewhere');
+    } finally {
+      await s3.release(moved, fh, 0);
+    }
+  });
+
+  it('opens a file renamed while its open was under way by its new name, and keeps nothing of the old one', async () => {
+    await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'racing.txt', Body: 'racing' }));
+    const ino = await s3.resolve('/racing.txt');
+    let answer = (): void => undefined;
+    heldAnswers.set('racing.txt', new Promise<void>((resolve) => (answer = resolve)));
+    // The open's HEAD finds the object; its answer arrives only after the rename has moved it.
+    const opening = s3.open(ino, constants.O_RDONLY);
+    while (!requests.includes('HeadObjectCommand')) await new Promise((resolve) => setTimeout(resolve, 5));
+    await s3.rename(ROOT_INO, 'racing.txt', ROOT_INO, 'raced.txt');
+    heldAnswers.delete('racing.txt');
+    answer();
+    const fh = await opening;
+    try {
+      expect((await s3.read(ino, fh, 0, 100)).toString()).toBe('racing');
+    } finally {
+      await s3.release(ino, fh, 0);
+    }
+    await expect(s3.lookup(ROOT_INO, 'racing.txt')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('lists a file open for writing with the size its writer holds, not the old object\'s', async () => {

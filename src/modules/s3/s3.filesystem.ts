@@ -54,6 +54,8 @@ const READDIR_PAGE = 512;
 const COPY_CONCURRENCY = 16;
 /** HEADs in flight while a listing's entries are completed. */
 const LOOKUP_CONCURRENCY = 32;
+/** An open whose name keeps changing under it goes ahead on its last try (and caches nothing of what it saw). */
+const OPEN_ATTEMPTS = 3;
 /** Versions remembered for noticing a replaced object at open (the oldest are forgotten past this many). */
 const REMEMBERED_VERSIONS = 65_536;
 
@@ -75,6 +77,8 @@ interface DirListing {
 
 interface SharedWriter {
   writer: ObjectWriter;
+  /** The name it is registered under in `writers`: a rename moves it, whatever name each handle was opened by. */
+  path: string;
   opens: number;
   /** Unlinked while open: its content must never be uploaded. */
   unlinked: boolean;
@@ -221,20 +225,36 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
 
   @Open()
   async open(ino: Ino, flags: number): Promise<OpenReply> {
-    const path = this.namespace.pathOf(ino);
     const writing = (flags & ACCESS_MODE) !== constants.O_RDONLY;
     if (writing && this.options.readOnly) throw FsError.readOnly();
+    // The kernel opens an inode while another request may be renaming or removing its name (an open holds the inode, a
+    // rename its directories): an answer about the old name is not kept, and the open tries the name it has now.
+    for (let attempt = 1; ; attempt++) {
+      const path = this.namespace.pathOf(ino);
+      const since = this.tree.beginObservation();
+      try {
+        const opened = await this.openPath(ino, path, flags, writing, since, attempt < OPEN_ATTEMPTS);
+        if (opened) return opened;
+      } finally {
+        this.tree.endObservation(since);
+      }
+    }
+  }
+
+  /** Opens `path`; with `retry`, undefined when it changed through this mount after `since` (the caller tries again). */
+  private async openPath(ino: Ino, path: string, flags: number, writing: boolean, since: number, retry: boolean): Promise<OpenReply | undefined> {
     const shared = this.writers.get(path);
     if (shared && !shared.unlinked) return this.joinWriter(shared, ino, path, flags);
     const key = this.tree.fileKey(path);
     // A fresh HEAD on every open pins the version the handle reads (If-Match on each GET).
     const object = await this.store.head(key);
+    if (retry && this.tree.changedSince(path, since)) return undefined;
     if (!object) {
       if (this.tree.peek(path)?.kind === 'dir' || (await this.nodeAt(path))?.kind === 'dir') throw FsError.isDirectory();
       throw FsError.notFound();
     }
     const node = this.tree.fromObject(object, 'file');
-    this.tree.remember(path, node);
+    this.tree.remember(path, node, since);
     // Replaced by another client since the kernel last saw it: what the kernel caches of it (pages, attributes) goes.
     if (this.givenVersion(path, object.etag)) this.kernelCache?.invalidateInode(ino);
     // A listing may have shown a symlink object as a file; opening it must not read or overwrite the link itself.
@@ -250,7 +270,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       flags & constants.O_TRUNC
         ? ObjectWriter.empty(this.store, this.options, key, metadata, this.logger)
         : ObjectWriter.existing(this.store, this.options, { key, size: object.size, etag: object.etag }, metadata, this.logger);
-    const created: SharedWriter = { writer, opens: 1, unlinked: false };
+    const created: SharedWriter = { writer, path, opens: 1, unlinked: false };
     this.writers.set(path, created);
     return { fh: this.keep({ ino, path, writer: created }) };
   }
@@ -284,7 +304,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     const existing = this.writers.get(path);
     if (existing && !existing.unlinked) throw FsError.exists();
     const writer = ObjectWriter.empty(this.store, this.options, this.tree.fileKey(path), this.metadataFor('file', mode & 0o7777, context), this.logger);
-    const shared: SharedWriter = { writer, opens: 1, unlinked: false };
+    const shared: SharedWriter = { writer, path, opens: 1, unlinked: false };
     this.writers.set(path, shared);
     this.tree.forget(path);
     const ino = this.namespace.inodeOf(parent, name, 'file');
@@ -300,13 +320,13 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   @Flush()
   async flush(_ino: Ino, fh: Fh): Promise<void> {
     const file = this.files.get(fh);
-    if (file?.writer) await this.commit(file.path, file.writer);
+    if (file?.writer) await this.commit(file.writer);
   }
 
   @Fsync()
   async fsync(_ino: Ino, fh: Fh): Promise<void> {
     const file = this.files.get(fh);
-    if (file?.writer) await this.commit(file.path, file.writer);
+    if (file?.writer) await this.commit(file.writer);
   }
 
   @Release()
@@ -319,9 +339,9 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     if (shared.opens > 0) return;
     try {
       // Normally flush already uploaded; this catches writers whose last flush failed or was skipped.
-      await this.commit(file.path, shared);
+      await this.commit(shared);
     } finally {
-      if (this.writers.get(file.path) === shared) this.writers.delete(file.path);
+      if (this.writers.get(shared.path) === shared) this.writers.delete(shared.path);
       await shared.writer.discard();
     }
   }
@@ -471,12 +491,13 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     return { kind: 'file', size: writer.size, mtime: meta.mtime ?? new Date(), etag: '', meta, complete: true };
   }
 
-  private async commit(path: string, shared: SharedWriter): Promise<void> {
+  private async commit(shared: SharedWriter): Promise<void> {
     if (shared.unlinked) return;
     const commit = shared.writer.commit();
     this.commits.add(commit);
     const result = await commit.finally(() => this.commits.delete(commit));
     if (!result) return;
+    const path = shared.path;
     this.tree.learnMetadata(shared.writer.key, result.etag, shared.writer.metadata);
     this.givenVersion(path, result.etag);
     this.cache.evictObject(shared.writer.key);
@@ -550,9 +571,10 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     }
     const shared = this.writers.get(from);
     if (shared && !shared.unlinked) {
-      await this.commit(from, shared);
+      await this.commit(shared);
       this.writers.delete(from);
       this.writers.set(to, shared);
+      shared.path = to;
       shared.writer.key = this.tree.fileKey(to);
     }
     await this.store.copy(this.tree.fileKey(from), this.tree.fileKey(to), undefined, source.size);
