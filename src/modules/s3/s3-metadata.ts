@@ -52,7 +52,6 @@ export function encodeMetadata(kind: FileKind, meta: PosixMetadata): ObjectMetad
   const typeBits = kind === 'symlink' ? constants.S_IFLNK : kind === 'dir' ? constants.S_IFDIR : constants.S_IFREG;
   const out: ObjectMetadata = {};
   if (meta.perm !== undefined) out.mode = String(typeBits | (meta.perm & 0o7777));
-  else if (kind !== 'file') out.mode = String(typeBits | (kind === 'symlink' ? 0o777 : 0o755));
   if (meta.uid !== undefined) out.uid = String(meta.uid);
   if (meta.gid !== undefined) out.gid = String(meta.gid);
   if (meta.mtime !== undefined) out.mtime = (meta.mtime.getTime() / 1000).toFixed(3).replace(/\.?0+$/, '');

@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FileKind } from '../fuse';
 
 /** Options of {@link S3Module}. Sizes are in bytes, durations in milliseconds. */
 export interface S3ModuleOptions {
@@ -111,4 +112,9 @@ export function resolveS3Options(options: S3ModuleOptions): ResolvedS3Options {
     stagingDir: options.stagingDir ?? join(tmpdir(), 'nestjs-fuse-s3'),
     stagingMaxBytes: options.stagingMaxBytes ?? 16 * 1024 * MiB,
   };
+}
+
+/** The permissions a name shows when its object stores none: `fileMode`, `dirMode`, or 777 for a symlink. */
+export function defaultPerm(kind: FileKind, options: Pick<ResolvedS3Options, 'fileMode' | 'dirMode'>): number {
+  return kind === 'dir' ? options.dirMode : kind === 'symlink' ? 0o777 : options.fileMode;
 }

@@ -1,4 +1,4 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { constants } from 'node:fs';
 import { Test, TestingModule } from '@nestjs/testing';
 import { readObject, S3Server } from '../../../test/e2e/support/s3-server';
@@ -207,6 +207,24 @@ describe('S3Filesystem handlers against s3rver', () => {
     expect(listed.filter((entry) => entry.attr?.kind === 'file')).toHaveLength(80);
     // s00 is the slow one: in batches of 32 only the 31 beside it would start while it is pending.
     expect(headsStartedDuringSlow).toBeGreaterThan(40);
+  });
+
+  it('keeps --dir-mode for a directory that exists only as a prefix when it is given an owner', async () => {
+    await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'prefix-only/f.txt', Body: 'f' }));
+    const private700 = await Test.createTestingModule({
+      imports: [S3Module.forRoot({ bucket: 'fs-bucket', endpoint: server.endpoint, forcePathStyle: true, dirMode: 0o700 }), FuseModule.forRoot({ entryTtlMs: 0, attrTtlMs: 0 })],
+    }).compile();
+    await private700.init();
+    try {
+      const session = private700.get(FuseFilesystemRegistry).get('s3');
+      const dir = await session.resolve('/prefix-only');
+      expect((await session.getattr(dir)).perm).toBe(0o700);
+      expect(await session.setattr(dir, { uid: 4242 })).toMatchObject({ perm: 0o700, uid: 4242 });
+      const marker = await client.send(new HeadObjectCommand({ Bucket: 'fs-bucket', Key: 'prefix-only/' }));
+      expect(Number(marker.Metadata?.mode) & 0o7777).toBe(0o700);
+    } finally {
+      await private700.close();
+    }
   });
 
   it('reports statfs figures that fit and say "plenty of room"', async () => {

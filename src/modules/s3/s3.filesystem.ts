@@ -42,7 +42,7 @@ import { BLOCK_SIZE, ObjectReader } from './object-reader';
 import { ObjectWriter } from './object-writer';
 import { checkBucket } from './s3-bucket.check';
 import { decodeMetadata, encodeMetadata, MAX_METADATA_TARGET, PosixMetadata } from './s3-metadata';
-import type { ResolvedS3Options } from './s3-module-options.interface';
+import { defaultPerm, type ResolvedS3Options } from './s3-module-options.interface';
 import { S3Namespace } from './s3-namespace';
 import { childName, joinPath } from './s3-paths';
 import type { S3ObjectStore } from './s3-object.store';
@@ -554,6 +554,8 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   private mergeMetadata(kind: S3Node['kind'], current: Record<string, string>, changes: SetAttrChanges): Record<string, string> {
     const meta: PosixMetadata = { ...decodeMetadata(current) };
     if (changes.mode !== undefined) meta.perm = changes.mode & 0o7777;
+    // A directory's or a symlink's object always stores its mode: the one it showed until now, unless this sets one.
+    else if (kind !== 'file') meta.perm ??= defaultPerm(kind, this.options);
     if (changes.uid !== undefined) meta.uid = changes.uid;
     if (changes.gid !== undefined) meta.gid = changes.gid;
     if (changes.mtime !== undefined) meta.mtime = changes.mtime;
@@ -625,13 +627,12 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
 
   /** What a new object stores: its mode unless it is the default file mode, and its owner when that is its caller. */
   private metadataFor(kind: S3Node['kind'], perm: number, context?: RequestContext): Record<string, string> {
-    const defaultPerm = kind === 'dir' ? this.options.dirMode : kind === 'symlink' ? 0o777 : this.options.fileMode;
     const owner = context?.known && (context.uid !== this.options.uid || context.gid !== this.options.gid) ? { uid: context.uid, gid: context.gid } : {};
-    return encodeMetadata(kind, { ...(perm === defaultPerm && kind === 'file' ? {} : { perm }), ...owner });
+    return encodeMetadata(kind, { ...(perm === defaultPerm(kind, this.options) && kind === 'file' ? {} : { perm }), ...owner });
   }
 
   private attrOf(ino: Ino, node: S3Node): FileAttr {
-    const perm = node.meta.perm ?? (node.kind === 'dir' ? this.options.dirMode : node.kind === 'symlink' ? 0o777 : this.options.fileMode);
+    const perm = node.meta.perm ?? defaultPerm(node.kind, this.options);
     return {
       ino,
       size: node.size,
