@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FilesystemSession, FsError, FuseFilesystemRegistry, FuseModule, ROOT_INO } from '../fuse';
 import { busyThreadPool } from '../../../test/fixtures/busy-thread-pool';
+import { LocalFilesystem } from './local.filesystem';
 import { LocalModule } from './local.module';
 
 const XATTR_CREATE = 1;
@@ -160,6 +161,25 @@ describe('LocalFilesystem (handlers called directly)', () => {
     expect(await code(local.lookup(ROOT_INO, '..'))).toBe('EINVAL');
     expect(await code(local.create(ROOT_INO, '../evil', 0o644, 0))).toBe('EINVAL');
     expect(await code(local.resolve('/../../etc/passwd'))).toBe('ENOENT');
+  });
+
+  it('refuses names with .. or / in the backend itself, for callers that skip the session', async () => {
+    const backend = moduleRef.get(LocalFilesystem);
+    const file = (await backend.lookup(ROOT_INO, 'hello.txt')).attr.ino;
+    const refused = [
+      backend.lookup(ROOT_INO, '..'),
+      backend.create(ROOT_INO, '../evil', 0o644, constants.O_CREAT | constants.O_WRONLY),
+      backend.mkdir(ROOT_INO, 'a/b', 0o755),
+      backend.mknod(ROOT_INO, '..', constants.S_IFIFO | 0o644, 0),
+      backend.symlink(ROOT_INO, '../evil', '/etc'),
+      backend.link(file, ROOT_INO, '../evil'),
+      backend.unlink(ROOT_INO, '../hello.txt'),
+      backend.rmdir(ROOT_INO, '..'),
+      backend.rename(ROOT_INO, 'hello.txt', ROOT_INO, '../evil'),
+      backend.rename(ROOT_INO, '.', ROOT_INO, 'evil'),
+    ];
+    for (const call of refused) expect(await code(call)).toBe('EINVAL');
+    await expect(fs.access(join(root, '..', 'evil'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('returns an absolute symlink as-is and never follows it', async () => {
