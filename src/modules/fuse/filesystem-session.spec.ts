@@ -144,6 +144,21 @@ describe('FilesystemSession', () => {
     }
   });
 
+  it('asks the handler once for a name that several callers look up at the same time', async () => {
+    const { moduleRef: uncachedRef, session: uncached } = await sessionOf(MemoryFilesystem, 'memory', { entryTtlMs: 0, attrTtlMs: 0 });
+    try {
+      const instance = uncachedRef.get(MemoryFilesystem);
+      const entries = await Promise.all(Array.from({ length: 5 }, () => uncached.lookup(ROOT_INO, 'hello.txt')));
+      expect(new Set(entries.map((entry) => entry.attr.ino)).size).toBe(1);
+      expect(instance.calls.filter((call) => call === `lookup ${ROOT_INO} hello.txt`)).toHaveLength(1);
+      // Once answered, the next caller asks again (nothing is cached with TTLs of 0).
+      await uncached.lookup(ROOT_INO, 'hello.txt');
+      expect(instance.calls.filter((call) => call === `lookup ${ROOT_INO} hello.txt`)).toHaveLength(2);
+    } finally {
+      await uncachedRef.close();
+    }
+  });
+
   it('follows readdir offsets across pages and warms the caches from returned attributes', async () => {
     const entries = await session.readdirAll(ROOT_INO, 0);
     expect(entries.map((entry) => entry.name)).toEqual(['hello.txt', 'dir', 'big.bin', 'empty', 'boom', 'slow', 'denied', 'bad-result', 'late-writer']);

@@ -95,6 +95,17 @@ describe('S3Filesystem handlers against s3rver', () => {
 
   // (s3rver leaves such a directory out of its delimited listings of the parent — a bug of its own that real S3 does
   // not have — so only lookup is checked here.)
+  it('knows a directory it has just made is empty: a lookup in it costs no request', async () => {
+    const made = await s3.mkdir(ROOT_INO, 'made-here', 0o755);
+    requests.length = 0;
+    await expect(s3.lookup(made.attr.ino, 'anything')).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(requests).toEqual([]);
+    // What is created in it is found at once, not answered missing from the empty record.
+    const created = await s3.create(made.attr.ino, 'new.txt', 0o644, constants.O_CREAT | constants.O_WRONLY);
+    await s3.release(created.entry.attr.ino, created.fh, 0);
+    expect((await s3.lookup(made.attr.ino, 'new.txt')).attr.kind).toBe('file');
+  });
+
   it('finds a directory that holds only subdirectories', async () => {
     expect((await s3.lookup(ROOT_INO, 'deep')).attr.kind).toBe('dir');
     expect(await s3.resolve('/deep/er/d.txt')).toBeGreaterThan(ROOT_INO);
