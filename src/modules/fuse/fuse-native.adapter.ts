@@ -75,11 +75,6 @@ export class FuseNativeAdapter implements FuseTransport {
     return buildMountArgs(this.options, { filesystem: this.session.name, readOnly: this.readOnly, nullPaths: !this.prebuiltBinary });
   }
 
-  /** Number of files and directories the kernel holds open on this mount. */
-  get openHandles(): number {
-    return this.handles.size;
-  }
-
   async mount(): Promise<void> {
     const Fuse = loadFuseNative();
     this.prebuiltBinary = !(await patchedBindingBuilt());

@@ -43,10 +43,6 @@ const TYPE_BITS: Record<FileKind, number> = {
 
 const UINT32_MAX = 0xffff_ffff;
 
-export function typeBits(kind: FileKind): number {
-  return TYPE_BITS[kind];
-}
-
 /** `ino` is the number fuse-native can carry for `attr.ino` (see FuseNativeInodeNumbers). */
 export function toNativeStat(attr: FileAttr, ino: number = attr.ino): NativeStat {
   return {

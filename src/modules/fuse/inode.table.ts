@@ -129,12 +129,6 @@ export class InodeTable {
     this.attrs.delete(ino);
   }
 
-  get size(): { names: number; attrs: number } {
-    let names = 0;
-    for (const map of this.children.values()) names += map.size;
-    return { names, attrs: this.attrs.size };
-  }
-
   private countInsertion(): void {
     this.insertions += 1;
     if (this.insertions % SWEEP_EVERY === 0) this.sweep();

@@ -128,11 +128,6 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     await Promise.allSettled(open.map((handle) => handle.close()));
   }
 
-  /** Number of backing files currently open (one per kernel open). */
-  get openFiles(): number {
-    return this.files.size;
-  }
-
   // ── names ────────────────────────────────────────────────────────────────────────────────────────────────────
 
   @Lookup()

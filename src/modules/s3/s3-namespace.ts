@@ -37,10 +37,6 @@ export class S3Namespace {
     return ino;
   }
 
-  known(parent: Ino, name: string): Ino | undefined {
-    return this.children.get(parent)?.get(name);
-  }
-
   kindOf(ino: Ino): FileKind {
     return this.node(ino).kind;
   }

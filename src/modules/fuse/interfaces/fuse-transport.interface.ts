@@ -13,8 +13,6 @@ export interface FuseTransport {
   readonly mountpoint: string;
   /** True when the filesystem is served read-only (no write ops, or the readOnly option). */
   readonly readOnly: boolean;
-  /** Files and directories the kernel holds open on this mount. */
-  readonly openHandles: number;
   /** Resolves once the kernel has initialised the mount. */
   mount(): Promise<void>;
   /** Detaches the mount, then waits until every request already taken has been answered. */

@@ -74,7 +74,6 @@ export class KernelTransport implements FuseTransport {
   private readonly running = new Map<bigint, KernelRequestContext>();
   private readonly lookups = new LookupCounts();
   private readonly directories: DirectoryReader;
-  private openCount = 0;
   private inflight = 0;
   private readonly drainWaiters: Array<() => void> = [];
   private initialized?: { resolve: () => void; reject: (error: Error) => void };
@@ -105,10 +104,6 @@ export class KernelTransport implements FuseTransport {
 
   get readOnly(): boolean {
     return Boolean(this.options.readOnly) || !this.session.writable;
-  }
-
-  get openHandles(): number {
-    return this.openCount;
   }
 
   opLatency(): OpLatencyRow[] | undefined {
@@ -266,7 +261,6 @@ export class KernelTransport implements FuseTransport {
         const flags = this.forWriteback(request.u32());
         return async () => {
           const reply = await s.openReply(ino, flags, c);
-          this.openCount += 1;
           return [await this.openAnswer(ino, reply, flags, c)];
         };
       }
@@ -280,7 +274,6 @@ export class KernelTransport implements FuseTransport {
         const flags = request.u32();
         const dir = request.opcode === FuseOpcode.ReleaseDir;
         return async () => {
-          this.openCount -= 1;
           try {
             await (dir ? s.releasedir(ino, fh, c) : s.release(ino, fh, flags, c));
           } finally {
@@ -325,7 +318,6 @@ export class KernelTransport implements FuseTransport {
         const flags = request.u32();
         return async () => {
           const fh = await s.opendir(ino, flags, c);
-          this.openCount += 1;
           return [openOut(fh, 0)];
         };
       }
@@ -354,7 +346,6 @@ export class KernelTransport implements FuseTransport {
         const name = request.name();
         return async () => {
           const reply = await s.create(ino, name, mode & 0o7777, flags, c);
-          this.openCount += 1;
           return [this.entry(reply.entry.attr), await this.openAnswer(reply.entry.attr.ino, reply, flags, c, 0)];
         };
       }
@@ -544,7 +535,6 @@ export class KernelTransport implements FuseTransport {
     try {
       service = this.passthrough.serve(ino, reply.fh, reply.passthrough, (flags & O_ACCMODE) !== fsConstants.O_RDONLY);
     } catch (error) {
-      this.openCount -= 1;
       await this.session.release(ino, reply.fh, flags, context).catch(() => undefined);
       throw error;
     }
