@@ -43,7 +43,13 @@ async function main(): Promise<void> {
   cleanup.installSignalHandlers();
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const started = new Date();
-  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version };
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    node: process.version,
+  };
   const report: Array<{ suite: string; results: WorkloadResult[]; goals: GoalCheck[] }> = [];
   try {
     await ensurePeerTools(log);
@@ -59,7 +65,9 @@ async function main(): Promise<void> {
         const ours = suite.contenders.find((contender) => contender.role === 'ours')!.name;
         const goals = checkGoals(suite.goals, results, ours);
         report.push({ suite: suite.name, results, goals });
-        process.stdout.write(`${results.map((result) => formatTable(suite.name, result, suite.contenders)).join('\n')}\n${formatGoals(suite.name, goals)}\n`);
+        process.stdout.write(
+          `${results.map((result) => formatTable(suite.name, result, suite.contenders)).join('\n')}\n${formatGoals(suite.name, goals)}\n`,
+        );
       } finally {
         await suite.tearDown();
       }
@@ -71,7 +79,9 @@ async function main(): Promise<void> {
   await mkdir(directory, { recursive: true });
   const file = join(directory, `${started.toISOString().replace(/[:.]/g, '-')}${args.quick ? '-quick' : ''}.json`);
   await writeFile(file, `${JSON.stringify({ date: started.toISOString(), machine, quick: args.quick, rounds: sizes.rounds, report }, null, 2)}\n`);
-  process.stdout.write(`\n${started.toISOString()} · ${machine.cpus} × ${machine.cpu} · ${machine.memoryGiB} GiB · Linux ${machine.kernel} · Node ${machine.node}\nresults: ${file}\n`);
+  process.stdout.write(
+    `\n${started.toISOString()} · ${machine.cpus} × ${machine.cpu} · ${machine.memoryGiB} GiB · Linux ${machine.kernel} · Node ${machine.node}\nresults: ${file}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -65,7 +65,11 @@ async function main() {
   log(warnings.length === 0 ? 'compiled without warnings' : `compiler warnings:\n${warnings.join('\n')}`);
   if (!sanitize) await run(process.execPath, ['-e', "require('fuse-native')"], { cwd: root, timeout: 30_000 });
   await fs.writeFile(marker, id);
-  log(sanitize ? `built; run the daemon with LD_PRELOAD=$(gcc -print-file-name=lib${sanitize === 'address' ? 'asan' : 'tsan'}.so)` : 'patched binding built');
+  log(
+    sanitize
+      ? `built; run the daemon with LD_PRELOAD=$(gcc -print-file-name=lib${sanitize === 'address' ? 'asan' : 'tsan'}.so)`
+      : 'patched binding built',
+  );
 }
 
 /** Names what is built: the patch and the sources, so any change to them rebuilds. */
@@ -86,7 +90,11 @@ function fail(message) {
 
 main().catch(async (error) => {
   await fs.rm(path.join(packageDir(), 'build'), { recursive: true, force: true });
-  const detail = String(error.stderr || error.stdout || error.message).trim().split('\n').slice(-5).join(' | ');
+  const detail = String(error.stderr || error.stdout || error.message)
+    .trim()
+    .split('\n')
+    .slice(-5)
+    .join(' | ');
   const message = `build-fuse-native: could not build the patched binding (${detail})`;
   if (process.env.NESTJS_FUSE_REQUIRE_PATCHED_BINARY === '1' || sanitize) {
     process.stderr.write(`${message}\n`);

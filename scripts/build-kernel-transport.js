@@ -38,7 +38,11 @@ function log(message) {
 
 main().catch(async (error) => {
   await fs.rm(path.join(dir, 'build'), { recursive: true, force: true });
-  const detail = String(error.stderr || error.stdout || error.message).trim().split('\n').slice(-5).join(' | ');
+  const detail = String(error.stderr || error.stdout || error.message)
+    .trim()
+    .split('\n')
+    .slice(-5)
+    .join(' | ');
   process.stderr.write(`build-kernel-transport: could not build the addon (${detail}); mounts use the fuse-native transport\n`);
   if (process.env.NESTJS_FUSE_REQUIRE_KERNEL_TRANSPORT === '1' || sanitize) process.exit(1);
 });

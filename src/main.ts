@@ -9,6 +9,7 @@ import 'reflect-metadata';
 // The pinned AWS SDK supports Node 20; its notice about future releases needing Node 22 is not for our users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { CommandFactory } from 'nest-commander';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliModule } from './cli/cli.module';
 import { exitOnCommanderError } from './cli/commander-exit';
@@ -23,7 +24,7 @@ function fail(error: Error): never {
 }
 
 async function main(): Promise<void> {
-  const { version } = require(join(__dirname, '..', 'package.json')) as { version: string };
+  const { version } = JSON.parse(await readFile(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
   await CommandFactory.run(CliModule, {
     logger: ['error', 'warn'],
     version,

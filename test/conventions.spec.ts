@@ -26,7 +26,7 @@ const INLINE_CALLS = new Set(['modules/local/metadata-calls.ts', 'modules/local/
 // handler stalls every other request: no synchronous fs or child-process call may appear in the product's source
 // outside INLINE_CALLS.
 describe('source conventions', () => {
-  it('uses no synchronous I/O in src/ outside the local backend\'s inline metadata calls', async () => {
+  it("uses no synchronous I/O in src/ outside the local backend's inline metadata calls", async () => {
     const offenders: string[] = [];
     for (const file of await sourceFiles(SRC)) {
       if (INLINE_CALLS.has(relative(SRC, file))) continue;
@@ -48,7 +48,7 @@ describe('source conventions', () => {
     expect(users).toEqual(['modules/fuse/fuse-native.adapter.ts']);
   });
 
-  it('keeps the kernel transport\'s addon inside its binding module', async () => {
+  it("keeps the kernel transport's addon inside its binding module", async () => {
     const users: string[] = [];
     for (const file of await sourceFiles(SRC)) {
       if ((await readFile(file, 'utf8')).includes('fuse_device.node')) users.push(relative(SRC, file));

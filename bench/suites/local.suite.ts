@@ -8,7 +8,13 @@ import { directTarget, startDaemon } from '../support/mounted';
 import { Sizes } from '../support/sizes';
 import { Suite } from '../support/suite';
 import {
-  createFilesWorkload, findStatWorkload, listLongWorkload, randomReadWorkload, removeUnder, sequentialReadWorkload, sequentialWriteWorkload,
+  createFilesWorkload,
+  findStatWorkload,
+  listLongWorkload,
+  randomReadWorkload,
+  removeUnder,
+  sequentialReadWorkload,
+  sequentialWriteWorkload,
   statUncachedWorkload,
 } from './workloads';
 
@@ -24,14 +30,24 @@ export async function localSuite(work: string, sizes: Sizes, cleanup: Cleanup): 
   await createLocalData(data, sizes);
   const mountpoint = join(work, 'local-mnt');
   const ours = (name: string, flags: string[]) => (_scope: string, options: StartOptions) =>
-    startDaemon(cleanup, name, [CLI, 'mount', mountpoint, 'local', data, ...flags, ...(options.uncached ? ['--entry-ttl', '0', '--attr-ttl', '0'] : [])], mountpoint);
+    startDaemon(
+      cleanup,
+      name,
+      [CLI, 'mount', mountpoint, 'local', data, ...flags, ...(options.uncached ? ['--entry-ttl', '0', '--attr-ttl', '0'] : [])],
+      mountpoint,
+    );
   const contenders: Contender[] = [
     { name: 'direct', role: 'ceiling', start: async () => directTarget(data) },
     {
       name: 'bindfs',
       role: 'peer',
       start: (_scope, options) =>
-        startDaemon(cleanup, 'bindfs', ['bindfs', '-f', '-o', `big_writes${options.uncached ? ',attr_timeout=0,entry_timeout=0' : ''}`, data, mountpoint], mountpoint),
+        startDaemon(
+          cleanup,
+          'bindfs',
+          ['bindfs', '-f', '-o', `big_writes${options.uncached ? ',attr_timeout=0,entry_timeout=0' : ''}`, data, mountpoint],
+          mountpoint,
+        ),
     },
     { name: 'nestjs-fuse', role: 'ours', start: ours('nestjs-fuse', ['--transport', 'kernel']) },
     { name: 'no-passthrough', role: 'peer', start: ours('no-passthrough', ['--transport', 'kernel', '--no-passthrough']) },
@@ -64,7 +80,14 @@ export async function localSuite(work: string, sizes: Sizes, cleanup: Cleanup): 
       ...both('seq-write', 'MBs', 1.0, 1.0, 'sequential write + fsync'),
       ...both('find-stat', 'entriesPerS', 2.0, 2.0, 'find + stat'),
       { workload: 'ls-l', metric: 'seconds', versus: 'bindfs', atMost: 0.5, text: 'ls -l, passthrough (time ≤ 0.5× bindfs: ≥ 2× as fast)' },
-      { workload: 'ls-l', metric: 'seconds', versus: 'bindfs', subject: 'no-passthrough', atMost: 0.5, text: 'ls -l, without passthrough (time ≤ 0.5× bindfs)' },
+      {
+        workload: 'ls-l',
+        metric: 'seconds',
+        versus: 'bindfs',
+        subject: 'no-passthrough',
+        atMost: 0.5,
+        text: 'ls -l, without passthrough (time ≤ 0.5× bindfs)',
+      },
       ...both('create-small', 'filesPerS', 1.0, 1.0, 'create 1,000 small files'),
       ...both('stat-uncached', 'statsPerS', 1.0, 1.0, 'stat round trip, caches off'),
     ],

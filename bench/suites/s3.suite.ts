@@ -11,7 +11,12 @@ import { loopbackBytes } from '../support/process-usage';
 import { Sizes } from '../support/sizes';
 import { Suite } from '../support/suite';
 import {
-  createFilesWorkload, findStatWorkload, listLongWorkload, randomReadWorkload, sequentialReadWorkload, sequentialWriteWorkload,
+  createFilesWorkload,
+  findStatWorkload,
+  listLongWorkload,
+  randomReadWorkload,
+  sequentialReadWorkload,
+  sequentialWriteWorkload,
 } from './workloads';
 
 const RAW = join(__dirname, '..', 'fixtures', 'raw-s3.js');
@@ -40,23 +45,41 @@ export async function s3Suite(work: string, sizes: Sizes, cleanup: Cleanup): Pro
   // rclone refuses to start while AWS_CA_BUNDLE is set (it is, on these machines); plain HTTP needs no CA anyway.
   const peerEnv = { ...process.env, AWS_CA_BUNDLE: undefined };
   const ours = (flags: string[]) => (bucket: string) =>
-    startDaemon(cleanup, 'nestjs-fuse', [CLI, 'mount', mountpoint, 's3', bucket, '--endpoint', server.endpoint, '--path-style', ...flags], mountpoint, {
-      ...process.env,
-      ...S3_CREDENTIALS,
-    });
+    startDaemon(
+      cleanup,
+      'nestjs-fuse',
+      [CLI, 'mount', mountpoint, 's3', bucket, '--endpoint', server.endpoint, '--path-style', ...flags],
+      mountpoint,
+      {
+        ...process.env,
+        ...S3_CREDENTIALS,
+      },
+    );
   const contenders: Contender[] = [
     { name: 'raw SDK', role: 'ceiling' },
     {
       name: 's3fs',
       role: 'peer',
       start: (bucket) =>
-        startDaemon(cleanup, 's3fs', ['s3fs', bucket, mountpoint, '-f', '-o', `url=${server.endpoint},use_path_request_style,passwd_file=${passwd}`], mountpoint, peerEnv),
+        startDaemon(
+          cleanup,
+          's3fs',
+          ['s3fs', bucket, mountpoint, '-f', '-o', `url=${server.endpoint},use_path_request_style,passwd_file=${passwd}`],
+          mountpoint,
+          peerEnv,
+        ),
     },
     {
       name: 'rclone',
       role: 'peer',
       start: (bucket) =>
-        startDaemon(cleanup, 'rclone', ['rclone', '--config', rcloneConfig, 'mount', `bench:${bucket}`, mountpoint, '--vfs-cache-mode', 'off'], mountpoint, peerEnv),
+        startDaemon(
+          cleanup,
+          'rclone',
+          ['rclone', '--config', rcloneConfig, 'mount', `bench:${bucket}`, mountpoint, '--vfs-cache-mode', 'off'],
+          mountpoint,
+          peerEnv,
+        ),
     },
     // Stored permissions only (what --allow-other turns on): no listed name is answered without its metadata.
     { name: 'nestjs-fuse --allow-other', role: 'peer', workloads: ['ls-l', 'find-stat'], start: ours(['--allow-other']) },
@@ -130,7 +153,12 @@ export async function s3Suite(work: string, sizes: Sizes, cleanup: Cleanup): Pro
   };
 }
 
-async function createS3Data(server: S3Server, work: string, sizes: Sizes, raw: (command: string, ...args: Array<string | number>) => Promise<unknown>): Promise<void> {
+async function createS3Data(
+  server: S3Server,
+  work: string,
+  sizes: Sizes,
+  raw: (command: string, ...args: Array<string | number>) => Promise<unknown>,
+): Promise<void> {
   for (const bucket of Object.values(BUCKETS)) await server.createBucket(bucket);
   const source = join(work, 's3-source.bin');
   await mkdir(work, { recursive: true });
@@ -145,10 +173,15 @@ async function createS3Data(server: S3Server, work: string, sizes: Sizes, raw: (
 
 function runRaw(cleanup: Cleanup, endpoint: string, command: string, args: Array<string | number>): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [RAW, endpoint, command, ...args.map(String)], { timeout: 30 * 60_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`raw S3 ${command} failed: ${error.message}\n${stderr}`));
-      resolve(JSON.parse(stdout) as Record<string, number>);
-    });
+    const child = execFile(
+      process.execPath,
+      [RAW, endpoint, command, ...args.map(String)],
+      { timeout: 30 * 60_000, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`raw S3 ${command} failed: ${error.message}\n${stderr}`));
+        resolve(JSON.parse(stdout) as Record<string, number>);
+      },
+    );
     cleanup.child(child);
   });
 }

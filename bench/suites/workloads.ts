@@ -23,7 +23,15 @@ export function sequentialReadWorkload(scope: string, file: string, bytes: numbe
   };
 }
 
-export function randomReadWorkload(scope: string, file: string, blockSize: number, region: number, overNetwork: boolean, raw?: Raw, jobs = 1): Workload {
+export function randomReadWorkload(
+  scope: string,
+  file: string,
+  blockSize: number,
+  region: number,
+  overNetwork: boolean,
+  raw?: Raw,
+  jobs = 1,
+): Workload {
   return {
     name: `random-${blockSize / 1024}k${jobs > 1 ? `-${jobs}jobs` : ''}`,
     title: `random ${blockSize / 1024} KiB reads, ${jobs > 1 ? `${jobs} jobs at once, each ` : ''}one pass over ${describeBytes(region)} (fio psync, --invalidate=0), fresh mount`,
@@ -96,7 +104,13 @@ export function sequentialWriteWorkload(
   };
 }
 
-export function createFilesWorkload(scope: string, dir: string, count: number, cleanUp: (target: { root: string }) => Promise<void>, raw?: Raw): Workload {
+export function createFilesWorkload(
+  scope: string,
+  dir: string,
+  count: number,
+  cleanUp: (target: { root: string }) => Promise<void>,
+  raw?: Raw,
+): Workload {
   return {
     name: 'create-small',
     title: `create ${count} files of 4 KiB, one after another`,

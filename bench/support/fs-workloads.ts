@@ -25,7 +25,14 @@ export async function sequentialRead(target: Target, file: string, bytes: number
  * cache of the backing file kept). With `countTraffic`, also how many bytes crossed loopback per byte read.
  */
 /** `jobs` readers at once, each one pass over the region in its own random order (fio reports their sum). */
-export async function randomRead(target: Target, file: string, blockSize: number, region: number, countTraffic: boolean, jobs = 1): Promise<Measurement> {
+export async function randomRead(
+  target: Target,
+  file: string,
+  blockSize: number,
+  region: number,
+  countTraffic: boolean,
+  jobs = 1,
+): Promise<Measurement> {
   const path = join(target.root, file);
   const before = countTraffic ? await loopbackBytes() : 0;
   const { stdout } = await timed(

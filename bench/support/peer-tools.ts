@@ -15,5 +15,6 @@ export async function ensurePeerTools(log: (line: string) => void): Promise<void
     await sh('apt-get -o DPkg::Lock::Timeout=300 update', 600_000);
     result = await sh(`DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y ${missing.join(' ')}`, 600_000);
   }
-  if (result.code !== 0) throw new Error(`could not install ${missing.join(' ')} (run as root, with Debian's package mirrors reachable):\n${result.stderr.slice(-1_000)}`);
+  if (result.code !== 0)
+    throw new Error(`could not install ${missing.join(' ')} (run as root, with Debian's package mirrors reachable):\n${result.stderr.slice(-1_000)}`);
 }

@@ -32,7 +32,8 @@ export function formatTable(suite: string, result: WorkloadResult, contenders: C
       return `| ${label} | ${result.metrics.map((m) => (figures[m.key] === undefined ? '–' : formatNumber(figures[m.key]))).join(' | ')} |`;
     });
   const ratioRows = Object.entries(result.ratios).map(
-    ([name, ratios]) => `| ${ours} ÷ ${name} | ${result.metrics.map((m) => (ratios[m.key] === undefined ? '–' : `${ratios[m.key].toFixed(2)}×`)).join(' | ')} |`,
+    ([name, ratios]) =>
+      `| ${ours} ÷ ${name} | ${result.metrics.map((m) => (ratios[m.key] === undefined ? '–' : `${ratios[m.key].toFixed(2)}×`)).join(' | ')} |`,
   );
   return [`#### ${suite} · ${result.title}`, '', header, rule, ...rows, ...ratioRows, ''].join('\n');
 }

@@ -4,7 +4,12 @@ import { Contender, Measurement, median, Workload, WorkloadResult } from './mode
  * Runs every contender on a workload in turns — A B C, A B C, … — so a slow spell of this noisy machine hits them
  * all alike, and keeps the median of the rounds. Each turn gets a fresh mount: "cold" means cold.
  */
-export async function runInterleaved(workload: Workload, contenders: Contender[], rounds: number, log: (line: string) => void): Promise<WorkloadResult> {
+export async function runInterleaved(
+  workload: Workload,
+  contenders: Contender[],
+  rounds: number,
+  log: (line: string) => void,
+): Promise<WorkloadResult> {
   const samples: WorkloadResult['samples'] = {};
   const taking = contenders
     .filter((contender) => !contender.workloads || contender.workloads.includes(workload.name))

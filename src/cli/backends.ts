@@ -44,7 +44,9 @@ const local: Backend = {
     if (!info.isDirectory()) throw new UsageError(`local source ${root} is not a directory. Pass a directory to serve.`);
     const [realRoot, realMountpoint] = await Promise.all([realpath(root), realpath(mountpoint).catch(() => mountpoint)]);
     if (realRoot === realMountpoint || realRoot.startsWith(`${realMountpoint}/`)) {
-      throw new UsageError(`local source ${root} is inside the mountpoint ${mountpoint}: the mount would hide it and serve itself. Serve a directory outside the mountpoint.`);
+      throw new UsageError(
+        `local source ${root} is inside the mountpoint ${mountpoint}: the mount would hide it and serve itself. Serve a directory outside the mountpoint.`,
+      );
     }
     return LocalModule.forRoot({ root, inlineMetadata: options.inlineMetadata });
   },
@@ -103,7 +105,7 @@ const s3: Backend = {
       stagingMaxBytes: options.stagingMax,
     };
     if (s3Options.partSize !== undefined && (s3Options.partSize < 5 * 1024 ** 2 || s3Options.partSize > 5 * 1024 ** 3)) {
-      throw new UsageError('--part-size must be between 5M and 5G (S3\'s limits).');
+      throw new UsageError("--part-size must be between 5M and 5G (S3's limits).");
     }
     return S3Module.forRoot(s3Options);
   },

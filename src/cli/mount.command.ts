@@ -13,7 +13,6 @@ import { MountAppModule } from './mount-app.module';
 import { parseChoice, parseNonNegativeInteger, parseOctalMask, parseSeconds } from './option-parsers';
 import { UsageError } from './usage.error';
 
-
 const PAGE_CACHE_POLICIES: readonly PageCachePolicy[] = ['auto', 'keep', 'drop', 'direct'];
 const TRANSPORTS: ReadonlyArray<FuseTransportKind | 'auto'> = ['auto', 'kernel', 'fuse-native'];
 const QUIET: LogLevel[] = ['error', 'warn'];
@@ -40,20 +39,23 @@ export class MountCommand extends S3FlagsCommandBase {
     const backend = backendNamed(backendName);
     const target = await checkMountpoint(mountpoint, options);
     const backendModule = await backend.module(source, options, target);
-    const app = await NestFactory.createApplicationContext(
-      MountAppModule.register(backendModule, this.fuseOptions(target, backend, options)),
-      { logger: options.debug ? VERBOSE : QUIET, abortOnError: false },
-    );
+    const app = await NestFactory.createApplicationContext(MountAppModule.register(backendModule, this.fuseOptions(target, backend, options)), {
+      logger: options.debug ? VERBOSE : QUIET,
+      abortOnError: false,
+    });
     const signal = waitForSignal();
     const mounts = app.get(FuseMountService).mounted();
-    process.stdout.write(`nestjs-fuse: ${backend.describe(source)} mounted at ${target}${options.readOnly ? ' (read-only)' : ''}; press Ctrl-C to unmount\n`);
+    process.stdout.write(
+      `nestjs-fuse: ${backend.describe(source)} mounted at ${target}${options.readOnly ? ' (read-only)' : ''}; press Ctrl-C to unmount\n`,
+    );
     const received = await signal;
     new Logger('nestjs-fuse').log(`${received} received, unmounting`);
     await app.close();
     process.stdout.write(`nestjs-fuse: unmounted ${target}\n`);
     for (const mount of mounts) {
       const rows = mount.opLatency();
-      if (rows) process.stderr.write(`nestjs-fuse: op latencies (from each request's arrival in JavaScript to its answer):\n${formatOpLatency(rows)}\n`);
+      if (rows)
+        process.stderr.write(`nestjs-fuse: op latencies (from each request's arrival in JavaScript to its answer):\n${formatOpLatency(rows)}\n`);
     }
   }
 
@@ -107,7 +109,10 @@ export class MountCommand extends S3FlagsCommandBase {
     return true;
   }
 
-  @Option({ flags: '--no-xattrs', description: 'serve no extended attributes, as bindfs --xattr-none (ls -l then asks two round trips fewer per file)' })
+  @Option({
+    flags: '--no-xattrs',
+    description: 'serve no extended attributes, as bindfs --xattr-none (ls -l then asks two round trips fewer per file)',
+  })
   parseNoXattrs(): boolean {
     return false;
   }
@@ -157,7 +162,8 @@ export class MountCommand extends S3FlagsCommandBase {
 
   @Option({
     flags: '--writeback-cache',
-    description: 'kernel transport: keep written data in the page cache and write it back in large requests later (nothing may change the files behind the mount)',
+    description:
+      'kernel transport: keep written data in the page cache and write it back in large requests later (nothing may change the files behind the mount)',
   })
   parseWritebackCache(): boolean {
     return true;

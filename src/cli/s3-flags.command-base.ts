@@ -8,7 +8,10 @@ export abstract class S3FlagsCommandBase extends CommandRunner {
     return parseUrl('--endpoint', value);
   }
 
-  @Option({ flags: '--region <region>', description: 's3: the bucket\'s region (default: AWS_REGION or the shared config; us-east-1 with --endpoint)' })
+  @Option({
+    flags: '--region <region>',
+    description: "s3: the bucket's region (default: AWS_REGION or the shared config; us-east-1 with --endpoint)",
+  })
   parseRegion(value: string): string {
     return value;
   }
@@ -28,7 +31,10 @@ export abstract class S3FlagsCommandBase extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--metadata-ttl <seconds>', description: 's3: how long object metadata and listings are trusted (every open checks the object afresh); default 60' })
+  @Option({
+    flags: '--metadata-ttl <seconds>',
+    description: 's3: how long object metadata and listings are trusted (every open checks the object afresh); default 60',
+  })
   parseMetadataTtl(value: string): number {
     return parseSeconds('--metadata-ttl', value);
   }

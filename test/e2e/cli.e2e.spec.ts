@@ -38,7 +38,8 @@ describe('nestjs-fuse CLI', () => {
   it('prints help and version and exits 0', async () => {
     const help = await cli('mount --help');
     expect(help.code).toBe(0);
-    for (const flag of ['--read-only', '--allow-other', '--debug', '--uid', '--page-cache', '--deadline', '--no-xattrs', '--op-stats', '--transport']) expect(help.stdout).toContain(flag);
+    for (const flag of ['--read-only', '--allow-other', '--debug', '--uid', '--page-cache', '--deadline', '--no-xattrs', '--op-stats', '--transport'])
+      expect(help.stdout).toContain(flag);
     const version = await cli('--version');
     expect(version.code).toBe(0);
     const { version: expected } = JSON.parse(await fs.readFile(join(__dirname, '..', '..', 'package.json'), 'utf8'));
@@ -68,8 +69,7 @@ describe('nestjs-fuse CLI', () => {
   it('rejects local flags on the s3 backend', () =>
     expectUsageError(`mount ${mnt} s3 some-bucket --no-inline-metadata`, /--no-inline-metadata only applies to the local backend/));
 
-  it('rejects a missing local directory', () =>
-    expectUsageError(`mount ${mnt} local ${work}/nope`, /local directory .*\/nope does not exist/));
+  it('rejects a missing local directory', () => expectUsageError(`mount ${mnt} local ${work}/nope`, /local directory .*\/nope does not exist/));
 
   it('rejects a local source that is not a directory', () =>
     expectUsageError(`mount ${mnt} local ${work}/plain-file`, /is not a directory\. Pass a directory to serve/));
@@ -175,7 +175,11 @@ describe('nestjs-fuse CLI', () => {
       await sh(`cat ${mnt}/absent`);
       await stopMount(mount, mnt);
       const table = mount.output().split('op latencies')[1] ?? '';
-      const row = (op: string): string[] => table.match(new RegExp(`^${op} .*$`, 'm'))?.[0].trim().split(/\s{2,}/) ?? [];
+      const row = (op: string): string[] =>
+        table
+          .match(new RegExp(`^${op} .*$`, 'm'))?.[0]
+          .trim()
+          .split(/\s{2,}/) ?? [];
       expect(row('op')).toEqual(['op', 'count', 'errors', 'p50 ≤', 'p90 ≤', 'p99 ≤', 'max', 'total']);
       expect(Number(row('read')[1])).toBeGreaterThanOrEqual(4);
       expect(row('read')[2]).toBe('0');

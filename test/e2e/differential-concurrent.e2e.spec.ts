@@ -29,7 +29,10 @@ async function concurrentRun(mountRoot: string, referenceRoot: string, workers: 
       );
     }
   }
-  const setup: FsOp[] = [{ op: 'mkdir', path: `shared${workers}` }, ...SHARED_FILES.map((f) => ({ op: 'create', path: `shared${workers}/${f}`, seed: 1, length: 0 }))];
+  const setup: FsOp[] = [
+    { op: 'mkdir', path: `shared${workers}` },
+    ...SHARED_FILES.map((f) => ({ op: 'create', path: `shared${workers}/${f}`, seed: 1, length: 0 })),
+  ];
   const files = SHARED_FILES.map((f) => `shared${workers}/${f}`);
   await runOps(mountRoot, setup);
   await runOps(referenceRoot, setup);

@@ -28,7 +28,8 @@ async function runWithReaders(mount: MountProcess, mountRoot: string, referenceR
   try {
     readers = startReaders(mountRoot);
     const divergence = await differential(mountRoot, referenceRoot, ops, s3, 50);
-    if (divergence) throw new Error(`${describeDivergence(divergence, seed, ops)}\nthe mount's last output:\n${mount.output().split('\n').slice(-20).join('\n')}`);
+    if (divergence)
+      throw new Error(`${describeDivergence(divergence, seed, ops)}\nthe mount's last output:\n${mount.output().split('\n').slice(-20).join('\n')}`);
   } finally {
     await readers?.stop();
   }

@@ -38,20 +38,24 @@ describe('differential random operations: local backend vs. a plain directory', 
     throw new Error(`${error.message}\nthe mount's last output:\n${mount?.output().trimEnd().split('\n').slice(-40).join('\n')}`);
   };
 
-  it(`agrees on ${OPS} operations (seed ${SEED}) and on the final tree`, async () => {
-    const ops = generateOps(SEED, OPS, { xattr: true, links: true, symlinks: true, chmod: true });
-    const divergence = await differential(join(work, 'mnt'), join(work, 'ref'), ops).catch(withMountOutput);
-    if (divergence) {
-      const replay = join(work, `..`, `nestjs-fuse-fsx-seed-${SEED}.json`);
-      await fs.writeFile(replay, JSON.stringify(ops.slice(0, divergence.index + 1), null, 1));
-      throw new Error(describeDivergence(divergence, SEED, ops, replay));
-    }
-    const tree: FsOp[] = [{ op: 'tree', path: '' }];
-    const [mounted, reference] = [await runOps(join(work, 'mnt'), tree).catch(withMountOutput), await runOps(join(work, 'ref'), tree)];
-    expect(mounted).toEqual(reference);
-    // The backing directory holds exactly what the mount showed.
-    expect(await runOps(join(work, 'src'), tree)).toEqual(reference);
-  }, Math.max(600_000, OPS * 15));
+  it(
+    `agrees on ${OPS} operations (seed ${SEED}) and on the final tree`,
+    async () => {
+      const ops = generateOps(SEED, OPS, { xattr: true, links: true, symlinks: true, chmod: true });
+      const divergence = await differential(join(work, 'mnt'), join(work, 'ref'), ops).catch(withMountOutput);
+      if (divergence) {
+        const replay = join(work, `..`, `nestjs-fuse-fsx-seed-${SEED}.json`);
+        await fs.writeFile(replay, JSON.stringify(ops.slice(0, divergence.index + 1), null, 1));
+        throw new Error(describeDivergence(divergence, SEED, ops, replay));
+      }
+      const tree: FsOp[] = [{ op: 'tree', path: '' }];
+      const [mounted, reference] = [await runOps(join(work, 'mnt'), tree).catch(withMountOutput), await runOps(join(work, 'ref'), tree)];
+      expect(mounted).toEqual(reference);
+      // The backing directory holds exactly what the mount showed.
+      expect(await runOps(join(work, 'src'), tree)).toEqual(reference);
+    },
+    Math.max(600_000, OPS * 15),
+  );
 });
 
 const S3_OPS = Number(process.env.NESTJS_FUSE_FSX_S3_OPS ?? 1_500);
@@ -76,16 +80,20 @@ describe('differential random operations: S3 backend vs. a plain directory', () 
     await fs.rm(work, { recursive: true, force: true });
   });
 
-  it(`agrees on ${S3_OPS} operations (seed ${SEED}) and on the final tree`, async () => {
-    const ops = generateOps(SEED, S3_OPS, { xattr: false, links: false, symlinks: true, chmod: true });
-    // Directory modes and times are not compared: s3rver's listing order hides directory markers (see fsx-runner.js).
-    const divergence = await differential(join(work, 'mnt'), join(work, 'ref'), ops, true);
-    if (divergence) {
-      throw new Error(describeDivergence(divergence, SEED, ops));
-    }
-    const tree: FsOp[] = [{ op: 'tree', path: '' }];
-    expect(await runOps(join(work, 'mnt'), tree, true)).toEqual(await runOps(join(work, 'ref'), tree, true));
-  }, Math.max(600_000, S3_OPS * 30));
+  it(
+    `agrees on ${S3_OPS} operations (seed ${SEED}) and on the final tree`,
+    async () => {
+      const ops = generateOps(SEED, S3_OPS, { xattr: false, links: false, symlinks: true, chmod: true });
+      // Directory modes and times are not compared: s3rver's listing order hides directory markers (see fsx-runner.js).
+      const divergence = await differential(join(work, 'mnt'), join(work, 'ref'), ops, true);
+      if (divergence) {
+        throw new Error(describeDivergence(divergence, SEED, ops));
+      }
+      const tree: FsOp[] = [{ op: 'tree', path: '' }];
+      expect(await runOps(join(work, 'mnt'), tree, true)).toEqual(await runOps(join(work, 'ref'), tree, true));
+    },
+    Math.max(600_000, S3_OPS * 30),
+  );
 });
 
 const WRITEBACK_OPS = Number(process.env.NESTJS_FUSE_FSX_WRITEBACK_OPS ?? 1_500);

@@ -11,7 +11,7 @@ const NAME_TO_HANDLE = join(REPO, 'test', 'e2e', 'fixtures', 'name-to-handle.py'
  * What a handler learns of its caller and what it can tell the kernel of its inodes, on the kernel transport: the
  * caller's uid, gid, pid and umask reach create/mkdir/mknod; 64-bit inode numbers and generations reach the kernel.
  */
-describe('a handler\'s request context and inode identity, on the kernel transport', () => {
+describe("a handler's request context and inode identity, on the kernel transport", () => {
   let work: string;
   let mnt: string;
   let mount: MountProcess | undefined;
@@ -32,7 +32,7 @@ describe('a handler\'s request context and inode identity, on the kernel transpo
     await fs.rm(work, { recursive: true, force: true });
   });
 
-  it('passes the caller\'s pid, uid, gid and umask to mkdir, create and mknod', async () => {
+  it("passes the caller's pid, uid, gid and umask to mkdir, create and mknod", async () => {
     const pid = (await shOk(`umask 027; echo $$; exec mkdir ${mnt}/dir`)).trim();
     expect(await lastCaller()).toEqual({ uid: 0, gid: 0, pid: Number(pid), known: true, umask: 0o027, mode: 0o750 });
     await shOk(`umask 077; : > ${mnt}/file`);
@@ -48,7 +48,7 @@ describe('a handler\'s request context and inode identity, on the kernel transpo
     expect(await shOk(`ls -i ${mnt} | grep -w dir`)).toContain(`${ino} dir`);
   });
 
-  it('gives the kernel each inode\'s generation: a reused inode number is a new file in file handles', async () => {
+  it("gives the kernel each inode's generation: a reused inode number is a new file in file handles", async () => {
     await shOk(`: > ${mnt}/first`);
     const [ino, generation] = (await shOk(`python3 ${NAME_TO_HANDLE} ${mnt}/first`)).trim().split(' ').map(Number);
     expect(ino).toBeGreaterThanOrEqual(FIRST_INO);

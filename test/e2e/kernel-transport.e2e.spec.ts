@@ -68,7 +68,7 @@ describe('the kernel transport', () => {
     expect((await fs.stat(join(src, 'stamped-copy'), { bigint: true })).mtimeNs).toBe(1600000000123456789n);
   });
 
-  it('shows a hard link\'s new count through every name at once, within the attribute TTL', async () => {
+  it("shows a hard link's new count through every name at once, within the attribute TTL", async () => {
     await fs.writeFile(join(src, 'linked'), 'x');
     expect(await shOk(`stat -c %h ${mnt}/linked`)).toBe('1\n'); // now in the kernel's cache for 1 s
     await shOk(`ln ${mnt}/linked ${mnt}/other-name`);
@@ -93,13 +93,15 @@ describe('the kernel transport', () => {
   it('makes FIFOs that carry data, sockets, device nodes and regular files with mknod', async () => {
     await shOk(`mkfifo -m 640 ${mnt}/pipe`);
     expect(await shOk(`(echo through the pipe > ${mnt}/pipe &) ; timeout 5 cat ${mnt}/pipe`)).toBe('through the pipe\n');
-    expect(await python(work, [
-      'import os, stat',
-      `os.mknod(${JSON.stringify(join(mnt, 'socket'))}, stat.S_IFSOCK | 0o600)`,
-      `os.mknod(${JSON.stringify(join(mnt, 'null-device'))}, stat.S_IFCHR | 0o600, os.makedev(1, 3))`,
-      `os.mknod(${JSON.stringify(join(mnt, 'made'))}, stat.S_IFREG | 0o640)`,
-      'print("ok")',
-    ])).toBe('ok');
+    expect(
+      await python(work, [
+        'import os, stat',
+        `os.mknod(${JSON.stringify(join(mnt, 'socket'))}, stat.S_IFSOCK | 0o600)`,
+        `os.mknod(${JSON.stringify(join(mnt, 'null-device'))}, stat.S_IFCHR | 0o600, os.makedev(1, 3))`,
+        `os.mknod(${JSON.stringify(join(mnt, 'made'))}, stat.S_IFREG | 0o640)`,
+        'print("ok")',
+      ]),
+    ).toBe('ok');
     const direct = async (name: string): Promise<string> => {
       const stats = await fs.lstat(join(src, name));
       const kind = stats.isFIFO() ? 'fifo' : stats.isSocket() ? 'socket' : stats.isCharacterDevice() ? 'char' : stats.isFile() ? 'file' : '?';
@@ -112,7 +114,9 @@ describe('the kernel transport', () => {
     // A socket's own path may not exceed 107 bytes; one deep in the tree is made all the same.
     const deep = join(mnt, 'd'.repeat(120));
     await fs.mkdir(join(src, 'd'.repeat(120)));
-    expect(await python(work, ['import os, stat', `os.mknod(${JSON.stringify(join(deep, 's'.repeat(100)))}, stat.S_IFSOCK | 0o600)`, 'print("ok")'])).toBe('ok');
+    expect(
+      await python(work, ['import os, stat', `os.mknod(${JSON.stringify(join(deep, 's'.repeat(100)))}, stat.S_IFSOCK | 0o600)`, 'print("ok")']),
+    ).toBe('ok');
     expect((await fs.lstat(join(src, 'd'.repeat(120), 's'.repeat(100)))).isSocket()).toBe(true);
   });
 
@@ -175,7 +179,11 @@ describe('the kernel transport', () => {
     ]);
     expect(copied).toBe('100000');
     const target = await fs.readFile(join(src, 'copy-to'));
-    expect([target.length, target.subarray(5000).equals(Buffer.alloc(100000, 7)), target.subarray(0, 5000).equals(Buffer.alloc(5000))]).toEqual([105000, true, true]);
+    expect([target.length, target.subarray(5000).equals(Buffer.alloc(100000, 7)), target.subarray(0, 5000).equals(Buffer.alloc(5000))]).toEqual([
+      105000,
+      true,
+      true,
+    ]);
     expect(mount?.output()).toMatch(/LocalFilesystem\.copyFileRange\(/);
   });
 });

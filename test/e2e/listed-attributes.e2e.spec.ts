@@ -78,13 +78,25 @@ describe('answers the patched binding gives without asking JavaScript again', ()
 
   /** Handler calls of getxattr for `name` logged since `from` (the module logs every handler call here). */
   const getxattrCalls = (served: MountProcess, from: number, name: string): number =>
-    served.output().slice(from).split('\n').filter((line) => line.includes('LocalFilesystem.getxattr(') && line.includes(`"${name}"`)).length;
+    served
+      .output()
+      .slice(from)
+      .split('\n')
+      .filter((line) => line.includes('LocalFilesystem.getxattr(') && line.includes(`"${name}"`)).length;
 
   it('remembers a missing extended attribute, so each write() does not ask JavaScript for security.capability', async () => {
     const served = await serve(60_000);
     const from = served.output().length;
     await shOk(`dd if=/dev/zero of=${mnt}/written bs=64k count=16 conv=notrunc status=none`);
-    await waitUntil(async () => (served.output().slice(from).match(/LocalFilesystem\.write\(/g) ?? []).length >= 16);
+    await waitUntil(
+      async () =>
+        (
+          served
+            .output()
+            .slice(from)
+            .match(/LocalFilesystem\.write\(/g) ?? []
+        ).length >= 16,
+    );
     expect(getxattrCalls(served, from, 'security.capability')).toBe(1);
   });
 

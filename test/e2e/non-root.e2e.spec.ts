@@ -10,7 +10,14 @@ const NOBODY = 65534;
  * The daemon runs as nobody, which may not mount(2); it keeps only CAP_DAC_READ_SEARCH so it can read the checkout
  * wherever CI cloned it.
  */
-const AS_NOBODY = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'];
+const AS_NOBODY = [
+  'setpriv',
+  `--reuid=${NOBODY}`,
+  `--regid=${NOBODY}`,
+  '--clear-groups',
+  '--inh-caps=+dac_read_search',
+  '--ambient-caps=+dac_read_search',
+];
 
 /**
  * A mount served by a user other than root, on the transport under test: it mounts through fusermount (set-user-ID
@@ -71,9 +78,14 @@ describe(`a mount served by a user other than root (${TRANSPORT} transport)`, ()
   });
 
   itOnKernelTransport('says what to install when there is no fusermount to mount through', async () => {
-    const result = await sh(`${AS_NOBODY.join(' ')} env PATH=/nonexistent ${process.execPath} ${CLI} mount ${mnt} local ${src} --transport kernel`, 20_000);
+    const result = await sh(
+      `${AS_NOBODY.join(' ')} env PATH=/nonexistent ${process.execPath} ${CLI} mount ${mnt} local ${src} --transport kernel`,
+      20_000,
+    );
     expect(result.code).not.toBe(0);
-    expect(result.stderr + result.stdout).toMatch(/fusermount3 or fusermount, and neither is on PATH\. Install one \(Debian: apt-get install fuse3\), or run as root/);
+    expect(result.stderr + result.stdout).toMatch(
+      /fusermount3 or fusermount, and neither is on PATH\. Install one \(Debian: apt-get install fuse3\), or run as root/,
+    );
     expect(await isMounted(mnt)).toBe(false);
   });
 });

@@ -126,11 +126,13 @@ describeOnKernelTransport('without passthrough (--no-passthrough)', () => {
     expect(await shOk(`cmp ${src}/written ${mnt}/written && stat -c %s ${mnt}/written`)).toBe(`${2 * 1024 * 1024}\n`);
   });
 
-  it('reads ahead through the page cache in 1 MiB requests, not the kernel\'s 128 KiB', async () => {
+  it("reads ahead through the page cache in 1 MiB requests, not the kernel's 128 KiB", async () => {
     expect(await shOk(`cat /sys/class/bdi/$(mountpoint -d ${mnt})/read_ahead_kb`)).toBe('1024\n');
     const from = mount?.output().length ?? 0;
     await shOk(`cat ${mnt}/big.bin > /dev/null`);
-    const sizes = [...(mount?.output().slice(from) ?? '').matchAll(/LocalFilesystem\.read\(\d+, \d+, \d+, (\d+)\)/g)].map((match) => Number(match[1]));
+    const sizes = [...(mount?.output().slice(from) ?? '').matchAll(/LocalFilesystem\.read\(\d+, \d+, \d+, (\d+)\)/g)].map((match) =>
+      Number(match[1]),
+    );
     expect(Math.max(...sizes)).toBe(1024 * 1024);
     expect(sizes.length).toBeLessThanOrEqual(8);
   });

@@ -90,7 +90,10 @@ async function killTenTimes(mnt: string, start: () => Promise<MountProcess>): Pr
   for (let round = 0; round < 10; round++) {
     const mount = await start();
     await shOk(`printf 'round ${round}\\n' > ${mnt}/ack-${round}.txt`);
-    const busy = sh(`(while true; do cat ${mnt}/big.bin > /dev/null; done) & (dd if=/dev/zero of=${mnt}/busy-${round}.bin bs=1M count=4096 status=none) & sleep 0.3; kill -9 %1 %2 2>/dev/null; wait`, 30_000);
+    const busy = sh(
+      `(while true; do cat ${mnt}/big.bin > /dev/null; done) & (dd if=/dev/zero of=${mnt}/busy-${round}.bin bs=1M count=4096 status=none) & sleep 0.3; kill -9 %1 %2 2>/dev/null; wait`,
+      30_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 150));
     mount.child.kill('SIGKILL');
     await mount.exited;

@@ -38,7 +38,27 @@ describe('S3 backend under injected faults', () => {
       's3',
       BUCKET,
       // A small block cache, so the random reads below go to the server (through the faults) instead of the cache.
-      ['--endpoint', proxy.endpoint, '--path-style', '--max-attempts', '10', '--request-timeout', '5000', '--metadata-ttl', '0', '--negative-ttl', '0', '--attr-ttl', '0', '--entry-ttl', '0', '--page-cache', 'drop', '--cache-size', '4M'],
+      [
+        '--endpoint',
+        proxy.endpoint,
+        '--path-style',
+        '--max-attempts',
+        '10',
+        '--request-timeout',
+        '5000',
+        '--metadata-ttl',
+        '0',
+        '--negative-ttl',
+        '0',
+        '--attr-ttl',
+        '0',
+        '--entry-ttl',
+        '0',
+        '--page-cache',
+        'drop',
+        '--cache-size',
+        '4M',
+      ],
       S3_CREDENTIALS,
     );
   });

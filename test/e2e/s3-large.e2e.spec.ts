@@ -25,7 +25,13 @@ const SIZE_MIB = 5 * 1024 + 100;
     mnt = join(work, 'mnt');
     await fs.mkdir(mnt);
     await shOk(`head -c ${SIZE_MIB}M /dev/urandom > ${work}/huge.bin`, 600_000);
-    mount = await startCliMount(mnt, 's3', 'large-bucket', ['--endpoint', server.endpoint, '--path-style', '--part-size', '64M', '--request-timeout', '600000'], S3_CREDENTIALS);
+    mount = await startCliMount(
+      mnt,
+      's3',
+      'large-bucket',
+      ['--endpoint', server.endpoint, '--path-style', '--part-size', '64M', '--request-timeout', '600000'],
+      S3_CREDENTIALS,
+    );
   }, 900_000);
 
   afterAll(async () => {

@@ -25,9 +25,18 @@ describe('S3 backend on a real mount', () => {
   let mount: MountProcess | undefined;
 
   // Changes made behind the mount must show within a second here.
-  const flags = (): string[] => ['--endpoint', server.endpoint, '--path-style', '--request-timeout', '3000', '--max-attempts', '2', '--metadata-ttl', '1'];
-  const mountBucket = async (extra: string[] = []): Promise<MountProcess> =>
-    startCliMount(mnt, 's3', BUCKET, [...flags(), ...extra], S3_CREDENTIALS);
+  const flags = (): string[] => [
+    '--endpoint',
+    server.endpoint,
+    '--path-style',
+    '--request-timeout',
+    '3000',
+    '--max-attempts',
+    '2',
+    '--metadata-ttl',
+    '1',
+  ];
+  const mountBucket = async (extra: string[] = []): Promise<MountProcess> => startCliMount(mnt, 's3', BUCKET, [...flags(), ...extra], S3_CREDENTIALS);
   const put = (key: string, body: string | Buffer): Promise<unknown> => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
   const get = (key: string): Promise<Buffer> => readObject(client, BUCKET, key);
   const exists = (key: string): Promise<boolean> =>
@@ -115,7 +124,10 @@ describe('S3 backend on a real mount', () => {
       expect(proxy.requests - before).toBeLessThan(20);
       // Later stats of listed names, once the kernel's and the session's 1 s caches have expired, still need no
       // request: a large directory's stat phase may outlast a second.
-      const names = listing.slice(0, 500).map((line) => line.split(' ').pop()).join('\n');
+      const names = listing
+        .slice(0, 500)
+        .map((line) => line.split(' ').pop())
+        .join('\n');
       await fs.writeFile(join(work, 'names.txt'), `${names}\n`);
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       const after = proxy.requests;
@@ -134,7 +146,13 @@ describe('S3 backend on a real mount', () => {
     const expected = (await fs.readFile(bigFile)).subarray(0, 24 * 1024 * 1024);
     try {
       for (const sdkReads of [false, true]) {
-        const reading = await startCliMount(viaProxy, 's3', BUCKET, ['--endpoint', proxy.endpoint, '--path-style', ...(sdkReads ? ['--sdk-reads'] : [])], S3_CREDENTIALS);
+        const reading = await startCliMount(
+          viaProxy,
+          's3',
+          BUCKET,
+          ['--endpoint', proxy.endpoint, '--path-style', ...(sdkReads ? ['--sdk-reads'] : [])],
+          S3_CREDENTIALS,
+        );
         try {
           const before = { ...proxy.rangedGets };
           await shOk(`head -c ${expected.length} ${viaProxy}/big.bin > ${join(work, 'head.bin')}`, 60_000);

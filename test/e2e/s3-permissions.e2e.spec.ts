@@ -76,19 +76,23 @@ describe('S3 mount with --allow-other: stored permissions hold for other users',
   }, 60_000);
 
   // fuse-native does not say who makes a file: there it is the daemon's.
-  itOnKernelTransport('stores the owner of what another user makes, so it stays theirs across a remount', async () => {
-    await shOk(`mkdir ${mnt}/drop && chmod 1777 ${mnt}/drop`);
-    expect((await asNobody(`sh -c "echo theirs > ${mnt}/drop/note && mkdir ${mnt}/drop/sub"`)).code).toBe(0);
-    const client = server.client();
-    try {
-      const stored = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'drop/note' }));
-      const nobody = (await shOk('id -u nobody')).trim();
-      expect(stored.Metadata).toMatchObject({ uid: nobody, gid: (await shOk('id -g nobody')).trim() });
-      await stopMount(mount, mnt);
-      mount = await mountBucket();
-      expect(await shOk(`stat -c '%U %n' ${mnt}/drop/note ${mnt}/drop/sub`)).toBe(`nobody ${mnt}/drop/note\nnobody ${mnt}/drop/sub\n`);
-    } finally {
-      client.destroy();
-    }
-  }, 60_000);
+  itOnKernelTransport(
+    'stores the owner of what another user makes, so it stays theirs across a remount',
+    async () => {
+      await shOk(`mkdir ${mnt}/drop && chmod 1777 ${mnt}/drop`);
+      expect((await asNobody(`sh -c "echo theirs > ${mnt}/drop/note && mkdir ${mnt}/drop/sub"`)).code).toBe(0);
+      const client = server.client();
+      try {
+        const stored = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'drop/note' }));
+        const nobody = (await shOk('id -u nobody')).trim();
+        expect(stored.Metadata).toMatchObject({ uid: nobody, gid: (await shOk('id -g nobody')).trim() });
+        await stopMount(mount, mnt);
+        mount = await mountBucket();
+        expect(await shOk(`stat -c '%U %n' ${mnt}/drop/note ${mnt}/drop/sub`)).toBe(`nobody ${mnt}/drop/note\nnobody ${mnt}/drop/sub\n`);
+      } finally {
+        client.destroy();
+      }
+    },
+    60_000,
+  );
 });

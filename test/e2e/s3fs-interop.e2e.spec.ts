@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MountProcess, startCliMount, startMount, stopMount } from './support/mount-process';
 import { S3_CREDENTIALS, S3Server } from './support/s3-server';
-import { sh, shOk } from './support/shell';
+import { shOk } from './support/shell';
 
 /**
  * Buckets written by s3fs (Debian's 1.90, the peer whose metadata keys nestjs-fuse uses) read the same through
@@ -17,7 +17,7 @@ const S3FS_MISSING = spawnSync('sh', ['-c', 'command -v s3fs']).status !== 0;
 if (S3FS_MISSING) process.stderr.write('s3fs-interop: skipped — s3fs is not installed (Debian: apt-get install s3fs)\n');
 const describeWithS3fs = S3FS_MISSING ? describe.skip : describe;
 
-describeWithS3fs('s3fs and nestjs-fuse read each other\'s buckets the same', () => {
+describeWithS3fs("s3fs and nestjs-fuse read each other's buckets the same", () => {
   let server: S3Server;
   let work: string;
   let passwd: string;
@@ -85,7 +85,10 @@ describeWithS3fs('s3fs and nestjs-fuse read each other\'s buckets the same', () 
     `d directory 700 65534 65534 ${Date.parse('2002-02-02T00:00:00Z') / 1000}`,
   ];
 
-  for (const [label, flags] of [['the default metadata TTL', []], ['--metadata-ttl 0', ['--metadata-ttl', '0']]] as const) {
+  for (const [label, flags] of [
+    ['the default metadata TTL', []],
+    ['--metadata-ttl 0', ['--metadata-ttl', '0']],
+  ] as const) {
     for (const listedFirst of [false, true]) {
       it(`nestjs-fuse reads what s3fs wrote, ${listedFirst ? 'after' : 'without'} a listing, with ${label}`, async () => {
         await through(

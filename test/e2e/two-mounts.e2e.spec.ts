@@ -26,7 +26,15 @@ describe('two filesystems mounted by one process', () => {
     await fs.mkdir(join(work, 'src', 'dir'));
     await fs.writeFile(join(work, 'src', 'dir', 'nested.txt'), 'a longer nested file\n');
     mount = await startMount(
-      [process.execPath, '-r', 'ts-node/register/transpile-only', join(REPO, 'test', 'e2e', 'fixtures', 'serve-two.ts'), memoryMnt, localMnt, join(work, 'src')],
+      [
+        process.execPath,
+        '-r',
+        'ts-node/register/transpile-only',
+        join(REPO, 'test', 'e2e', 'fixtures', 'serve-two.ts'),
+        memoryMnt,
+        localMnt,
+        join(work, 'src'),
+      ],
       memoryMnt,
     );
   });

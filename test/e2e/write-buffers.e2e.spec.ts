@@ -43,7 +43,9 @@ describe('written data on the kernel transport', () => {
   });
 
   it('keeps four concurrent writers byte-exact', async () => {
-    const writers = [0, 1, 2, 3].map((quarter) => `dd if=${source} of=${mnt}/data bs=1M skip=${quarter * 8} seek=${quarter * 8} count=8 conv=notrunc status=none`);
+    const writers = [0, 1, 2, 3].map(
+      (quarter) => `dd if=${source} of=${mnt}/data bs=1M skip=${quarter * 8} seek=${quarter * 8} count=8 conv=notrunc status=none`,
+    );
     await shOk(`(${writers.join(' & ')} & wait)`);
     await shOk(`cmp ${source} ${mnt}/data`);
   });

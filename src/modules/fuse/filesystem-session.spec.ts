@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, Type } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { MemoryFilesystem, SLOW_READ_MS } from '../../../test/fixtures/memory.filesystem';
 import { OrderingFilesystem } from '../../../test/fixtures/ordering.filesystem';
@@ -29,7 +29,7 @@ import {
   UsesKernelCache,
 } from './index';
 
-async function sessionOf(provider: Function, name: string, options: FuseModuleOptions = {}) {
+async function sessionOf(provider: Type<unknown>, name: string, options: FuseModuleOptions = {}) {
   const moduleRef = await Test.createTestingModule({
     imports: [FuseModule.forRoot(options)],
     providers: [provider as never],
@@ -161,7 +161,17 @@ describe('FilesystemSession', () => {
 
   it('follows readdir offsets across pages and warms the caches from returned attributes', async () => {
     const entries = await session.readdirAll(ROOT_INO, 0);
-    expect(entries.map((entry) => entry.name)).toEqual(['hello.txt', 'dir', 'big.bin', 'empty', 'boom', 'slow', 'denied', 'bad-result', 'late-writer']);
+    expect(entries.map((entry) => entry.name)).toEqual([
+      'hello.txt',
+      'dir',
+      'big.bin',
+      'empty',
+      'boom',
+      'slow',
+      'denied',
+      'bad-result',
+      'late-writer',
+    ]);
     const before = memory.calls.length;
     await session.resolve('/big.bin');
     expect(memory.calls.length).toBe(before);
@@ -272,13 +282,16 @@ describe('FilesystemSession forget', () => {
 });
 
 describe('FilesystemSession kernel cache', () => {
-  it('hands the filesystem a KernelCache at boot, which drops the module\'s cached attributes and tells every attached kernel', async () => {
+  it("hands the filesystem a KernelCache at boot, which drops the module's cached attributes and tells every attached kernel", async () => {
     const { moduleRef, session } = await sessionOf(ContextRecordingFilesystem, 'contexts', { attrTtlMs: 60_000 });
     try {
       const fs = moduleRef.get(ContextRecordingFilesystem);
       await session.getattr(ROOT_INO);
       const told: string[] = [];
-      const detach = session.attachKernel({ invalidateInode: (ino) => told.push(`inode ${ino}`), invalidateEntry: (parent, name) => told.push(`entry ${parent} ${name}`) });
+      const detach = session.attachKernel({
+        invalidateInode: (ino) => told.push(`inode ${ino}`),
+        invalidateEntry: (parent, name) => told.push(`entry ${parent} ${name}`),
+      });
       fs.kernelCache?.invalidateInode(ROOT_INO);
       fs.kernelCache?.invalidateEntry(ROOT_INO, 'gone');
       detach();
@@ -321,7 +334,9 @@ class SnapshotListingFilesystem {
   @ReadDir()
   async readdir(_ino: Ino, fh: Fh, offset: number): Promise<DirEntry[]> {
     const names = this.snapshots.get(fh) ?? [...this.names];
-    return names.slice(offset, offset + 2).map((name, index) => ({ ino: this.inoOf(name), name, kind: 'file', offset: offset + index + 1, attr: this.attrOf(name) }));
+    return names
+      .slice(offset, offset + 2)
+      .map((name, index) => ({ ino: this.inoOf(name), name, kind: 'file', offset: offset + index + 1, attr: this.attrOf(name) }));
   }
 
   @ReleaseDir()
@@ -355,11 +370,17 @@ describe('FilesystemSession listings', () => {
     try {
       const fh = await session.opendir(ROOT_INO, 0);
       const first = await session.readdir(ROOT_INO, fh, 0);
-      expect(first.map((entry) => [entry.name, entry.attr !== undefined])).toEqual([['a', true], ['b', true]]);
+      expect(first.map((entry) => [entry.name, entry.attr !== undefined])).toEqual([
+        ['a', true],
+        ['b', true],
+      ]);
       await session.unlink(ROOT_INO, 'c');
       // The snapshot still lists c: with its attributes the kernel would make it a dentry again.
       const second = await session.readdir(ROOT_INO, fh, 2);
-      expect(second.map((entry) => [entry.name, entry.attr !== undefined])).toEqual([['c', false], ['d', false]]);
+      expect(second.map((entry) => [entry.name, entry.attr !== undefined])).toEqual([
+        ['c', false],
+        ['d', false],
+      ]);
       await expect(errnoOf(session.lookup(ROOT_INO, 'c'))).resolves.toBe('ENOENT');
       await session.releasedir(ROOT_INO, fh);
       const fresh = await session.opendir(ROOT_INO, 0);

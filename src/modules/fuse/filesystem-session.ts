@@ -2,14 +2,7 @@ import { Logger } from '@nestjs/common';
 import { constants as fsConstants } from 'node:fs';
 import { posix } from 'node:path';
 import { FsError } from './errors/fs-error';
-import {
-  DEFAULT_ATTR_TTL_MS,
-  DEFAULT_ENTRY_TTL_MS,
-  FuseOp,
-  NAME_MAX_BYTES,
-  ROOT_INO,
-  WRITE_OPS,
-} from './fuse.constants';
+import { DEFAULT_ATTR_TTL_MS, DEFAULT_ENTRY_TTL_MS, FuseOp, NAME_MAX_BYTES, ROOT_INO, WRITE_OPS } from './fuse.constants';
 import { InodeLocks, LockRequest } from './inode-locks';
 import { InodeTable } from './inode.table';
 import type {
@@ -318,9 +311,14 @@ export class FilesystemSession {
     this.table.forgetAttr(ino);
     const handler = this.filesystem.ops[FuseOp.Forget];
     if (!handler) return;
-    await this.invoker.run(FuseOp.Forget, () => this.describeCall(FuseOp.Forget, [ino]), [exclusive(ino)], async () => {
-      if (stillForgotten()) await handler(ino, context ?? this.ownContext);
-    });
+    await this.invoker.run(
+      FuseOp.Forget,
+      () => this.describeCall(FuseOp.Forget, [ino]),
+      [exclusive(ino)],
+      async () => {
+        if (stillForgotten()) await handler(ino, context ?? this.ownContext);
+      },
+    );
   }
 
   async lseek(ino: Ino, fh: Fh, offset: number, whence: number, context?: RequestContext): Promise<number> {
@@ -359,7 +357,8 @@ export class FilesystemSession {
     const locks = ino === outIno ? [exclusive(ino)] : [shared(ino), exclusive(outIno)];
     const copied = await this.invoke(FuseOp.CopyFileRange, locks, context, ino, fh, offset, outIno, outFh, outOffset, length, flags);
     this.table.forgetAttr(outIno);
-    if (!Number.isInteger(copied) || copied < 0 || copied > length) throw this.badResult(FuseOp.CopyFileRange, `a byte count between 0 and ${length}`);
+    if (!Number.isInteger(copied) || copied < 0 || copied > length)
+      throw this.badResult(FuseOp.CopyFileRange, `a byte count between 0 and ${length}`);
     return copied;
   }
 
@@ -410,9 +409,7 @@ export class FilesystemSession {
   }
 
   async symlink(parent: Ino, name: string, target: string, context?: RequestContext): Promise<Entry> {
-    return this.createName(FuseOp.Symlink, parent, name, () =>
-      this.invoke(FuseOp.Symlink, [exclusive(parent)], context, parent, name, target),
-    );
+    return this.createName(FuseOp.Symlink, parent, name, () => this.invoke(FuseOp.Symlink, [exclusive(parent)], context, parent, name, target));
   }
 
   async link(ino: Ino, newParent: Ino, newName: string, context?: RequestContext): Promise<Entry> {
@@ -550,7 +547,12 @@ export class FilesystemSession {
   ): Promise<HandlerResult<K>> {
     const handler = this.filesystem.ops[op] as ((...a: unknown[]) => Promise<HandlerResult<K>>) | undefined;
     if (!handler) return Promise.reject(FsError.notImplemented(`${this.name} does not implement ${op}`));
-    return this.invoker.run(op, () => this.describeCall(op, args), locks, () => handler(...args, context ?? this.ownContext));
+    return this.invoker.run(
+      op,
+      () => this.describeCall(op, args),
+      locks,
+      () => handler(...args, context ?? this.ownContext),
+    );
   }
 
   /** The handler and its arguments, for log lines. */

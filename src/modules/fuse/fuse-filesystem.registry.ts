@@ -3,11 +3,7 @@ import { AmbiguousFilesystemException } from './errors/ambiguous-filesystem.exce
 import { DuplicateFilesystemNameException } from './errors/duplicate-filesystem-name.exception';
 import { UnknownFilesystemException } from './errors/unknown-filesystem.exception';
 import { FilesystemSession } from './filesystem-session';
-import {
-  AMBIGUOUS_FILESYSTEM_MESSAGE,
-  DUPLICATE_FILESYSTEM_NAME_MESSAGE,
-  UNKNOWN_FILESYSTEM_MESSAGE,
-} from './fuse.messages';
+import { AMBIGUOUS_FILESYSTEM_MESSAGE, DUPLICATE_FILESYSTEM_NAME_MESSAGE, UNKNOWN_FILESYSTEM_MESSAGE } from './fuse.messages';
 import { FUSE_MODULE_OPTIONS } from './fuse.module-definition';
 import type { FuseModuleOptions } from './interfaces/fuse-module-options.interface';
 import type { UsesKernelCache } from './interfaces/kernel-cache.interface';

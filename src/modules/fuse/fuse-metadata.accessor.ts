@@ -6,11 +6,11 @@ import { FUSE_FILESYSTEM_METADATA, FUSE_OP_METADATA, FuseOp } from './fuse.const
 export class FuseMetadataAccessor {
   constructor(private readonly reflector: Reflector) {}
 
-  filesystemName(target: Type<unknown> | Function): string | undefined {
+  filesystemName(target: Type<unknown>): string | undefined {
     return this.reflector.get<string | undefined>(FUSE_FILESYSTEM_METADATA, target);
   }
 
-  ops(method: Function): readonly FuseOp[] {
+  ops(method: (...args: never[]) => unknown): readonly FuseOp[] {
     return this.reflector.get<FuseOp[] | undefined>(FUSE_OP_METADATA, method) ?? [];
   }
 }

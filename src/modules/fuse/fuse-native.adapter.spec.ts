@@ -1,8 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
-import {
-  DirEntry, Entry, FileAttr, FsError, FuseFilesystem, FuseFilesystemRegistry, FuseModule, GetAttr, Ino, Lookup, Read, ReadDir,
-} from './index';
+import { DirEntry, Entry, FileAttr, FsError, FuseFilesystem, FuseFilesystemRegistry, FuseModule, GetAttr, Ino, Lookup, Read, ReadDir } from './index';
 import { FuseNativeAdapter } from './fuse-native.adapter';
 
 const FILLS_INTO = 2; // reads into the buffer it is given, as the backends do

@@ -81,6 +81,8 @@ export class FuseNativeAdapter implements FuseTransport {
     if (this.prebuiltBinary) this.logger.warn(PREBUILT_BINARY_MESSAGE);
     if (this.options.writebackCache) this.logger.warn(WRITEBACK_ON_FUSE_NATIVE_MESSAGE);
     const optionString = `-o${this.mountArgs.join(',')}`;
+    // AdaptedFuse's methods run with fuse-native's `this`; they reach the adapter through this name.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const adapter = this;
     class AdaptedFuse extends Fuse {
       protected override _fuseOptions(): string {
@@ -104,7 +106,11 @@ export class FuseNativeAdapter implements FuseTransport {
       // With that binding, a listing's attributes answer the lookups of its names for as long as the module's
       // attribute cache would (bindingCacheTtlMs, an argument the prebuilt binary ignores).
       _op_readdir(signal: NativeCallback, path: string): void {
-        adapter.reply(adapter.timed('readdir', signal), () => adapter.listDirectory(path), ([names, stats]) => [0, names, stats.map(toNativeStatArray), adapter.bindingCacheTtlMs]);
+        adapter.reply(
+          adapter.timed('readdir', signal),
+          () => adapter.listDirectory(path),
+          ([names, stats]) => [0, names, stats.map(toNativeStatArray), adapter.bindingCacheTtlMs],
+        );
       }
       protected override _makeHandlerArray(): NativeHandlers {
         return adapter.withDirectDataHandlers(super._makeHandlerArray());
@@ -135,7 +141,8 @@ export class FuseNativeAdapter implements FuseTransport {
     this.native = undefined;
     await new Promise<void>((resolve, reject) => native.unmount((error) => (error ? reject(error) : resolve())));
     await this.drain();
-    if (this.stats) this.logger.log(`Op latencies at ${this.mountpoint}, from each request's arrival in JavaScript to its answer:\n${this.stats.format()}`);
+    if (this.stats)
+      this.logger.log(`Op latencies at ${this.mountpoint}, from each request's arrival in JavaScript to its answer:\n${this.stats.format()}`);
   }
 
   private async drain(): Promise<void> {
@@ -150,11 +157,19 @@ export class FuseNativeAdapter implements FuseTransport {
     const s = this.session;
     const ops: NativeOps = {
       getattr: (path: string, cb: NativeCallback) =>
-        this.reply(cb, () => this.onPath(path, (ino) => s.getattr(ino)), (attr) => [0, this.stat(attr)]),
+        this.reply(
+          cb,
+          () => this.onPath(path, (ino) => s.getattr(ino)),
+          (attr) => [0, this.stat(attr)],
+        ),
       // Routed to the _op_readdir override in mount().
       readdir: () => undefined,
       opendir: (path: string, _flags: number, cb: NativeCallback) =>
-        this.reply(cb, () => this.onPath(path, (ino) => s.getattr(ino)), (attr) => (attr.kind === 'dir' ? [0, 0] : [-FsError.notDirectory().errno])),
+        this.reply(
+          cb,
+          () => this.onPath(path, (ino) => s.getattr(ino)),
+          (attr) => (attr.kind === 'dir' ? [0, 0] : [-FsError.notDirectory().errno]),
+        ),
       releasedir: (_path: string, _fd: number, cb: NativeCallback) => cb(0),
       open: (path: string, flags: number, cb: NativeCallback) =>
         this.reply(
@@ -165,13 +180,29 @@ export class FuseNativeAdapter implements FuseTransport {
       // Served by withDirectDataHandlers().
       read: () => undefined,
       release: (_path: string, fd: number, cb: NativeCallback) =>
-        this.reply(cb, () => this.closeHandle(fd, (h) => s.release(h.ino, h.fh, 0)), () => [0]),
+        this.reply(
+          cb,
+          () => this.closeHandle(fd, (h) => s.release(h.ino, h.fh, 0)),
+          () => [0],
+        ),
       statfs: (path: string, cb: NativeCallback) =>
-        this.reply(cb, () => this.onPath(path, (ino) => s.statfs(ino)), (stats) => [0, toNativeStatFs(stats)]),
+        this.reply(
+          cb,
+          () => this.onPath(path, (ino) => s.statfs(ino)),
+          (stats) => [0, toNativeStatFs(stats)],
+        ),
       readlink: (path: string, cb: NativeCallback) =>
-        this.reply(cb, () => this.onPath(path, (ino) => s.readlink(ino)), (target) => [0, target]),
+        this.reply(
+          cb,
+          () => this.onPath(path, (ino) => s.readlink(ino)),
+          (target) => [0, target],
+        ),
       access: (path: string, mode: number, cb: NativeCallback) =>
-        this.reply(cb, () => this.onPath(path, (ino) => s.access(ino, mode)), () => [0]),
+        this.reply(
+          cb,
+          () => this.onPath(path, (ino) => s.access(ino, mode)),
+          () => [0],
+        ),
       // Marks the op implemented so fuse-native routes it to the _op_* overrides in mount().
       fgetattr: () => undefined,
       getxattr: () => undefined,
@@ -186,10 +217,12 @@ export class FuseNativeAdapter implements FuseTransport {
   /** With `opStats`, each op's answer callback (always its last argument) records the op's latency. */
   private timedOps(ops: NativeOps): NativeOps {
     if (!this.stats) return ops;
-    const timed = (name: string, op: (...args: never[]) => void) => (...args: unknown[]): void => {
-      args[args.length - 1] = this.timed(name, args[args.length - 1] as NativeCallback);
-      (op as (...a: unknown[]) => void)(...args);
-    };
+    const timed =
+      (name: string, op: (...args: never[]) => void) =>
+      (...args: unknown[]): void => {
+        args[args.length - 1] = this.timed(name, args[args.length - 1] as NativeCallback);
+        (op as (...a: unknown[]) => void)(...args);
+      };
     return Object.fromEntries(Object.entries(ops).map(([name, op]) => [name, timed(name, op)]));
   }
 
@@ -220,12 +253,10 @@ export class FuseNativeAdapter implements FuseTransport {
       create: () => undefined,
       // Served by withDirectDataHandlers().
       write: () => undefined,
-      flush: (_path: string, fd: number, cb: NativeCallback) =>
-        this.reply(cb, () => this.withHandle(fd, (h) => s.flush(h.ino, h.fh)), done),
+      flush: (_path: string, fd: number, cb: NativeCallback) => this.reply(cb, () => this.withHandle(fd, (h) => s.flush(h.ino, h.fh)), done),
       fsync: (_path: string, datasync: number, fd: number, cb: NativeCallback) =>
         this.reply(cb, () => this.withHandle(fd, (h) => s.fsync(h.ino, h.fh, datasync !== 0)), done),
-      truncate: (path: string, size: number, cb: NativeCallback) =>
-        this.reply(cb, () => this.onPath(path, (ino) => s.setattr(ino, { size })), done),
+      truncate: (path: string, size: number, cb: NativeCallback) => this.reply(cb, () => this.onPath(path, (ino) => s.setattr(ino, { size })), done),
       ftruncate: (_path: string, fd: number, size: number, cb: NativeCallback) =>
         this.reply(cb, () => this.withHandle(fd, (h) => s.setattr(h.ino, { size }, h.fh)), done),
       chmod: (path: string, mode: number, cb: NativeCallback) =>
@@ -246,25 +277,16 @@ export class FuseNativeAdapter implements FuseTransport {
         this.reply(cb, () => this.onPath(path, (ino) => s.setattr(ino, { atime: new Date(atime), mtime: new Date(mtime) })), done),
       mkdir: (path: string, mode: number, cb: NativeCallback) =>
         this.reply(cb, () => this.onParent(path, (parent, name) => s.mkdir(parent, name, mode & 0o7777)), done),
-      unlink: (path: string, cb: NativeCallback) =>
-        this.reply(cb, () => this.onParent(path, (parent, name) => s.unlink(parent, name)), done),
-      rmdir: (path: string, cb: NativeCallback) =>
-        this.reply(cb, () => this.onParent(path, (parent, name) => s.rmdir(parent, name)), done),
+      unlink: (path: string, cb: NativeCallback) => this.reply(cb, () => this.onParent(path, (parent, name) => s.unlink(parent, name)), done),
+      rmdir: (path: string, cb: NativeCallback) => this.reply(cb, () => this.onParent(path, (parent, name) => s.rmdir(parent, name)), done),
       rename: (from: string, to: string, cb: NativeCallback) =>
         this.reply(
           cb,
-          () =>
-            this.onParent(from, (parent, name) =>
-              this.onParent(to, (newParent, newName) => s.rename(parent, name, newParent, newName, 0)),
-            ),
+          () => this.onParent(from, (parent, name) => this.onParent(to, (newParent, newName) => s.rename(parent, name, newParent, newName, 0))),
           done,
         ),
       link: (existing: string, newPath: string, cb: NativeCallback) =>
-        this.reply(
-          cb,
-          () => this.onPath(existing, (ino) => this.onParent(newPath, (newParent, newName) => s.link(ino, newParent, newName))),
-          done,
-        ),
+        this.reply(cb, () => this.onPath(existing, (ino) => this.onParent(newPath, (newParent, newName) => s.link(ino, newParent, newName))), done),
       symlink: (target: string, linkPath: string, cb: NativeCallback) =>
         this.reply(cb, () => this.onParent(linkPath, (parent, name) => s.symlink(parent, name, target)), done),
       setxattr: (path: string, name: string, value: Buffer, _position: number, flags: number, cb: NativeCallback) => {
@@ -300,9 +322,7 @@ export class FuseNativeAdapter implements FuseTransport {
       setxattr: FuseOp.SetXattr,
       removexattr: FuseOp.RemoveXattr,
     };
-    return Object.fromEntries(
-      Object.entries(ops).filter(([name]) => needs[name] === undefined || this.session.implements(needs[name])),
-    );
+    return Object.fromEntries(Object.entries(ops).filter(([name]) => needs[name] === undefined || this.session.implements(needs[name])));
   }
 
   // ── ops that need the raw buffers ───────────────────────────────────────────────────────────────────────────
@@ -315,14 +335,33 @@ export class FuseNativeAdapter implements FuseTransport {
   withDirectDataHandlers(handlers: NativeHandlers): NativeHandlers {
     const binding = loadFuseNativeBinding();
     const signalRead = binding.fuse_native_signal_read;
-    handlers[binding.op_read] = (request: unknown, _op: number, _path: string, fd: number, buf: Buffer, len: number, low: number, high: number, lendable?: boolean) => {
+    handlers[binding.op_read] = (
+      request: unknown,
+      _op: number,
+      _path: string,
+      fd: number,
+      buf: Buffer,
+      len: number,
+      low: number,
+      high: number,
+      lendable?: boolean,
+    ) => {
       // The prebuilt binary passes no `lendable`: its buffer is libfuse's own (see read()).
       const answer = (result: unknown): void => signalRead(request, result, 0, buf.buffer);
       this.read(fd, buf, len, low + high * 2 ** 32, lendable === true, this.timed('read', answer));
     };
     if (!this.readOnly && this.session.implements(FuseOp.Write)) {
       const signalWrite = binding.fuse_native_signal_write;
-      handlers[binding.op_write] = (request: unknown, _op: number, _path: string, fd: number, buf: Buffer, len: number, low: number, high: number) => {
+      handlers[binding.op_write] = (
+        request: unknown,
+        _op: number,
+        _path: string,
+        fd: number,
+        buf: Buffer,
+        len: number,
+        low: number,
+        high: number,
+      ) => {
         const answer = (result: unknown): void => signalWrite(request, result, 0, buf.buffer);
         this.write(fd, buf, len, low + high * 2 ** 32, this.timed('write', answer));
       };
@@ -384,7 +423,15 @@ export class FuseNativeAdapter implements FuseTransport {
     const pooled = this.buffers.take(len);
     const data = pooled.subarray(0, len);
     buf.copy(data, 0, 0, len);
-    this.reply(signal, () => this.lending(pooled, this.withHandle(fd, (h) => this.session.write(h.ino, h.fh, pos, data))), (written) => [written]);
+    this.reply(
+      signal,
+      () =>
+        this.lending(
+          pooled,
+          this.withHandle(fd, (h) => this.session.write(h.ino, h.fh, pos, data)),
+        ),
+      (written) => [written],
+    );
   }
 
   private create(path: string, mode: number, flags: number | undefined, signal: NativeCallback): void {
@@ -601,6 +648,7 @@ async function patchedBindingBuilt(): Promise<boolean> {
 /** Loaded on first mount, so applications that only use FileHandle need no libfuse. */
 function loadFuseNative(): FuseNativeClass {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first mount (see above)
     return require('fuse-native') as FuseNativeClass;
   } catch (error) {
     throw new MountException(

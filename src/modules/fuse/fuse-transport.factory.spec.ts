@@ -15,7 +15,8 @@ describe('automaticTransport', () => {
   });
 
   it('takes the kernel transport on Linux when its addon is built and it can mount (root, or a fusermount), fuse-native otherwise', async () => {
-    const canMount = process.platform === 'linux' && (await fuseDeviceAddonBuilt()) && (process.geteuid?.() === 0 || (await findFusermount()) !== undefined);
+    const canMount =
+      process.platform === 'linux' && (await fuseDeviceAddonBuilt()) && (process.geteuid?.() === 0 || (await findFusermount()) !== undefined);
     expect(await automaticTransport({})).toBe(canMount ? 'kernel' : 'fuse-native');
     expect(await automaticTransport({ NESTJS_FUSE_TRANSPORT: 'auto' })).toBe(canMount ? 'kernel' : 'fuse-native');
   });

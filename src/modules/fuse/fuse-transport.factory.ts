@@ -23,7 +23,12 @@ export async function automaticTransport(env: NodeJS.ProcessEnv = process.env): 
   return process.geteuid?.() === 0 || (await findFusermount()) !== undefined ? 'kernel' : 'fuse-native';
 }
 
-export async function createTransport(session: FilesystemSession, mountpoint: string, options: FuseMountOptions, logger?: Logger): Promise<FuseTransport> {
+export async function createTransport(
+  session: FilesystemSession,
+  mountpoint: string,
+  options: FuseMountOptions,
+  logger?: Logger,
+): Promise<FuseTransport> {
   const choice = options.transport ?? 'auto';
   const kind = choice === 'auto' ? await automaticTransport() : choice;
   switch (kind) {

@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import {
   DuplicateReadFilesystem,
@@ -21,7 +22,7 @@ import {
   UnknownFilesystemException,
 } from './index';
 
-async function boot(providers: Function[], options: FuseModuleOptions = {}): Promise<TestingModule> {
+async function boot(providers: Type<unknown>[], options: FuseModuleOptions = {}): Promise<TestingModule> {
   const moduleRef = await Test.createTestingModule({
     imports: [FuseModule.forRoot(options)],
     providers: providers as never[],

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit, Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { DuplicateFuseOpException } from './errors/duplicate-fuse-op.exception';
@@ -37,10 +37,10 @@ export class FuseExplorer implements OnModuleInit {
       throw new RequestScopedFilesystemException(REQUEST_SCOPED_MESSAGE(name, target.name));
     }
     const instance = wrapper.instance as Record<string, unknown>;
-    const ops: Partial<Record<FuseOp, Function>> = {};
+    const ops: Partial<Record<FuseOp, (...args: unknown[]) => unknown>> = {};
     const handlerNames = new Map<FuseOp, string>();
     for (const methodName of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-      const method = instance[methodName] as Function;
+      const method = instance[methodName] as (...args: unknown[]) => unknown;
       for (const op of this.accessor.ops(method)) {
         const where = `${target.name}.${methodName}`;
         const first = handlerNames.get(op);
@@ -55,9 +55,9 @@ export class FuseExplorer implements OnModuleInit {
   }
 
   /** The class behind a provider: its metatype, or for factory providers the constructor of what the factory made. */
-  private classOf(wrapper: InstanceWrapper): Function | undefined {
+  private classOf(wrapper: InstanceWrapper): Type<unknown> | undefined {
     const { instance, metatype, inject } = wrapper;
-    if (metatype && !inject) return metatype;
-    return instance ? (instance as object).constructor : undefined;
+    if (metatype && !inject) return metatype as Type<unknown>;
+    return instance ? ((instance as object).constructor as Type<unknown>) : undefined;
   }
 }

@@ -4,7 +4,6 @@ const never = (): AbortSignal => new AbortController().signal;
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('InodeLocks', () => {
-
   it('lets readers of one inode share it', async () => {
     const locks = new InodeLocks();
     const a = await locks.acquire([{ ino: 5, mode: 'shared' }], never());
@@ -46,13 +45,23 @@ describe('InodeLocks', () => {
     const locks = new InodeLocks();
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        locks.acquire(
-          i % 2 ? [{ ino: 1, mode: 'exclusive' }, { ino: 2, mode: 'exclusive' }] : [{ ino: 2, mode: 'exclusive' }, { ino: 1, mode: 'exclusive' }],
-          never(),
-        ).then((release) => {
-          release();
-          return true;
-        }),
+        locks
+          .acquire(
+            i % 2
+              ? [
+                  { ino: 1, mode: 'exclusive' },
+                  { ino: 2, mode: 'exclusive' },
+                ]
+              : [
+                  { ino: 2, mode: 'exclusive' },
+                  { ino: 1, mode: 'exclusive' },
+                ],
+            never(),
+          )
+          .then((release) => {
+            release();
+            return true;
+          }),
       ),
     );
     expect(results).toHaveLength(50);
@@ -63,7 +72,13 @@ describe('InodeLocks', () => {
     const locks = new InodeLocks();
     const held = await locks.acquire([{ ino: 2, mode: 'exclusive' }], never());
     const controller = new AbortController();
-    const waiting = locks.acquire([{ ino: 1, mode: 'exclusive' }, { ino: 2, mode: 'exclusive' }], controller.signal);
+    const waiting = locks.acquire(
+      [
+        { ino: 1, mode: 'exclusive' },
+        { ino: 2, mode: 'exclusive' },
+      ],
+      controller.signal,
+    );
     await tick();
     controller.abort(new Error('deadline'));
     await expect(waiting).rejects.toThrow('deadline');

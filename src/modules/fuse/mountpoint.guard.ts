@@ -72,9 +72,7 @@ export class MountpointGuard {
   private async clearExistingMount(path: string): Promise<void> {
     const probe = await run('stat', ['--', path], PROBE_TIMEOUT_MS);
     if (probe.timedOut) {
-      throw new MountException(
-        `${path} is mounted by a filesystem that does not answer. Unmount it first: fusermount -uz ${path}`,
-      );
+      throw new MountException(`${path} is mounted by a filesystem that does not answer. Unmount it first: fusermount -uz ${path}`);
     }
     if (probe.code === 0) {
       throw new MountException(

@@ -38,7 +38,19 @@ describe('ObservationEpochs', () => {
 });
 
 describe('InodeTable observations', () => {
-  const attr = (ino: number, size: number): FileAttr => ({ ino, kind: 'file', size, blocks: 0, perm: 0o644, nlink: 1, uid: 0, gid: 0, atime: new Date(0), mtime: new Date(0), ctime: new Date(0) });
+  const attr = (ino: number, size: number): FileAttr => ({
+    ino,
+    kind: 'file',
+    size,
+    blocks: 0,
+    perm: 0o644,
+    nlink: 1,
+    uid: 0,
+    gid: 0,
+    atime: new Date(0),
+    mtime: new Date(0),
+    ctime: new Date(0),
+  });
 
   it('does not remember attributes read before a change that finished while they were being read', () => {
     const table = new InodeTable();
@@ -69,9 +81,21 @@ describe('InodeTable observations', () => {
 });
 
 describe('InodeTable bypass (files written through passthrough)', () => {
-  const attr = (ino: number, size: number): FileAttr => ({ ino, kind: 'file', size, blocks: 0, perm: 0o644, nlink: 1, uid: 0, gid: 0, atime: new Date(0), mtime: new Date(0), ctime: new Date(0) });
+  const attr = (ino: number, size: number): FileAttr => ({
+    ino,
+    kind: 'file',
+    size,
+    blocks: 0,
+    perm: 0o644,
+    nlink: 1,
+    uid: 0,
+    gid: 0,
+    atime: new Date(0),
+    mtime: new Date(0),
+    ctime: new Date(0),
+  });
 
-  it('neither answers nor keeps a bypassed inode\'s attributes until the last bypass ends, then starts afresh', () => {
+  it("neither answers nor keeps a bypassed inode's attributes until the last bypass ends, then starts afresh", () => {
     const table = new InodeTable();
     table.rememberAttr(attr(5, 1), 60_000);
     const first = table.bypass(5);

@@ -23,7 +23,7 @@ describe('LocalInodeMap', () => {
 
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('keeps a backing file\'s inode number, 64-bit ones included, when it is on the root\'s device', () => {
+  it("keeps a backing file's inode number, 64-bit ones included, when it is on the root's device", () => {
     const map = new LocalInodeMap(dir, new FileStats(root));
     expect(map.remember(as(1234n), ROOT_INO, 'a')).toBe(1234);
     expect(map.remember(as(2n ** 40n + 5n), ROOT_INO, 'b')).toBe(2 ** 40 + 5);
@@ -39,7 +39,7 @@ describe('LocalInodeMap', () => {
     expect(Number.isSafeInteger(Math.max(other, huge, huger))).toBe(true);
   });
 
-  it('keeps a file\'s generation, and gives a new file that reuses a removed file\'s number a new one', () => {
+  it("keeps a file's generation, and gives a new file that reuses a removed file's number a new one", () => {
     const map = new LocalInodeMap(dir, new FileStats(root));
     const ino = map.remember(as(777n), ROOT_INO, 'old');
     const first = map.generationOf(ino);

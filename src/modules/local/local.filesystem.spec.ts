@@ -242,7 +242,11 @@ describe('LocalFilesystem (handlers called directly)', () => {
     it('copy cached pages on the JavaScript thread, the end of the file included', async () => {
       const busy = busyThreadPool();
       const seen: string[] = [];
-      const reads = Promise.all([local.read(ino, fh, MiB, 128 * 1024), local.read(ino, fh, data.length - 100, 4096), local.read(ino, fh, data.length, 4096)]);
+      const reads = Promise.all([
+        local.read(ino, fh, MiB, 128 * 1024),
+        local.read(ino, fh, data.length - 100, 4096),
+        local.read(ino, fh, data.length, 4096),
+      ]);
       await Promise.all([busy.firstDone.then(() => seen.push('thread pool')), reads.then(() => seen.push('reads')), busy.allDone]);
       expect(seen).toEqual(['reads', 'thread pool']);
       const [middle, tail, end] = await reads;

@@ -377,7 +377,9 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   async mknod(parent: Ino, name: string, mode: number, rdev: number, context?: RequestContext): Promise<Entry> {
     const path = this.childPath(parent, name);
     if ((mode & constants.S_IFMT) === constants.S_IFREG) {
-      const handle = await sys(BackingFile.open(this.calls, path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, mode & 0o7777));
+      const handle = await sys(
+        BackingFile.open(this.calls, path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, mode & 0o7777),
+      );
       await handle.close();
     } else {
       await makeSpecialFile(path, mode, rdev);
@@ -432,7 +434,10 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     const calls = await requiredFileCalls('RENAME_EXCHANGE');
     const [a, b] = [await sys(this.calls.lstat(first)), await sys(this.calls.lstat(second))];
     await native(calls.exchange(first, second));
-    const [from, to] = [{ parent, name }, { parent: newParent, name: newName }];
+    const [from, to] = [
+      { parent, name },
+      { parent: newParent, name: newName },
+    ];
     this.inodes.renamed(this.inodes.remember(a, parent, name), from, to);
     this.inodes.renamed(this.inodes.remember(b, newParent, newName), to, from);
   }

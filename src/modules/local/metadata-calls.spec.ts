@@ -58,7 +58,10 @@ describe('MetadataCalls', () => {
     const order: string[] = [];
     const busy = busyThreadPool();
     const first = busy.firstDone.then(() => order.push('first job done'));
-    const inline = Promise.all([INLINE_METADATA_CALLS.lstat(file), INLINE_METADATA_CALLS.open(file, constants.O_RDONLY).then(INLINE_METADATA_CALLS.close)]).then(() => order.push('inline'));
+    const inline = Promise.all([
+      INLINE_METADATA_CALLS.lstat(file),
+      INLINE_METADATA_CALLS.open(file, constants.O_RDONLY).then(INLINE_METADATA_CALLS.close),
+    ]).then(() => order.push('inline'));
     const pooled = THREAD_POOL_METADATA_CALLS.lstat(file).then(() => order.push('pooled'));
     await Promise.all([first, inline, pooled, busy.allDone]);
     expect(order).toEqual(['inline', 'first job done', 'pooled']);

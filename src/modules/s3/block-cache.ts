@@ -111,7 +111,10 @@ export class BlockCache {
     });
     ids.forEach((id, index) => {
       // A failed read-ahead surfaces only to a reader that waits for the block, never as an unhandled rejection.
-      this.track(id, group.then((blocks) => blocks[index])).block.catch(() => undefined);
+      this.track(
+        id,
+        group.then((blocks) => blocks[index]),
+      ).block.catch(() => undefined);
     });
     return group.then(() => undefined);
   }

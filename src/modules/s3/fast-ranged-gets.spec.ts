@@ -100,7 +100,10 @@ describe('FastRangedGets against s3rver', () => {
     const denied = refusedGets();
     const refused = refusedGets();
     try {
-      expect(await refused.get('dir/data bin+ü', 0, 9, undefined, MiB, allocate)).toMatchObject({ refused: true, fallBack: expect.stringMatching(/HTTP 403/) });
+      expect(await refused.get('dir/data bin+ü', 0, 9, undefined, MiB, allocate)).toMatchObject({
+        refused: true,
+        fallBack: expect.stringMatching(/HTTP 403/),
+      });
       // Denied on both ways (here: an unknown key for the SDK too): a plain access denial, the direct path stays on.
       const deniedStore = new S3ObjectStore(unknownKey, 'fast', logger, undefined, denied);
       await expect(deniedStore.getRange('dir/data bin+ü', 0, 9)).rejects.toMatchObject({ code: 'EACCES' });

@@ -60,7 +60,15 @@ export class FastRangedGets {
     ));
     const headers: Record<string, string> = { host: base.host, range: `bytes=${start}-${end}` };
     if (etag) headers['if-match'] = etag;
-    const request: HttpRequest = { method: 'GET', protocol: base.protocol, hostname: base.hostname, port: base.port, path: objectPath(base, key), query: {}, headers };
+    const request: HttpRequest = {
+      method: 'GET',
+      protocol: base.protocol,
+      hostname: base.hostname,
+      port: base.port,
+      path: objectPath(base, key),
+      query: {},
+      headers,
+    };
     let signed: HttpRequest;
     try {
       signed = await this.signerFor().sign(request);
@@ -81,7 +89,14 @@ export class FastRangedGets {
   }
 
   /** The body's buffers when the answer is exactly the range asked for, of the pinned version. */
-  private accept(head: ResponseHead, start: number, end: number, etag: string | undefined, pieceSize: number, allocate: Allocate): Buffer[] | undefined {
+  private accept(
+    head: ResponseHead,
+    start: number,
+    end: number,
+    etag: string | undefined,
+    pieceSize: number,
+    allocate: Allocate,
+  ): Buffer[] | undefined {
     if (head.status !== 206 && head.status !== 200) return undefined;
     if (etag && head.headers.get('etag') !== etag) return undefined;
     const expected = expectedRangeLength(start, end, head.headers.get('content-range'));
@@ -145,7 +160,11 @@ class NodeSha256 implements Checksum {
     if (this.secret === undefined) return createHash('sha256');
     const secret = this.secret;
     const key =
-      typeof secret === 'string' ? secret : secret instanceof ArrayBuffer ? Buffer.from(secret) : Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength);
+      typeof secret === 'string'
+        ? secret
+        : secret instanceof ArrayBuffer
+          ? Buffer.from(secret)
+          : Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength);
     return createHmac('sha256', key);
   }
 }

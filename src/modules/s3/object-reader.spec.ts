@@ -128,7 +128,14 @@ describe('ObjectReader against s3rver', () => {
   });
 
   it('fails with ESTALE when the object changed since it was opened', async () => {
-    const r = new ObjectReader(store, new BlockCache(BLOCK_SIZE * 4), new PrefetchBudget(0), { key: 'obj', etag: '"not-the-etag"', size: SIZE }, BLOCK_SIZE, logger);
+    const r = new ObjectReader(
+      store,
+      new BlockCache(BLOCK_SIZE * 4),
+      new PrefetchBudget(0),
+      { key: 'obj', etag: '"not-the-etag"', size: SIZE },
+      BLOCK_SIZE,
+      logger,
+    );
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     await expect(r.read(0, 10)).rejects.toMatchObject({ code: 'ESTALE' });
     jest.restoreAllMocks();

@@ -121,8 +121,12 @@ export class ObjectReader {
       started += 1;
       const ids = range(index, end).map((block) => this.blockId(block));
       this.cache
-        .fetchGroup(ids, stop - start, () => this.store.getRangeInPieces(this.object.key, start, stop - 1, this.object.etag, BLOCK_SIZE, this.allocate))
-        .catch((error: unknown) => this.logger.debug(`read-ahead of ${this.object.key} bytes ${start}-${stop - 1} failed: ${(error as Error).message}`))
+        .fetchGroup(ids, stop - start, () =>
+          this.store.getRangeInPieces(this.object.key, start, stop - 1, this.object.etag, BLOCK_SIZE, this.allocate),
+        )
+        .catch((error: unknown) =>
+          this.logger.debug(`read-ahead of ${this.object.key} bytes ${start}-${stop - 1} failed: ${(error as Error).message}`),
+        )
         .finally(() => this.budget.give(stop - start));
       index = end + 1;
     }
@@ -132,9 +136,7 @@ export class ObjectReader {
   private fetchExact(offset: number, end: number): Promise<Buffer> {
     const start = Math.floor(offset / RANDOM_ALIGN) * RANDOM_ALIGN;
     const stop = Math.min(Math.ceil(end / RANDOM_ALIGN) * RANDOM_ALIGN, this.object.size);
-    return this.store
-      .getRange(this.object.key, start, stop - 1, this.object.etag)
-      .then((data) => data.subarray(offset - start, end - start));
+    return this.store.getRange(this.object.key, start, stop - 1, this.object.etag).then((data) => data.subarray(offset - start, end - start));
   }
 
   private readonly allocate = (size: number): Buffer => this.cache.allocate(size);

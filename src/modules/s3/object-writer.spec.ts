@@ -57,7 +57,8 @@ describe('ObjectWriter against s3rver', () => {
     store.calls = [];
   });
 
-  const options = () => resolveS3Options({ bucket: 'writer', partSize: 5 * MiB, uploadConcurrency: 2, stagingDir: staging, stagingMaxBytes: 32 * MiB });
+  const options = () =>
+    resolveS3Options({ bucket: 'writer', partSize: 5 * MiB, uploadConcurrency: 2, stagingDir: staging, stagingMaxBytes: 32 * MiB });
   const get = (key: string): Promise<Buffer> => readObject(client, 'writer', key);
   const absent = (key: string): Promise<boolean> =>
     client.send(new HeadObjectCommand({ Bucket: 'writer', Key: key })).then(
@@ -112,7 +113,7 @@ describe('ObjectWriter against s3rver', () => {
       size = Math.max(size, offset + data.length);
     };
     store.partMemory = [];
-    for (let offset = 0; offset < 11 * MiB; ) {
+    for (let offset = 0; offset < 11 * MiB;) {
       const chunk = randomBytes(100_003);
       await write(offset, chunk);
       offset += chunk.length;

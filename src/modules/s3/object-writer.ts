@@ -181,7 +181,7 @@ export class ObjectWriter {
   }
 
   private async appendStreaming(offset: number, data: Buffer): Promise<void> {
-    for (let from = 0; from < data.length; ) {
+    for (let from = 0; from < data.length;) {
       // Below the part size: a full part is uploaded as soon as it fills.
       const at = offset + from - this.streamed;
       const count = Math.min(data.length - from, this.options.partSize - at);

@@ -71,9 +71,7 @@ export class RawHttpConnection {
   ) {
     const onread = { buffer: SHARED_READ_BUFFER, callback: (bytes: number, buffer: Uint8Array) => this.received(bytes, buffer) };
     this.socket =
-      origin.protocol === 'https:'
-        ? tls.connect(tlsOptions(origin, onread))
-        : net.connect({ host: origin.host, port: origin.port, onread });
+      origin.protocol === 'https:' ? tls.connect(tlsOptions(origin, onread)) : net.connect({ host: origin.host, port: origin.port, onread });
     this.socket.setNoDelay(true);
     this.socket.on('timeout', () => this.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
     this.socket.on('error', (error) => this.close(error));

@@ -42,7 +42,8 @@ async function serve(answer: Answer, secure = false): Promise<{ port: number; co
 }
 
 const body = Buffer.from('0123456789abcdefghij');
-const ok = (socket: net.Socket): void => void socket.write(`HTTP/1.1 206 Partial Content\r\nContent-Length: ${body.length}\r\nETag: "e"\r\n\r\n${body.toString()}`);
+const ok = (socket: net.Socket): void =>
+  void socket.write(`HTTP/1.1 206 Partial Content\r\nContent-Length: ${body.length}\r\nETag: "e"\r\n\r\n${body.toString()}`);
 const into = (head: ResponseHead): Buffer[] => [Buffer.alloc(8), Buffer.alloc((head.contentLength ?? 0) - 8)];
 
 describe('RawHttpPool', () => {

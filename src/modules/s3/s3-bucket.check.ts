@@ -28,7 +28,7 @@ export async function checkBucket(store: S3ObjectStore, options: ResolvedS3Optio
     if (status === 404 || name === 'NotFound' || name === 'NoSuchBucket') {
       throw new S3SetupException(`Bucket "${options.bucket}" does not exist ${where}. Check the bucket name (and --region), or create it first.`);
     }
-    if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(text) && !status) {
+    if (name === 'CredentialsProviderError' || (/Could not load credentials|credential/i.test(text) && !status)) {
       throw new S3SetupException(
         `No AWS credentials found for bucket "${options.bucket}". Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ` +
           'or AWS_PROFILE / --profile with a profile in ~/.aws/credentials or ~/.aws/config (SSO and instance roles work too).',

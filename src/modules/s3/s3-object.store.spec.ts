@@ -18,7 +18,12 @@ describe('S3ObjectStore against s3rver', () => {
     client = server.client();
     await client.send(new PutObjectCommand({ Bucket: 'store', Key: 'big', Body: data, Metadata: { mode: '33152' } }));
     // A low threshold stands in for S3's 5 GiB: the same code path copies objects over 5 GiB on AWS.
-    store = new S3ObjectStore(server.client(), 'store', new Logger('test'), { multipartCopyThreshold: 6 * MiB, partSize: 5 * MiB, concurrency: 2, readAttempts: 2 });
+    store = new S3ObjectStore(server.client(), 'store', new Logger('test'), {
+      multipartCopyThreshold: 6 * MiB,
+      partSize: 5 * MiB,
+      concurrency: 2,
+      readAttempts: 2,
+    });
   });
 
   afterAll(async () => {

@@ -178,7 +178,14 @@ export class S3ObjectStore {
     }
   }
 
-  private async getRangeOnce(key: string, start: number, end: number, etag: string | undefined, pieceSize: number, allocate: Allocate): Promise<Buffer[]> {
+  private async getRangeOnce(
+    key: string,
+    start: number,
+    end: number,
+    etag: string | undefined,
+    pieceSize: number,
+    allocate: Allocate,
+  ): Promise<Buffer[]> {
     const fast = await this.fastGets?.get(key, start, end, etag, pieceSize, allocate);
     if (fast && 'pieces' in fast) return fast.pieces;
     if (fast) this.logger.debug(`GET ${key} bytes ${start}-${end} through the SDK: ${fast.fallBack}`);
@@ -187,7 +194,14 @@ export class S3ObjectStore {
     return pieces;
   }
 
-  private async getRangeThroughSdk(key: string, start: number, end: number, etag: string | undefined, pieceSize: number, allocate: Allocate): Promise<Buffer[]> {
+  private async getRangeThroughSdk(
+    key: string,
+    start: number,
+    end: number,
+    etag: string | undefined,
+    pieceSize: number,
+    allocate: Allocate,
+  ): Promise<Buffer[]> {
     const out = await this.client.send(
       new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: etag || undefined }),
     );
@@ -399,4 +413,3 @@ function split(buffer: Buffer, pieceSize: number): Buffer[] {
 function copySource(bucket: string, key: string): string {
   return `${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
 }
-

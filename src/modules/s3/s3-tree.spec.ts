@@ -73,7 +73,6 @@ const storeWith = (pages: ListPage[], heads: Record<string, ObjectInfo> = {}) =>
 };
 
 describe('S3Tree lookups after a listing', () => {
-
   it('answers for listed objects too large to be symlinks with no request, for the metadata TTL', async () => {
     const large = (key: string): ObjectInfo => ({ ...object(key), size: MAX_SYMLINK_BYTES + 1 });
     const { store, requests } = storeWith([{ objects: [large('a'), large('b')], prefixes: [] }]);
@@ -93,7 +92,7 @@ describe('S3Tree lookups after a listing', () => {
     expect(requests).toEqual(['HEAD maybe-link']);
   });
 
-  it('looks up a listed directory\'s marker once, for the mode, owner and time stored there', async () => {
+  it("looks up a listed directory's marker once, for the mode, owner and time stored there", async () => {
     const marker = { ...object('d/'), size: 0, metadata: encodeMetadata('dir', { perm: 0o700, uid: 7 }) };
     const { store, requests } = storeWith([{ objects: [], prefixes: ['d/'] }], { 'd/': marker });
     const tree = new S3Tree(store, resolveS3Options({ bucket: 'b' }), new Logger('test'));

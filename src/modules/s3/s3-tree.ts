@@ -35,8 +35,6 @@ interface Cached {
   expiresAt: number;
 }
 
-
-
 /**
  * The bucket as a tree of paths. Keys map to paths with `/` as the delimiter; a directory is a common prefix or a
  * `dir/` marker object. When a key `a` and keys below `a/` both exist, the directory wins, deterministically, and the
@@ -181,7 +179,14 @@ export class S3Tree {
       const size = kind === 'symlink' && known.meta.target !== undefined ? Buffer.byteLength(known.meta.target) : object.size;
       return { kind, size, mtime: known.meta.mtime ?? versionTime(object.mtime, object.etag), etag: object.etag, meta: known.meta, complete: true };
     }
-    const node: S3Node = { kind: 'file', size: object.size, mtime: versionTime(object.mtime, object.etag), etag: object.etag, meta: {}, complete: false };
+    const node: S3Node = {
+      kind: 'file',
+      size: object.size,
+      mtime: versionTime(object.mtime, object.etag),
+      etag: object.etag,
+      meta: {},
+      complete: false,
+    };
     if (this.options.symlinks && object.size <= MAX_SYMLINK_BYTES) node.typeUnknown = true;
     return node;
   }

@@ -134,7 +134,7 @@ describe('S3Filesystem handlers against s3rver', () => {
     expect((await readObject(client, 'fs-bucket', 'target.txt')).toString()).toBe('new');
   });
 
-  it('lets go of a file\'s writer when its last handle closes after a rename, whatever name the handle was opened by', async () => {
+  it("lets go of a file's writer when its last handle closes after a rename, whatever name the handle was opened by", async () => {
     const created = await s3.create(ROOT_INO, 'moving.txt', 0o644, constants.O_CREAT | constants.O_WRONLY);
     const ino = created.entry.attr.ino;
     await s3.write(ino, created.fh, 0, Buffer.from('first'));
@@ -174,7 +174,7 @@ describe('S3Filesystem handlers against s3rver', () => {
     await expect(s3.lookup(ROOT_INO, 'racing.txt')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('lists a file open for writing with the size its writer holds, not the old object\'s', async () => {
+  it("lists a file open for writing with the size its writer holds, not the old object's", async () => {
     await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'growing.txt', Body: 'small' }));
     const ino = await s3.resolve('/growing.txt');
     const fh = await s3.open(ino, constants.O_WRONLY);
@@ -194,7 +194,7 @@ describe('S3Filesystem handlers against s3rver', () => {
     expect((await readObject(client, 'fs-bucket', 'b.txt')).toString()).toBe('b.txt');
   });
 
-  it('completes a listing\'s entries with their HEADs in flight together, not one after another', async () => {
+  it("completes a listing's entries with their HEADs in flight together, not one after another", async () => {
     // Empty objects may be symlinks: the listing cannot tell, so each needs its HEAD.
     for (let i = 0; i < 40; i++) await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: `empties/e${i}`, Body: '' }));
     const dir = (await s3.lookup(ROOT_INO, 'empties')).attr.ino;
@@ -208,8 +208,9 @@ describe('S3Filesystem handlers against s3rver', () => {
     expect(mostHeadsInFlight).toBeGreaterThanOrEqual(16);
   });
 
-  it('keeps starting a listing\'s HEADs while one of them is slow, not waiting for it batch by batch', async () => {
-    for (let i = 0; i < 80; i++) await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: `small/s${String(i).padStart(2, '0')}`, Body: 'x' }));
+  it("keeps starting a listing's HEADs while one of them is slow, not waiting for it batch by batch", async () => {
+    for (let i = 0; i < 80; i++)
+      await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: `small/s${String(i).padStart(2, '0')}`, Body: 'x' }));
     const dir = (await s3.lookup(ROOT_INO, 'small')).attr.ino;
     headsStartedDuringSlow = 0;
     const fh = await s3.opendir(dir, 0);
@@ -223,7 +224,10 @@ describe('S3Filesystem handlers against s3rver', () => {
   it('keeps --dir-mode for a directory that exists only as a prefix when it is given an owner', async () => {
     await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'prefix-only/f.txt', Body: 'f' }));
     const private700 = await Test.createTestingModule({
-      imports: [S3Module.forRoot({ bucket: 'fs-bucket', endpoint: server.endpoint, forcePathStyle: true, dirMode: 0o700 }), FuseModule.forRoot({ entryTtlMs: 0, attrTtlMs: 0 })],
+      imports: [
+        S3Module.forRoot({ bucket: 'fs-bucket', endpoint: server.endpoint, forcePathStyle: true, dirMode: 0o700 }),
+        FuseModule.forRoot({ entryTtlMs: 0, attrTtlMs: 0 }),
+      ],
     }).compile();
     await private700.init();
     try {

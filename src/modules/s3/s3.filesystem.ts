@@ -303,7 +303,13 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     const path = this.namespace.childPath(parent, name);
     const existing = this.writers.get(path);
     if (existing && !existing.unlinked) throw FsError.exists();
-    const writer = ObjectWriter.empty(this.store, this.options, this.tree.fileKey(path), this.metadataFor('file', mode & 0o7777, context), this.logger);
+    const writer = ObjectWriter.empty(
+      this.store,
+      this.options,
+      this.tree.fileKey(path),
+      this.metadataFor('file', mode & 0o7777, context),
+      this.logger,
+    );
     const shared: SharedWriter = { writer, path, opens: 1, unlinked: false };
     this.writers.set(path, shared);
     this.tree.forget(path);
@@ -602,7 +608,9 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     } while (token);
     const keys = objects.map((object) => object.key);
     const contents = objects.filter((object) => object.key !== fromPrefix);
-    await withConcurrency(contents, COPY_CONCURRENCY, (object) => this.store.copy(object.key, toPrefix + object.key.slice(fromPrefix.length), undefined, object.size));
+    await withConcurrency(contents, COPY_CONCURRENCY, (object) =>
+      this.store.copy(object.key, toPrefix + object.key.slice(fromPrefix.length), undefined, object.size),
+    );
     if (keys.includes(fromPrefix)) await this.store.copy(fromPrefix, toPrefix);
     else await this.store.put(toPrefix, Buffer.alloc(0), {}, 0);
     await withConcurrency(contents, COPY_CONCURRENCY, (object) => this.store.delete(object.key));
@@ -627,7 +635,8 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
 
   /** What a new object stores: its mode unless it is the default file mode, and its owner when that is its caller. */
   private metadataFor(kind: S3Node['kind'], perm: number, context?: RequestContext): Record<string, string> {
-    const owner = context?.known && (context.uid !== this.options.uid || context.gid !== this.options.gid) ? { uid: context.uid, gid: context.gid } : {};
+    const owner =
+      context?.known && (context.uid !== this.options.uid || context.gid !== this.options.gid) ? { uid: context.uid, gid: context.gid } : {};
     return encodeMetadata(kind, { ...(perm === defaultPerm(kind, this.options) && kind === 'file' ? {} : { perm }), ...owner });
   }
 
@@ -663,7 +672,8 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     if (entry.node.typeUnknown) return { ino, name: entry.name, offset };
     // Nor attributes that would show a listing's defaults where the object stores its own mode and owner (with
     // --metadata-ttl 0 no listing answers for an object's metadata: every stat asks).
-    if (!this.tree.trusted(entry.node) || (this.options.metadataTtlMs <= 0 && !entry.node.complete)) return { ino, name: entry.name, kind: entry.node.kind, offset };
+    if (!this.tree.trusted(entry.node) || (this.options.metadataTtlMs <= 0 && !entry.node.complete))
+      return { ino, name: entry.name, kind: entry.node.kind, offset };
     return { ino, name: entry.name, kind: entry.node.kind, offset, attr: this.attrOf(ino, entry.node) };
   }
 

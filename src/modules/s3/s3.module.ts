@@ -20,9 +20,19 @@ import { ConfigurableS3Module, S3_MODULE_OPTIONS } from './s3.module-definition'
         const client = await createS3Client(options);
         const logger = new Logger('S3');
         const fastGets = options.directReads
-          ? new FastRangedGets(client, options.bucket, { requestTimeoutMs: options.requestTimeoutMs, caBundle: await readCaBundle(options.caBundle), maxConnections: 64 }, logger)
+          ? new FastRangedGets(
+              client,
+              options.bucket,
+              { requestTimeoutMs: options.requestTimeoutMs, caBundle: await readCaBundle(options.caBundle), maxConnections: 64 },
+              logger,
+            )
           : undefined;
-        const limits = { multipartCopyThreshold: options.multipartCopyThresholdBytes, partSize: options.partSize, concurrency: 8, readAttempts: options.maxAttempts };
+        const limits = {
+          multipartCopyThreshold: options.multipartCopyThresholdBytes,
+          partSize: options.partSize,
+          concurrency: 8,
+          readAttempts: options.maxAttempts,
+        };
         return new S3ObjectStore(client, options.bucket, logger, limits, fastGets);
       },
       inject: [S3_RESOLVED_OPTIONS],

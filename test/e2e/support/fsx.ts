@@ -78,10 +78,13 @@ export function generateOps(seed: number, count: number, options: FsxOptions): F
   }
   if (options.chmod) {
     weighted.push([4, () => ({ op: 'chmod', path: path(), mode: pick([0o600, 0o644, 0o755, 0o400]) })]);
-    weighted.push([3, () => {
-      const mtime = 1_600_000_000 + int(100_000_000);
-      return { op: 'utimes', path: path(), atime: mtime - 1000, mtime };
-    }]);
+    weighted.push([
+      3,
+      () => {
+        const mtime = 1_600_000_000 + int(100_000_000);
+        return { op: 'utimes', path: path(), atime: mtime - 1000, mtime };
+      },
+    ]);
   }
   if (options.xattr) {
     weighted.push([2, () => ({ op: 'setxattr', path: path(), name: pick(['user.k1', 'user.k2']), value: pick(['v1', 'value-two']) })]);

@@ -26,7 +26,11 @@ export function startMount(
   ready: RegExp | 'mounted' = /mounted at|ready/,
   timeoutMs = 20_000,
 ): Promise<MountProcess> {
-  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO, env: { ...process.env, ...sanitizerEnv(), ...env } });
+  const child = spawn(command[0], command.slice(1), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: REPO,
+    env: { ...process.env, ...sanitizerEnv(), ...env },
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -77,10 +81,7 @@ export function startCliMount(
 
 /** A fixture server under test/e2e/fixtures, run through ts-node. */
 export function startFixtureMount(script: string, args: string[], mountpoint: string): Promise<MountProcess> {
-  return startMount(
-    [process.execPath, '-r', 'ts-node/register/transpile-only', join(REPO, 'test', 'e2e', 'fixtures', script), ...args],
-    mountpoint,
-  );
+  return startMount([process.execPath, '-r', 'ts-node/register/transpile-only', join(REPO, 'test', 'e2e', 'fixtures', script), ...args], mountpoint);
 }
 
 export async function isMounted(mountpoint: string): Promise<boolean> {

@@ -57,9 +57,13 @@ export class S3Server {
   /** (Re)starts the server on its port, with the objects it had; nothing to do while it runs. */
   async restart(): Promise<void> {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return;
-    const child = spawn(process.execPath, ['--openssl-legacy-provider', join(REPO, 'test', 'e2e', 'fixtures', 's3rver.js'), this.directory, String(this.port)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--openssl-legacy-provider', join(REPO, 'test', 'e2e', 'fixtures', 's3rver.js'), this.directory, String(this.port)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     this.port = await new Promise<number>((resolve, reject) => {
       let output = '';

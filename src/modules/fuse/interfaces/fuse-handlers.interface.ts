@@ -1,16 +1,5 @@
 import type { FuseOp } from '../fuse.constants';
-import type {
-  CreateReply,
-  DirEntry,
-  Entry,
-  Fh,
-  FileAttr,
-  Ino,
-  OpenReply,
-  SetAttrChanges,
-  FsStats,
-  RequestContext,
-} from './file-attr.interface';
+import type { CreateReply, DirEntry, Entry, Fh, FileAttr, Ino, OpenReply, SetAttrChanges, FsStats, RequestContext } from './file-attr.interface';
 
 /*
  * Every handler gets, as its last argument, the {@link RequestContext} of the process that made the request: handlers

@@ -14,11 +14,16 @@ interface Listed {
 /** Decodes a READDIR(PLUS) reply. */
 function decode(body: Buffer, plus: boolean): Listed[] {
   const listed: Listed[] = [];
-  for (let at = 0; at < body.length; ) {
+  for (let at = 0; at < body.length;) {
     const nodeid = plus ? body.readBigUInt64LE(at) : undefined;
     const dirent = at + (plus ? 128 : 0);
     const length = body.readUInt32LE(dirent + 16);
-    listed.push({ ino: body.readBigUInt64LE(dirent), offset: Number(body.readBigUInt64LE(dirent + 8)), name: body.toString('utf8', dirent + 24, dirent + 24 + length), ...(plus ? { nodeid } : {}) });
+    listed.push({
+      ino: body.readBigUInt64LE(dirent),
+      offset: Number(body.readBigUInt64LE(dirent + 8)),
+      name: body.toString('utf8', dirent + 24, dirent + 24 + length),
+      ...(plus ? { nodeid } : {}),
+    });
     at = dirent + ((24 + length + 7) & ~7);
   }
   return listed;
@@ -38,7 +43,7 @@ describe('DirectoryReader', () => {
 
   afterEach(() => moduleRef.close());
 
-  it('lists . and .. first, then the handler\'s entries across its pages, in one reply', async () => {
+  it("lists . and .. first, then the handler's entries across its pages, in one reply", async () => {
     const { body } = await reader.read(ROOT_INO, 0, 0, 4096, false);
     const names = decode(body, false).map((entry) => entry.name);
     expect(names.slice(0, 2)).toEqual(['.', '..']);

@@ -45,7 +45,9 @@ export class DirectoryReader {
       if (entries.length === 0) break;
       for (const entry of entries) {
         if (!(entry.offset > from)) {
-          throw FsError.io(`the readdir handler must give each entry an offset larger than the one it was asked for (got ${entry.offset} after ${from})`);
+          throw FsError.io(
+            `the readdir handler must give each entry an offset larger than the one it was asked for (got ${entry.offset} after ${from})`,
+          );
         }
         const withAttr = plus && entry.attr !== undefined;
         const fits = out.add(

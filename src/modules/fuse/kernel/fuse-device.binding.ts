@@ -69,6 +69,7 @@ export function fuseDeviceAddonBuilt(): Promise<boolean> {
 }
 
 export function loadFuseDevice(): FuseDeviceBinding {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon, loaded on first use
   loaded ??= require(FUSE_DEVICE_ADDON) as FuseDeviceBinding;
   return loaded;
 }

@@ -32,7 +32,9 @@ describe('FUSE replies', () => {
     // Before the epoch: -1 s + 250 ms, as timespec has it.
     expect([body.readBigInt64LE(at + 32), body.readUInt32LE(at + 52)]).toEqual([-1n, 250_000_000]);
     expect(body.readUInt32LE(at + 60)).toBe(0o104755);
-    expect([body.readUInt32LE(at + 64), body.readUInt32LE(at + 68), body.readUInt32LE(at + 72), body.readUInt32LE(at + 80)]).toEqual([3, 1000, 100, 4096]);
+    expect([body.readUInt32LE(at + 64), body.readUInt32LE(at + 68), body.readUInt32LE(at + 72), body.readUInt32LE(at + 80)]).toEqual([
+      3, 1000, 100, 4096,
+    ]);
   });
 
   it('gives an entry its node id and both validities', () => {

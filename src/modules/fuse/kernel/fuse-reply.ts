@@ -1,5 +1,22 @@
 import type { FileAttr, FileKind, FsStats } from '../interfaces/file-attr.interface';
-import { DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, DT_UNKNOWN, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK, Size } from './fuse-protocol';
+import {
+  DT_BLK,
+  DT_CHR,
+  DT_DIR,
+  DT_FIFO,
+  DT_LNK,
+  DT_REG,
+  DT_SOCK,
+  DT_UNKNOWN,
+  S_IFBLK,
+  S_IFCHR,
+  S_IFDIR,
+  S_IFIFO,
+  S_IFLNK,
+  S_IFREG,
+  S_IFSOCK,
+  Size,
+} from './fuse-protocol';
 
 /** How long the kernel may keep an answer: whole seconds and nanoseconds, as the protocol carries it. */
 export interface Validity {
@@ -20,8 +37,24 @@ export function outHeader(unique: bigint, error: number, bodyLength: number): Bu
   return header;
 }
 
-const TYPE_BITS: Record<FileKind, number> = { file: S_IFREG, dir: S_IFDIR, symlink: S_IFLNK, fifo: S_IFIFO, socket: S_IFSOCK, char: S_IFCHR, block: S_IFBLK };
-const DIRENT_TYPES: Record<FileKind, number> = { file: DT_REG, dir: DT_DIR, symlink: DT_LNK, fifo: DT_FIFO, socket: DT_SOCK, char: DT_CHR, block: DT_BLK };
+const TYPE_BITS: Record<FileKind, number> = {
+  file: S_IFREG,
+  dir: S_IFDIR,
+  symlink: S_IFLNK,
+  fifo: S_IFIFO,
+  socket: S_IFSOCK,
+  char: S_IFCHR,
+  block: S_IFBLK,
+};
+const DIRENT_TYPES: Record<FileKind, number> = {
+  file: DT_REG,
+  dir: DT_DIR,
+  symlink: DT_LNK,
+  fifo: DT_FIFO,
+  socket: DT_SOCK,
+  char: DT_CHR,
+  block: DT_BLK,
+};
 
 export function direntType(kind: FileKind | undefined): number {
   return kind ? DIRENT_TYPES[kind] : DT_UNKNOWN;

@@ -37,7 +37,7 @@ describe('FuseRequest', () => {
     expect(() => new FuseRequest(Buffer.alloc(12))).toThrow(/shorter than its header/);
   });
 
-  it('hands out a write\'s data without copying it', () => {
+  it("hands out a write's data without copying it", () => {
     const bytes = request(FuseOpcode.Write, 1, Buffer.from('payload'));
     const data = new FuseRequest(bytes).bytes(7);
     expect(data.toString()).toBe('payload');

@@ -15,7 +15,13 @@ export async function findFusermount(path = process.env.PATH ?? '/usr/bin:/bin')
   for (const program of PROGRAMS) {
     for (const dir of path.split(delimiter).filter(Boolean)) {
       const candidate = join(dir, program);
-      if (await access(candidate, fsConstants.X_OK).then(() => true, () => false)) return candidate;
+      if (
+        await access(candidate, fsConstants.X_OK).then(
+          () => true,
+          () => false,
+        )
+      )
+        return candidate;
     }
   }
   return undefined;

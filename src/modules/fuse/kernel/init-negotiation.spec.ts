@@ -21,7 +21,14 @@ describe('negotiateInit', () => {
     const { body, writeback } = negotiateInit(init(45, EVERYTHING), {});
     expect([body.readUInt32LE(0), body.readUInt32LE(4), body.readUInt32LE(8)]).toEqual([7, 38, 128 * 1024]);
     const flags = body.readUInt32LE(12);
-    for (const flag of [InitFlag.ASYNC_READ, InitFlag.BIG_WRITES, InitFlag.DO_READDIRPLUS, InitFlag.PARALLEL_DIROPS, InitFlag.MAX_PAGES, InitFlag.AUTO_INVAL_DATA]) {
+    for (const flag of [
+      InitFlag.ASYNC_READ,
+      InitFlag.BIG_WRITES,
+      InitFlag.DO_READDIRPLUS,
+      InitFlag.PARALLEL_DIROPS,
+      InitFlag.MAX_PAGES,
+      InitFlag.AUTO_INVAL_DATA,
+    ]) {
       expect(flags & flag).toBe(flag);
     }
     expect(flags & InitFlag.WRITEBACK_CACHE).toBe(0);

@@ -12,8 +12,32 @@ import { OpLatencyRow, OpLatencyStats } from '../op-latency.stats';
 import { RequestBufferPool } from '../request-buffer.pool';
 import { DirectoryReader } from './directory-reader';
 import { FuseConnection } from './fuse-connection';
-import { FSYNC_FDATASYNC, FuseOpcode, GETATTR_FH, MAX_WRITE, NotifyCode, OpenOutFlag, RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFMT, S_IFREG, SetAttrValid } from './fuse-protocol';
-import { attrOut, entryOut, invalEntryOut, invalInodeOut, lseekOut, openOut, statfsOut, validity, Validity, writeOut, xattrSizeOut } from './fuse-reply';
+import {
+  FSYNC_FDATASYNC,
+  FuseOpcode,
+  GETATTR_FH,
+  MAX_WRITE,
+  NotifyCode,
+  OpenOutFlag,
+  RENAME_EXCHANGE,
+  RENAME_NOREPLACE,
+  S_IFMT,
+  S_IFREG,
+  SetAttrValid,
+} from './fuse-protocol';
+import {
+  attrOut,
+  entryOut,
+  invalEntryOut,
+  invalInodeOut,
+  lseekOut,
+  openOut,
+  statfsOut,
+  validity,
+  Validity,
+  writeOut,
+  xattrSizeOut,
+} from './fuse-reply';
 import { FuseRequest } from './fuse-request';
 import { negotiateInit, Negotiated } from './init-negotiation';
 import { KernelRequestContext } from './kernel-request-context';
@@ -146,7 +170,8 @@ export class KernelTransport implements FuseTransport {
       throw error;
     }
     // Read-ahead in requests of the largest size, not the kernel's 128 KiB: an eighth of the round trips.
-    if (!(await setReadAhead(this.mountpoint, MAX_WRITE))) this.logger.debug(`Read-ahead at ${this.mountpoint} stays the kernel's (setting it needs root)`);
+    if (!(await setReadAhead(this.mountpoint, MAX_WRITE)))
+      this.logger.debug(`Read-ahead at ${this.mountpoint} stays the kernel's (setting it needs root)`);
   }
 
   async unmount(): Promise<void> {
@@ -157,7 +182,8 @@ export class KernelTransport implements FuseTransport {
     await this.drain();
     connection.close();
     this.connection = undefined;
-    if (this.stats) this.logger.log(`Op latencies at ${this.mountpoint}, from each request's arrival in JavaScript to its answer:\n${this.stats.format()}`);
+    if (this.stats)
+      this.logger.log(`Op latencies at ${this.mountpoint}, from each request's arrival in JavaScript to its answer:\n${this.stats.format()}`);
   }
 
   private async drain(): Promise<void> {
@@ -245,7 +271,8 @@ export class KernelTransport implements FuseTransport {
           return async () => (await s.exchange(ino, name, newParent, newName, c), NO_BODY);
         }
         // RENAME_NOREPLACE is checked here (the kernel checked its own view already); RENAME_WHITEOUT is for overlayfs.
-        if ((flags & ~RENAME_NOREPLACE) !== 0) return () => Promise.reject(FsError.invalid('RENAME_WHITEOUT and combined rename flags are not supported'));
+        if ((flags & ~RENAME_NOREPLACE) !== 0)
+          return () => Promise.reject(FsError.invalid('RENAME_WHITEOUT and combined rename flags are not supported'));
         return async () => {
           if (flags & RENAME_NOREPLACE && (await this.exists(newParent, newName, c))) throw FsError.exists();
           await s.rename(ino, name, newParent, newName, 0, c);
@@ -433,7 +460,9 @@ export class KernelTransport implements FuseTransport {
     const ino = request.nodeid;
     return async () => {
       const attr =
-        Object.keys(changes).length === 0 ? await this.session.getattr(ino, handle, context) : await this.session.setattr(ino, changes, handle, context);
+        Object.keys(changes).length === 0
+          ? await this.session.getattr(ino, handle, context)
+          : await this.session.setattr(ino, changes, handle, context);
       return [attrOut(this.present(attr), this.attrValid)];
     };
   }

@@ -125,7 +125,9 @@ export class PassthroughFiles {
           `Passthrough is off for this mount (${(error as Error).message}): it needs Linux 6.9 or newer and a daemon with CAP_SYS_ADMIN. Reads and writes go through the handlers.`,
         );
       } else {
-        this.logger.warn(`Inode ${ino} is served through the handlers: its backing file could not be used for passthrough (${(error as Error).message}).`);
+        this.logger.warn(
+          `Inode ${ino} is served through the handlers: its backing file could not be used for passthrough (${(error as Error).message}).`,
+        );
       }
       return undefined;
     }
