@@ -1,3 +1,4 @@
+import { MountOptionsException } from './errors/mount-options.exception';
 import { buildMountArgs } from './fuse-mount-options';
 
 describe('buildMountArgs', () => {
@@ -43,6 +44,7 @@ describe('buildMountArgs', () => {
   });
 
   it('rejects nonsense numbers with a message naming the option', () => {
+    expect(() => buildMountArgs({ uid: -1 }, context)).toThrow(MountOptionsException);
     expect(() => buildMountArgs({ uid: -1 }, context)).toThrow(/uid must be a non-negative integer/);
     expect(() => buildMountArgs({ kernelAttrTtlSeconds: Number.NaN }, context)).toThrow(/kernelAttrTtlSeconds/);
   });

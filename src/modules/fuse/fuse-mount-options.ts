@@ -1,3 +1,5 @@
+import { MountOptionsException } from './errors/mount-options.exception';
+import { NON_NEGATIVE_INTEGER_MESSAGE, SECONDS_MESSAGE } from './fuse.messages';
 import type { FuseMountOptions } from './interfaces/fuse-module-options.interface';
 
 export interface MountArgsContext {
@@ -61,11 +63,11 @@ function sanitize(value: string): string {
 }
 
 function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 0) throw new MountOptionsException(NON_NEGATIVE_INTEGER_MESSAGE(name, value));
   return value;
 }
 
 function seconds(name: string, value: number): string {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a number of seconds ≥ 0, got ${value}`);
+  if (!Number.isFinite(value) || value < 0) throw new MountOptionsException(SECONDS_MESSAGE(name, value));
   return String(value);
 }

@@ -81,3 +81,9 @@ export const PREBUILT_BINARY_MESSAGE =
   "fuse-native's prebuilt binary is in use: utimens sets the access time as the modification time, create loses its " +
   'flags, every read is copied once more and files removed while open show as .fuse_hidden until closed. Build the ' +
   'patched binding (needs a C compiler and patch): node node_modules/nestjs-fuse/scripts/build-fuse-native.js';
+
+export const NON_NEGATIVE_INTEGER_MESSAGE = (option: string, value: number): string =>
+  `${option} must be a non-negative integer, got ${value}. Pass a whole number of 0 or more.`;
+
+export const SECONDS_MESSAGE = (option: string, value: number): string =>
+  `${option} must be a number of seconds ≥ 0, got ${value}. Pass 0 or more (fractions allowed).`;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { FilesystemSession, FsError, FuseFilesystemRegistry, FuseModule, ROOT_INO } from '../fuse';
 import { busyThreadPool } from '../../../test/fixtures/busy-thread-pool';
 import { LocalFilesystem } from './local.filesystem';
+import { LocalRootException } from './local-root.exception';
 import { LocalModule } from './local.module';
 
 const XATTR_CREATE = 1;
@@ -269,7 +270,9 @@ describe('LocalFilesystem (handlers called directly)', () => {
   it('fails boot with a clear message for a root that is not a directory', async () => {
     const file = join(root, 'hello.txt');
     const broken = await Test.createTestingModule({ imports: [LocalModule.forRoot({ root: file }), FuseModule.forRoot({})] }).compile();
-    await expect(broken.init()).rejects.toThrow(`Local root ${file} is not a directory`);
+    const boot = broken.init();
+    await expect(boot).rejects.toBeInstanceOf(LocalRootException);
+    await expect(boot).rejects.toThrow(`Local root ${file} is not a directory`);
   });
 
   it.each([

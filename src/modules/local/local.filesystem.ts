@@ -59,6 +59,8 @@ import { native, nativeFileCalls, requiredFileCalls } from './native-file-calls'
 import { makeSpecialFile } from './special-files';
 import { LOCAL_MODULE_OPTIONS } from './local.module-definition';
 import type { LocalModuleOptions } from './local-module-options.interface';
+import { LocalRootException } from './local-root.exception';
+import { ROOT_NOT_DIRECTORY_MESSAGE, ROOT_UNREADABLE_MESSAGE, ROOT_UNUSABLE_MESSAGE } from './local.messages';
 
 /** Entries returned per readdir page, each with its attributes. */
 const READDIR_PAGE = 256;
@@ -109,11 +111,11 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
     try {
       stats = await statOf(this.root);
     } catch (error) {
-      throw new Error(`Local root ${this.root} cannot be used: ${(error as Error).message}. Pass an existing directory.`);
+      throw new LocalRootException(ROOT_UNUSABLE_MESSAGE(this.root, (error as Error).message));
     }
-    if (!stats.isDirectory()) throw new Error(`Local root ${this.root} is not a directory. Pass an existing directory.`);
+    if (!stats.isDirectory()) throw new LocalRootException(ROOT_NOT_DIRECTORY_MESSAGE(this.root));
     await fs.access(this.root, constants.R_OK | constants.X_OK).catch(() => {
-      throw new Error(`Local root ${this.root} is not readable by this user. Fix its permissions or run as its owner.`);
+      throw new LocalRootException(ROOT_UNREADABLE_MESSAGE(this.root));
     });
     this.inodes = new LocalInodeMap(this.root, stats);
     this.cachedReads = await nativeFileCalls();

@@ -1,6 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import type { ResolvedS3Options } from './s3-module-options.interface';
+import { S3SetupException } from './s3-setup.exception';
+import { CA_BUNDLE_MESSAGE } from './s3.messages';
 
 /**
  * The S3 client of a mount. Credentials come from the SDK's default provider chain only (environment, shared
@@ -36,9 +38,6 @@ export async function readCaBundle(path: string | undefined): Promise<string | u
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new Error(
-      `The CA bundle ${path} (from --ca-bundle or AWS_CA_BUNDLE) cannot be read: ${(error as Error).message}. ` +
-        'Point it at a readable PEM file or unset it.',
-    );
+    throw new S3SetupException(CA_BUNDLE_MESSAGE(path, (error as Error).message));
   }
 }

@@ -1,6 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileKind } from '../fuse';
+import { S3OptionsException } from './s3-options.exception';
+import { NO_BUCKET_MESSAGE, PART_SIZE_MESSAGE } from './s3.messages';
 
 /** Options of {@link S3Module}. Sizes are in bytes, durations in milliseconds. */
 export interface S3ModuleOptions {
@@ -80,10 +82,10 @@ export interface ResolvedS3Options extends Required<Omit<S3ModuleOptions, 'endpo
 const MiB = 1024 * 1024;
 
 export function resolveS3Options(options: S3ModuleOptions): ResolvedS3Options {
-  if (!options.bucket) throw new Error('S3Module needs a bucket name.');
+  if (!options.bucket) throw new S3OptionsException(NO_BUCKET_MESSAGE);
   const partSize = options.partSize ?? 8 * MiB;
   if (partSize < 5 * MiB || partSize > 5 * 1024 * MiB) {
-    throw new Error(`The part size must be between 5 MiB and 5 GiB (S3's limits), got ${partSize} bytes.`);
+    throw new S3OptionsException(PART_SIZE_MESSAGE(partSize));
   }
   const prefix = (options.prefix ?? '').replace(/^\/+/, '').replace(/\/+$/, '');
   return {

@@ -7,3 +7,4 @@ export * from './request-scoped-filesystem.exception';
 export * from './duplicate-filesystem-name.exception';
 export * from './ambiguous-filesystem.exception';
 export * from './mount.exception';
+export * from './mount-options.exception';

@@ -1,0 +1,4 @@
+import { FuseBootException } from '../fuse';
+
+/** The local backend's root cannot be served: missing, not a directory, or unreadable. */
+export class LocalRootException extends FuseBootException {}

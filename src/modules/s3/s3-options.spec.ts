@@ -1,0 +1,21 @@
+import { FuseBootException } from '../fuse';
+import { readCaBundle } from './s3-client.factory';
+import { resolveS3Options } from './s3-module-options.interface';
+import { S3OptionsException } from './s3-options.exception';
+import { S3SetupException } from './s3-setup.exception';
+
+describe('S3 options that stop the boot', () => {
+  it('refuses options without a bucket, or with a part size S3 would refuse, as typed boot errors', () => {
+    expect(() => resolveS3Options({ bucket: '' })).toThrow(S3OptionsException);
+    expect(() => resolveS3Options({ bucket: '' })).toThrow(/needs a bucket name/);
+    expect(() => resolveS3Options({ bucket: 'b', partSize: 1024 })).toThrow(S3OptionsException);
+    expect(() => resolveS3Options({ bucket: 'b', partSize: 1024 })).toThrow(/between 5 MiB and 5 GiB .* got 1024 bytes/);
+  });
+
+  it('names a CA bundle it cannot read, as a setup error', async () => {
+    const reading = readCaBundle('/nonexistent/nestjs-fuse-ca.pem');
+    await expect(reading).rejects.toBeInstanceOf(S3SetupException);
+    await expect(reading).rejects.toBeInstanceOf(FuseBootException);
+    await expect(reading).rejects.toThrow(/CA bundle \/nonexistent\/nestjs-fuse-ca\.pem .* cannot be read/);
+  });
+});
