@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 NESTJS_FUSE_REQUIRE_KERNEL_TRANSPORT=1 NESTJS_FUSE_EXTRA_PACKAGES=s3fs bash scripts/setup.sh
 # Bounded: a wedged mount or server must fail the run, not hang it.
 NESTJS_FUSE_TRANSPORT=kernel timeout --kill-after=30 1800 npm test
-# The specs whose fixtures always serve on the kernel transport ran in the pass above.
-NESTJS_FUSE_TRANSPORT=fuse-native timeout --kill-after=30 1800 npx jest --runInBand --forceExit test/e2e \
+# The specs whose fixtures always serve on the kernel transport ran in the pass above; the concurrent differential
+# runs half as many operations per worker on this second pass (the same workers and seeds).
+NESTJS_FUSE_TRANSPORT=fuse-native NESTJS_FUSE_FSX_WORKER_OPS=${NESTJS_FUSE_FSX_WORKER_OPS:-150} timeout --kill-after=30 1800 npx jest --runInBand --forceExit test/e2e \
   --testPathIgnorePatterns kernel-notify.e2e.spec.ts handler-context.e2e.spec.ts write-buffers.e2e.spec.ts
 
 bash scripts/test-sanitized.sh address
