@@ -13,7 +13,9 @@ import { buildMountArgs } from './fuse-mount-options';
 import type { Fh, FileAttr, Ino } from './interfaces/file-attr.interface';
 import type { FuseMountOptions } from './interfaces/fuse-module-options.interface';
 import type { FuseTransport } from './interfaces/fuse-transport.interface';
+import { FuseNativeHandles, OpenHandle } from './fuse-native.handles';
 import { FuseNativeInodeNumbers } from './fuse-native.inode-numbers';
+import { FuseNativeReads } from './fuse-native.reads';
 import { NativeStat, toNativeDirentStat, toNativeStat, toNativeStatArray, toNativeStatFs } from './fuse-native.stat';
 import { OpLatencyRow, OpLatencyStats } from './op-latency.stats';
 import { RequestBufferPool } from './request-buffer.pool';
@@ -23,11 +25,6 @@ type NativeOps = Record<string, (...args: never[]) => void>;
 /** What the binding calls per op code: the request's native handle, the op code, then the op's arguments. */
 type NativeHandlers = Array<((...args: never[]) => void) | undefined>;
 type FuseNativeClass = typeof import('fuse-native');
-
-interface OpenHandle {
-  ino: Ino;
-  fh: Fh;
-}
 
 const UINT32_MAX = 0xffff_ffff;
 
@@ -39,10 +36,10 @@ const UINT32_MAX = 0xffff_ffff;
 export class FuseNativeAdapter implements FuseTransport {
   readonly kind = 'fuse-native';
   private native?: InstanceType<FuseNativeClass>;
-  private readonly handles = new Map<number, OpenHandle>();
+  private readonly handles = new FuseNativeHandles();
   private readonly buffers = new RequestBufferPool();
+  private readonly reads: FuseNativeReads;
   private readonly inodeNumbers = new FuseNativeInodeNumbers();
-  private nextHandle = 1;
   /** Requests taken from the kernel and not answered yet; unmount waits for them. */
   private inflight = 0;
   private readonly drainWaiters: Array<() => void> = [];
@@ -63,6 +60,7 @@ export class FuseNativeAdapter implements FuseTransport {
   ) {
     this.bindingCacheTtlMs = Math.min(Math.max(0, Math.floor(session.attrTtlMs)), UINT32_MAX);
     this.stats = options.opStats ? new OpLatencyStats() : undefined;
+    this.reads = new FuseNativeReads(session, this.handles, this.buffers);
   }
 
   /** True when the filesystem is served read-only (no write ops, or the readOnly option). */
@@ -381,30 +379,9 @@ export class FuseNativeAdapter implements FuseTransport {
     );
   }
 
-  /**
-   * Fills the kernel's read buffer `buf`. When the binding lends it (the one scripts/build-fuse-native.js builds),
-   * the handler reads straight into it: that memory outlives an early answer, so a handler still writing to it past
-   * its deadline harms nothing. fuse-native's prebuilt binary hands over libfuse's own memory, freed the moment we
-   * answer — a deadline can come first — so there the handler fills a pooled buffer, which is then copied.
-   */
   private read(fd: number, buf: Buffer, len: number, pos: number, lendable: boolean, signal: NativeCallback): void {
     this.inflight += 1;
-    const open = this.handles.get(fd);
-    if (!open) return this.answerRead(signal, this.errnoOf(FsError.badHandle(`no open file with handle ${fd}`)));
-    const into = lendable ? buf : this.buffers.take(len);
-    this.session.readWith(open.ino, open.fh, pos, len, into, (error, data) => {
-      let result: number;
-      if (error) {
-        result = this.errnoOf(error);
-      } else {
-        const bytes = data as Buffer;
-        const inPlace = bytes.buffer === buf.buffer && bytes.byteOffset === buf.byteOffset;
-        result = inPlace ? bytes.length : bytes.copy(buf, 0, 0, Math.min(len, bytes.length));
-      }
-      // After a deadline answered for it, the handler may still be writing into the pooled buffer: it is dropped.
-      if (!lendable && error?.code !== 'ETIMEDOUT') this.buffers.give(into);
-      this.answerRead(signal, result);
-    });
+    this.reads.read(fd, buf, len, pos, lendable, (result) => this.answerRead(signal, result));
   }
 
   /** The read path's {@link answer}, without an array per answer. */
@@ -595,27 +572,16 @@ export class FuseNativeAdapter implements FuseTransport {
   }
 
   private addHandle(ino: Ino, fh: Fh): number {
-    while (this.handles.has(this.nextHandle) || this.nextHandle === 0) {
-      this.nextHandle = this.nextHandle >= 0x7fff_ffff ? 1 : this.nextHandle + 1;
-    }
-    const handle = this.nextHandle;
-    this.handles.set(handle, { ino, fh });
-    this.nextHandle = handle >= 0x7fff_ffff ? 1 : handle + 1;
-    return handle;
+    return this.handles.add(ino, fh);
   }
 
-  /** Not async: on the read and write path every promise layer is measurable. */
   private withHandle<T>(handle: number, fn: (open: OpenHandle) => Promise<T>): Promise<T> {
-    const open = this.handles.get(handle);
-    if (!open) return Promise.reject(FsError.badHandle(`no open file with handle ${handle}`));
-    return fn(open);
+    return this.handles.with(handle, fn);
   }
 
   private async closeHandle(handle: number, fn: (open: OpenHandle) => Promise<void>): Promise<void> {
-    const open = this.handles.get(handle);
-    if (!open) return;
-    this.handles.delete(handle);
-    await fn(open);
+    const open = this.handles.remove(handle);
+    if (open) await fn(open);
   }
 }
 

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { DirEntry, Entry, FileAttr, FsError, FuseFilesystem, FuseFilesystemRegistry, FuseModule, GetAttr, Ino, Lookup, Read, ReadDir } from './index';
-import { FuseNativeAdapter } from './fuse-native.adapter';
+import { FuseNativeHandles } from './fuse-native.handles';
+import { FuseNativeReads } from './fuse-native.reads';
+import { RequestBufferPool } from './request-buffer.pool';
 
 const FILLS_INTO = 2; // reads into the buffer it is given, as the backends do
 const OWN_BUFFER = 3; // answers with a buffer of its own
@@ -43,15 +45,10 @@ class BufferRecordingFilesystem {
   }
 }
 
-/** The adapter's read path, called as fuse-native calls it, without a mount. */
-interface ReadPath {
-  read(fd: number, buf: Buffer, len: number, pos: number, lendable: boolean, signal: (result: unknown) => void): void;
-  addHandle(ino: Ino, fh: number): number;
-}
-
-describe('FuseNativeAdapter reads', () => {
+describe("FuseNativeReads (a fuse-native mount's read path, without a mount)", () => {
   let moduleRef: TestingModule;
-  let adapter: ReadPath;
+  let handles: FuseNativeHandles;
+  let reads: FuseNativeReads;
   let filesystem: BufferRecordingFilesystem;
 
   beforeEach(async () => {
@@ -61,7 +58,8 @@ describe('FuseNativeAdapter reads', () => {
     }).compile();
     await moduleRef.init();
     const session = moduleRef.get(FuseFilesystemRegistry).get('buffers');
-    adapter = new FuseNativeAdapter(session, '/unused', {}) as unknown as ReadPath;
+    handles = new FuseNativeHandles();
+    reads = new FuseNativeReads(session, handles, new RequestBufferPool());
     filesystem = moduleRef.get(BufferRecordingFilesystem);
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
   });
@@ -72,8 +70,8 @@ describe('FuseNativeAdapter reads', () => {
   });
 
   function read(ino: Ino, buf: Buffer, lendable: boolean): Promise<unknown> {
-    const fd = adapter.addHandle(ino, 1);
-    return new Promise((resolve) => adapter.read(fd, buf, buf.length, 7, lendable, resolve));
+    const fd = handles.add(ino, 1);
+    return new Promise((resolve) => reads.read(fd, buf, buf.length, 7, lendable, resolve));
   }
 
   it('lets the handler read straight into a buffer the binding lends', async () => {
@@ -109,7 +107,7 @@ describe('FuseNativeAdapter reads', () => {
     expect(await read(FAILS, Buffer.alloc(64), false)).toBe(-FsError.accessDenied().errno);
     expect(await read(FILLS_INTO, Buffer.alloc(64), false)).toBe(63);
     expect(filesystem.given[1]).toBe(filesystem.given[0]);
-    const unknown = await new Promise((resolve) => adapter.read(999, Buffer.alloc(64), 64, 0, true, resolve));
+    const unknown = await new Promise((resolve) => reads.read(999, Buffer.alloc(64), 64, 0, true, resolve));
     expect(unknown).toBe(-FsError.badHandle().errno);
   });
 });
