@@ -30,9 +30,9 @@ export NESTJS_FUSE_DAEMON_PRELOAD="$runtime" NESTJS_FUSE_SANITIZER_REPORTS="$rep
 # One local seed of the readers differential (the plain passes run both): the sanitizers look at the native code under
 # concurrency, which one seed exercises as well as two; both S3 seeds stay, as they drive the most concurrent requests.
 export NESTJS_FUSE_FSX_READER_SEEDS=${NESTJS_FUSE_FSX_READER_SEEDS:-3}
-NESTJS_FUSE_TRANSPORT=fuse-native timeout --kill-after=30 1800 npx jest --runInBand --forceExit \
+NESTJS_FUSE_TRANSPORT=fuse-native timeout --kill-after=30 1800 npx jest --runInBand \
   test/e2e/differential-readers.e2e.spec.ts test/e2e/two-mounts.e2e.spec.ts test/e2e/listed-attributes.e2e.spec.ts || suites=$?
-NESTJS_FUSE_TRANSPORT=kernel timeout --kill-after=30 1800 npx jest --runInBand --forceExit \
+NESTJS_FUSE_TRANSPORT=kernel timeout --kill-after=30 1800 npx jest --runInBand \
   test/e2e/differential-readers.e2e.spec.ts test/e2e/two-mounts.e2e.spec.ts test/e2e/kernel-notify.e2e.spec.ts || suites=$?
 # The reports explain a daemon that died, so they are read whatever the suites said.
 node scripts/sanitizer-reports.js "$reports"
