@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { constants as fsConstants } from 'node:fs';
 import { posix } from 'node:path';
 import { FsError } from './errors/fs-error';
-import { DEFAULT_ATTR_TTL_MS, DEFAULT_ENTRY_TTL_MS, FuseOp, NAME_MAX_BYTES, ROOT_INO, WRITE_OPS } from './fuse.constants';
+import { assertFileName as checkName } from './file-names';
+import { DEFAULT_ATTR_TTL_MS, DEFAULT_ENTRY_TTL_MS, FuseOp, ROOT_INO, WRITE_OPS } from './fuse.constants';
 import { InodeLocks, LockRequest } from './inode-locks';
 import { InodeTable } from './inode.table';
 import type {
@@ -576,13 +577,6 @@ function splitPath(path: string): string[] {
     .normalize(`/${path}`)
     .split('/')
     .filter((name) => name !== '' && name !== '.');
-}
-
-function checkName(name: string): void {
-  if (Buffer.byteLength(name) > NAME_MAX_BYTES) throw FsError.nameTooLong(`name longer than ${NAME_MAX_BYTES} bytes`);
-  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    throw FsError.invalid(`invalid file name ${JSON.stringify(name)}`);
-  }
 }
 
 function isGone(error: unknown): boolean {

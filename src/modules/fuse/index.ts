@@ -8,6 +8,7 @@ export { FuseFilesystemRegistry } from './fuse-filesystem.registry';
 export { FuseMountService } from './fuse-mount.service';
 export { FilesystemSession } from './filesystem-session';
 export { FileHandle } from './file-handle';
+export { assertFileName, nameProblem } from './file-names';
 export type { FileReadStreamOptions, SeekWhence } from './file-handle';
 export { FuseNativeAdapter } from './fuse-native.adapter';
 export { KernelTransport } from './kernel/kernel-transport';

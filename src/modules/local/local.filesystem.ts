@@ -27,6 +27,7 @@ import {
   Lookup,
   MkDir,
   MkNod,
+  assertFileName,
   NAME_MAX_BYTES,
   Open,
   OpenDir,
@@ -484,10 +485,7 @@ export class LocalFilesystem implements OnModuleInit, OnApplicationShutdown {
   }
 
   private childPath(parent: Ino, name: string): string {
-    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-      throw FsError.invalid(`invalid file name ${JSON.stringify(name)}`);
-    }
-    if (Buffer.byteLength(name) > NAME_MAX_BYTES) throw FsError.nameTooLong();
+    assertFileName(name);
     return join(this.dirPath(parent), name);
   }
 

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { FileKind, NAME_MAX_BYTES } from '../fuse';
+import { FileKind, nameProblem } from '../fuse';
 import { ObservationEpochs } from '../fuse/observation-epochs';
 import { CompleteListings } from './complete-listings';
 import { decodeMetadata, MAX_SYMLINK_BYTES, PosixMetadata } from './s3-metadata';
@@ -299,7 +299,7 @@ export class S3Tree {
   }
 
   private nameOf(name: string, key: string): string | undefined {
-    if (name === '' || name === '.' || name === '..' || name.includes('/') || Buffer.byteLength(name) > NAME_MAX_BYTES) {
+    if (nameProblem(name)) {
       this.warnOnce(key, `S3 key "${key}" cannot be shown as a file name (empty segment, ".", ".." or over 255 bytes); skipped`);
       return undefined;
     }
