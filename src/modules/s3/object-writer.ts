@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { FsError } from '../fuse';
 import type { ResolvedS3Options } from './s3-module-options.interface';
 import type { CompletedPart, ObjectMetadata, S3ObjectStore } from './s3-object.store';
+import { offsetsOf } from './part-offsets';
+import { mapWithConcurrency } from './with-concurrency';
 
 export interface UploadResult {
   etag: string;
@@ -329,18 +331,10 @@ export class ObjectWriter {
 
   private async download(source: { key: string; size: number; etag: string }, handle: fs.FileHandle): Promise<void> {
     const chunk = this.options.partSize;
-    for (let start = 0; start < source.size; start += chunk * this.options.uploadConcurrency) {
-      const ranges = [];
-      for (let offset = start; offset < Math.min(source.size, start + chunk * this.options.uploadConcurrency); offset += chunk) {
-        ranges.push(offset);
-      }
-      await Promise.all(
-        ranges.map(async (offset) => {
-          const data = await this.store.getRange(source.key, offset, Math.min(source.size, offset + chunk) - 1, source.etag);
-          await handle.write(data, 0, data.length, offset);
-        }),
-      );
-    }
+    await mapWithConcurrency(offsetsOf(source.size, chunk), this.options.uploadConcurrency, async (offset) => {
+      const data = await this.store.getRange(source.key, offset, Math.min(source.size, offset + chunk) - 1, source.etag);
+      await handle.write(data, 0, data.length, offset);
+    });
     this.source = undefined;
   }
 
@@ -353,21 +347,11 @@ export class ObjectWriter {
     }
     const uploadId = await this.store.createMultipart(this.key, this.metadata);
     try {
-      const parts: CompletedPart[] = [];
-      const offsets: number[] = [];
-      for (let offset = 0; offset < this.length; offset += this.options.partSize) offsets.push(offset);
-      for (let i = 0; i < offsets.length; i += this.options.uploadConcurrency) {
-        const batch = offsets.slice(i, i + this.options.uploadConcurrency);
-        parts.push(
-          ...(await Promise.all(
-            batch.map(async (offset) => {
-              const body = Buffer.alloc(Math.min(this.options.partSize, this.length - offset));
-              await staging.handle.read(body, 0, body.length, offset);
-              return this.store.uploadPart(this.key, uploadId, offset / this.options.partSize + 1, body);
-            }),
-          )),
-        );
-      }
+      const parts = await mapWithConcurrency(offsetsOf(this.length, this.options.partSize), this.options.uploadConcurrency, async (offset, index) => {
+        const body = Buffer.alloc(Math.min(this.options.partSize, this.length - offset));
+        await staging.handle.read(body, 0, body.length, offset);
+        return this.store.uploadPart(this.key, uploadId, index + 1, body);
+      });
       return await this.store.completeMultipart(this.key, uploadId, parts);
     } catch (error) {
       await this.store.abortMultipart(this.key, uploadId);

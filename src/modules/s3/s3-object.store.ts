@@ -19,6 +19,8 @@ import { FsError } from '../fuse';
 import type { FastRangedGets } from './fast-ranged-gets';
 import { Allocate, allocatePieces, copyIntoPieces, expectedRangeLength } from './ranged-body';
 import { toFsError } from './s3-errno.mapper';
+import { offsetsOf } from './part-offsets';
+import { mapWithConcurrency } from './with-concurrency';
 
 export type ObjectMetadata = Record<string, string>;
 
@@ -274,15 +276,9 @@ export class S3ObjectStore {
     const partSize = Math.max(this.limits.partSize, Math.ceil(size / MAX_PARTS));
     const uploadId = await this.createMultipart(to, metadata ?? source?.metadata ?? {});
     try {
-      const starts: number[] = [];
-      for (let start = 0; start < size; start += partSize) starts.push(start);
-      const parts: CompletedPart[] = [];
-      for (let i = 0; i < starts.length; i += this.limits.concurrency) {
-        const batch = starts.slice(i, i + this.limits.concurrency);
-        parts.push(
-          ...(await Promise.all(batch.map((start, j) => this.copyPart(from, to, uploadId, i + j + 1, start, Math.min(size, start + partSize) - 1)))),
-        );
-      }
+      const parts = await mapWithConcurrency(offsetsOf(size, partSize), this.limits.concurrency, (start, index) =>
+        this.copyPart(from, to, uploadId, index + 1, start, Math.min(size, start + partSize) - 1),
+      );
       return await this.completeMultipart(to, uploadId, parts);
     } catch (error) {
       await this.abortMultipart(to, uploadId);

@@ -48,6 +48,7 @@ import { childName, joinPath } from './s3-paths';
 import type { S3ObjectStore } from './s3-object.store';
 import { S3_RESOLVED_OPTIONS, S3_STORE } from './s3.constants';
 import { S3Listing, S3ListingCursor, S3Node, S3Tree } from './s3-tree';
+import { mapWithConcurrency } from './with-concurrency';
 
 const ACCESS_MODE = 3;
 const READDIR_PAGE = 512;
@@ -208,7 +209,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       const node = listed[i].node;
       if (!this.tree.answersAsListed(node)) incomplete.push(i);
     }
-    await withConcurrency(incomplete, LOOKUP_CONCURRENCY, async (i) => {
+    await mapWithConcurrency(incomplete, LOOKUP_CONCURRENCY, async (i) => {
       const name = listed[i].name;
       const node = await this.tree.lookup(joinPath(dir, name)).catch(() => undefined);
       // Gone or failed since it was listed: it stays as listed (no attributes), and its own lookup decides.
@@ -608,12 +609,12 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     } while (token);
     const keys = objects.map((object) => object.key);
     const contents = objects.filter((object) => object.key !== fromPrefix);
-    await withConcurrency(contents, COPY_CONCURRENCY, (object) =>
+    await mapWithConcurrency(contents, COPY_CONCURRENCY, (object) =>
       this.store.copy(object.key, toPrefix + object.key.slice(fromPrefix.length), undefined, object.size),
     );
     if (keys.includes(fromPrefix)) await this.store.copy(fromPrefix, toPrefix);
     else await this.store.put(toPrefix, Buffer.alloc(0), {}, 0);
-    await withConcurrency(contents, COPY_CONCURRENCY, (object) => this.store.delete(object.key));
+    await mapWithConcurrency(contents, COPY_CONCURRENCY, (object) => this.store.delete(object.key));
     if (keys.includes(fromPrefix)) await this.store.delete(fromPrefix);
     this.tree.movedKeys(fromPrefix, toPrefix, false);
   }
@@ -702,24 +703,4 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     if (!writer) throw FsError.badHandle('the file is not open for writing');
     return writer.writer;
   }
-}
-
-/**
- * Runs `fn` over `items` with at most `limit` in flight, starting the next as soon as any one ends (a slow request
- * holds up only its own slot). After a failure no new item starts, and the first failure is thrown.
- */
-async function withConcurrency<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      try {
-        await fn(items[next++]);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
