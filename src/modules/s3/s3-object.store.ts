@@ -87,6 +87,15 @@ export class S3ObjectStore {
     this.client.destroy();
   }
 
+  /** Runs one request to the bucket; its failure becomes the FsError it means (logged when unexpected), naming `what`. */
+  private async request<T>(what: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw toFsError(error, what, this.logger);
+    }
+  }
+
   /** Raw HeadBucket, for the start-up check that explains its own failures. */
   async headBucket(): Promise<void> {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
@@ -121,7 +130,7 @@ export class S3ObjectStore {
   }
 
   private async listPage(prefix: string, token: string | undefined, delimiter: string | undefined, maxKeys?: number): Promise<ListPage> {
-    try {
+    return this.request(`LIST ${prefix}`, async () => {
       const out = await this.client.send(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token, MaxKeys: maxKeys }),
       );
@@ -135,9 +144,7 @@ export class S3ObjectStore {
         prefixes: (out.CommonPrefixes ?? []).map((common) => common.Prefix ?? '').filter((p) => p !== ''),
         nextToken: out.IsTruncated ? out.NextContinuationToken : undefined,
       };
-    } catch (error) {
-      throw toFsError(error, `LIST ${prefix}`, this.logger);
-    }
+    });
   }
 
   /** The first key that starts with `prefix`, if any. */
@@ -229,23 +236,19 @@ export class S3ObjectStore {
 
   /** The whole (small) object, e.g. a symlink's target. */
   async getAll(key: string): Promise<Buffer> {
-    try {
+    return this.request(`GET ${key}`, async () => {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return Buffer.concat(await readBody(out.Body, out.ContentLength, Number.MAX_SAFE_INTEGER, Buffer.allocUnsafe));
-    } catch (error) {
-      throw toFsError(error, `GET ${key}`, this.logger);
-    }
+    });
   }
 
   async put(key: string, body: Buffer | Readable, metadata: ObjectMetadata, contentLength?: number): Promise<string> {
-    try {
+    return this.request(`PUT ${key}`, async () => {
       const out = await this.client.send(
         new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, Metadata: metadata, ContentLength: contentLength }),
       );
       return out.ETag ?? '';
-    } catch (error) {
-      throw toFsError(error, `PUT ${key}`, this.logger);
-    }
+    });
   }
 
   /**
@@ -254,7 +257,7 @@ export class S3ObjectStore {
    */
   async copy(from: string, to: string, metadata?: ObjectMetadata, size = 0): Promise<string> {
     if (size > this.limits.multipartCopyThreshold) return this.copyInParts(from, to, size, metadata);
-    try {
+    return this.request(`COPY ${from} → ${to}`, async () => {
       const out = await this.client.send(
         new CopyObjectCommand({
           Bucket: this.bucket,
@@ -265,9 +268,7 @@ export class S3ObjectStore {
         }),
       );
       return out.CopyObjectResult?.ETag ?? '';
-    } catch (error) {
-      throw toFsError(error, `COPY ${from} → ${to}`, this.logger);
-    }
+    });
   }
 
   private async copyInParts(from: string, to: string, size: number, metadata?: ObjectMetadata): Promise<string> {
@@ -287,7 +288,7 @@ export class S3ObjectStore {
   }
 
   private async copyPart(from: string, to: string, uploadId: string, partNumber: number, start: number, end: number): Promise<CompletedPart> {
-    try {
+    return this.request(`COPY PART ${partNumber} of ${from} → ${to}`, async () => {
       const out = await this.client.send(
         new UploadPartCopyCommand({
           Bucket: this.bucket,
@@ -299,42 +300,34 @@ export class S3ObjectStore {
         }),
       );
       return { PartNumber: partNumber, ETag: out.CopyPartResult?.ETag ?? '' };
-    } catch (error) {
-      throw toFsError(error, `COPY PART ${partNumber} of ${from} → ${to}`, this.logger);
-    }
+    });
   }
 
   async delete(key: string): Promise<void> {
-    try {
+    return this.request(`DELETE ${key}`, async () => {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
-    } catch (error) {
-      throw toFsError(error, `DELETE ${key}`, this.logger);
-    }
+    });
   }
 
   async createMultipart(key: string, metadata: ObjectMetadata): Promise<string> {
-    try {
+    return this.request(`CREATE MULTIPART ${key}`, async () => {
       const out = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, Metadata: metadata }));
       if (!out.UploadId) throw new Error('no UploadId in the answer');
       return out.UploadId;
-    } catch (error) {
-      throw toFsError(error, `CREATE MULTIPART ${key}`, this.logger);
-    }
+    });
   }
 
   async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<CompletedPart> {
-    try {
+    return this.request(`UPLOAD PART ${partNumber} of ${key}`, async () => {
       const out = await this.client.send(
         new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }),
       );
       return { PartNumber: partNumber, ETag: out.ETag ?? '' };
-    } catch (error) {
-      throw toFsError(error, `UPLOAD PART ${partNumber} of ${key}`, this.logger);
-    }
+    });
   }
 
   async completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<string> {
-    try {
+    return this.request(`COMPLETE MULTIPART ${key}`, async () => {
       const out = await this.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
@@ -344,9 +337,7 @@ export class S3ObjectStore {
         }),
       );
       return out.ETag ?? '';
-    } catch (error) {
-      throw toFsError(error, `COMPLETE MULTIPART ${key}`, this.logger);
-    }
+    });
   }
 
   /** Best effort: some servers cannot abort; the parts then expire by the bucket's lifecycle rules. */
