@@ -41,8 +41,9 @@ import { BlockCache, PrefetchBudget } from './block-cache';
 import { BLOCK_SIZE, ObjectReader } from './object-reader';
 import { ObjectWriter } from './object-writer';
 import { checkBucket } from './s3-bucket.check';
-import { decodeMetadata, encodeMetadata, MAX_METADATA_TARGET, PosixMetadata } from './s3-metadata';
-import { defaultPerm, type ResolvedS3Options } from './s3-module-options.interface';
+import { decodeMetadata, encodeMetadata, MAX_METADATA_TARGET } from './s3-metadata';
+import type { ResolvedS3Options } from './s3-module-options.interface';
+import { S3Attributes } from './s3-attributes';
 import { S3Namespace } from './s3-namespace';
 import { childName, joinPath } from './s3-paths';
 import type { S3ObjectStore } from './s3-object.store';
@@ -94,6 +95,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   private readonly logger = new Logger('S3Filesystem');
   private readonly namespace = new S3Namespace();
   private readonly tree: S3Tree;
+  private readonly attributes: S3Attributes;
   private readonly cache: BlockCache;
   private readonly budget: PrefetchBudget;
   private readonly files = new Map<Fh, OpenFile>();
@@ -111,6 +113,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     @Inject(S3_STORE) private readonly store: S3ObjectStore,
   ) {
     this.tree = new S3Tree(store, options, this.logger);
+    this.attributes = new S3Attributes(options);
     this.cache = new BlockCache(options.cacheBytes, BLOCK_SIZE);
     this.budget = new PrefetchBudget(options.prefetchTotalBytes);
   }
@@ -148,17 +151,17 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     const path = this.namespace.childPath(parent, name);
     const node = await this.nodeAt(path);
     if (!node) throw FsError.notFound();
-    return { attr: this.attrOf(this.namespace.inodeOf(parent, name, node.kind), node) };
+    return { attr: this.attributes.of(this.namespace.inodeOf(parent, name, node.kind), node) };
   }
 
   @GetAttr()
   async getattr(ino: Ino): Promise<FileAttr> {
-    if (ino === ROOT_INO) return this.attrOf(ino, this.tree.syntheticDir());
+    if (ino === ROOT_INO) return this.attributes.of(ino, this.tree.syntheticDir());
     // Listings carry no metadata: only a HEAD (cached for the metadata TTL) gives mode, owner and symlink type.
     const path = this.namespace.pathOf(ino);
     const node = await this.nodeAt(path);
     if (!node) throw FsError.notFound();
-    return this.attrOf(ino, node);
+    return this.attributes.of(ino, node);
   }
 
   @OpenDir()
@@ -308,14 +311,14 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       this.store,
       this.options,
       this.tree.fileKey(path),
-      this.metadataFor('file', mode & 0o7777, context),
+      this.attributes.forNew('file', mode & 0o7777, context),
       this.logger,
     );
     const shared: SharedWriter = { writer, path, opens: 1, unlinked: false };
     this.writers.set(path, shared);
     this.tree.forget(path);
     const ino = this.namespace.inodeOf(parent, name, 'file');
-    return { entry: { attr: this.attrOf(ino, this.pendingNode(writer)) }, fh: this.keep({ ino, path, writer: shared }) };
+    return { entry: { attr: this.attributes.of(ino, this.pendingNode(writer)) }, fh: this.keep({ ino, path, writer: shared }) };
   }
 
   @Write()
@@ -357,7 +360,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   async setattr(ino: Ino, changes: SetAttrChanges, fh?: Fh): Promise<FileAttr> {
     if (ino === ROOT_INO) {
       if (changes.size !== undefined) throw FsError.isDirectory();
-      return this.attrOf(ino, this.tree.syntheticDir());
+      return this.attributes.of(ino, this.tree.syntheticDir());
     }
     this.assertWritable();
     const path = this.namespace.pathOf(ino);
@@ -365,9 +368,9 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     const metaChange = changes.mode !== undefined || changes.uid !== undefined || changes.gid !== undefined || changes.mtime !== undefined;
     if (shared && !shared.unlinked) {
       if (changes.size !== undefined) await shared.writer.truncate(changes.size);
-      if (metaChange) shared.writer.metadata = this.mergeMetadata('file', shared.writer.metadata, changes);
+      if (metaChange) shared.writer.metadata = this.attributes.merged('file', shared.writer.metadata, changes);
       if (metaChange && !shared.writer.hasChanges) await this.rewriteMetadata(path, 'file', changes);
-      return this.attrOf(ino, this.pendingNode(shared.writer));
+      return this.attributes.of(ino, this.pendingNode(shared.writer));
     }
     const node = await this.freshNode(path);
     if (changes.size !== undefined) {
@@ -376,7 +379,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     }
     if (metaChange) await this.rewriteMetadata(path, node.kind, changes);
     this.tree.forget(path);
-    return this.attrOf(ino, await this.freshNode(path));
+    return this.attributes.of(ino, await this.freshNode(path));
   }
 
   // ── directory changes ──────────────────────────────────────────────────────────────────────────────────────
@@ -387,11 +390,11 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     const path = this.namespace.childPath(parent, name);
     const checkedAt = Date.now();
     if (await this.nodeAt(path)) throw FsError.exists();
-    await this.store.put(this.tree.dirPrefix(path), Buffer.alloc(0), this.metadataFor('dir', mode & 0o7777, context), 0);
+    await this.store.put(this.tree.dirPrefix(path), Buffer.alloc(0), this.attributes.forNew('dir', mode & 0o7777, context), 0);
     this.tree.forget(path);
     this.tree.madeEmpty(path, checkedAt);
     const node = (await this.tree.lookup(path)) ?? this.tree.syntheticDir();
-    return { attr: this.attrOf(this.namespace.inodeOf(parent, name, 'dir'), node) };
+    return { attr: this.attributes.of(this.namespace.inodeOf(parent, name, 'dir'), node) };
   }
 
   @Symlink()
@@ -404,11 +407,11 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     // HEAD alone knows it.
     const inMetadata = encodeURIComponent(target).length <= MAX_METADATA_TARGET;
     const body = Buffer.from(target, 'utf8');
-    const metadata = { ...this.metadataFor('symlink', 0o777, context), ...(inMetadata ? encodeMetadata('symlink', { target }) : {}) };
+    const metadata = { ...this.attributes.forNew('symlink', 0o777, context), ...(inMetadata ? encodeMetadata('symlink', { target }) : {}) };
     await this.store.put(this.tree.fileKey(path), body, metadata, body.length);
     this.tree.forget(path);
     const node = await this.freshNode(path);
-    return { attr: this.attrOf(this.namespace.inodeOf(parent, name, 'symlink'), node) };
+    return { attr: this.attributes.of(this.namespace.inodeOf(parent, name, 'symlink'), node) };
   }
 
   @Unlink()
@@ -547,7 +550,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   private async rewriteMetadata(path: string, kind: S3Node['kind'], changes: SetAttrChanges): Promise<void> {
     const key = kind === 'dir' ? this.tree.dirPrefix(path) : this.tree.fileKey(path);
     const object = await this.store.head(key);
-    const metadata = this.mergeMetadata(kind, object?.metadata ?? {}, changes);
+    const metadata = this.attributes.merged(kind, object?.metadata ?? {}, changes);
     if (!object) {
       if (kind !== 'dir') throw FsError.notFound();
       // A directory that exists only as a prefix gets a marker to carry its metadata.
@@ -556,18 +559,6 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       await this.store.copy(key, key, metadata, object.size);
     }
     this.tree.forget(path);
-  }
-
-  private mergeMetadata(kind: S3Node['kind'], current: Record<string, string>, changes: SetAttrChanges): Record<string, string> {
-    const meta: PosixMetadata = { ...decodeMetadata(current) };
-    if (changes.mode !== undefined) meta.perm = changes.mode & 0o7777;
-    // A directory's or a symlink's object always stores its mode: the one it showed until now, unless this sets one.
-    else if (kind !== 'file') meta.perm ??= defaultPerm(kind, this.options);
-    if (changes.uid !== undefined) meta.uid = changes.uid;
-    if (changes.gid !== undefined) meta.gid = changes.gid;
-    if (changes.mtime !== undefined) meta.mtime = changes.mtime;
-    const others = Object.fromEntries(Object.entries(current).filter(([name]) => !['mode', 'uid', 'gid', 'mtime'].includes(name)));
-    return { ...others, ...encodeMetadata(kind, meta) };
   }
 
   private async renameFile(from: string, to: string, source: S3Node): Promise<void> {
@@ -634,30 +625,6 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     this.cache.evictObject(this.tree.fileKey(path));
   }
 
-  /** What a new object stores: its mode unless it is the default file mode, and its owner when that is its caller. */
-  private metadataFor(kind: S3Node['kind'], perm: number, context?: RequestContext): Record<string, string> {
-    const owner =
-      context?.known && (context.uid !== this.options.uid || context.gid !== this.options.gid) ? { uid: context.uid, gid: context.gid } : {};
-    return encodeMetadata(kind, { ...(perm === defaultPerm(kind, this.options) && kind === 'file' ? {} : { perm }), ...owner });
-  }
-
-  private attrOf(ino: Ino, node: S3Node): FileAttr {
-    const perm = node.meta.perm ?? defaultPerm(node.kind, this.options);
-    return {
-      ino,
-      size: node.size,
-      blocks: Math.ceil(node.size / 512),
-      atime: node.mtime,
-      mtime: node.mtime,
-      ctime: node.mtime,
-      kind: node.kind,
-      perm,
-      nlink: node.kind === 'dir' ? 2 : 1,
-      uid: node.meta.uid ?? this.options.uid,
-      gid: node.meta.gid ?? this.options.gid,
-    };
-  }
-
   /**
    * A listed file that is open for writing through this mount is shown as its writer holds it: the bucket still has
    * the old version, and an old size answered while the file is being written makes the kernel cut later reads short.
@@ -675,7 +642,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     // --metadata-ttl 0 no listing answers for an object's metadata: every stat asks).
     if (!this.tree.trusted(entry.node) || (this.options.metadataTtlMs <= 0 && !entry.node.complete))
       return { ino, name: entry.name, kind: entry.node.kind, offset };
-    return { ino, name: entry.name, kind: entry.node.kind, offset, attr: this.attrOf(ino, entry.node) };
+    return { ino, name: entry.name, kind: entry.node.kind, offset, attr: this.attributes.of(ino, entry.node) };
   }
 
   private assertWritable(): void {
