@@ -62,12 +62,32 @@ export class ObjectWriter {
   private constructor(
     private readonly store: S3ObjectStore,
     private readonly options: ResolvedS3Options,
-    public key: string,
-    public metadata: ObjectMetadata,
+    private objectKey: string,
+    private objectMetadata: ObjectMetadata,
     private readonly logger: Logger,
     dirty: boolean,
   ) {
     this.dirty = dirty;
+  }
+
+  /** The key the content is uploaded to. */
+  get key(): string {
+    return this.objectKey;
+  }
+
+  /** The object metadata the upload stores (mode, owner, times, and other tools' keys). */
+  get metadata(): ObjectMetadata {
+    return this.objectMetadata;
+  }
+
+  /** The file was renamed: its content goes to `key` from now on. */
+  moveTo(key: string): void {
+    this.objectKey = key;
+  }
+
+  /** chmod, chown or utimes of the open file: the upload stores `metadata`. */
+  changeMetadata(metadata: ObjectMetadata): void {
+    this.objectMetadata = metadata;
   }
 
   /** New, empty content (create, or open with O_TRUNC): uploaded on commit even if nothing is written. */

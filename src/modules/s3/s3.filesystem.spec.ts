@@ -22,6 +22,8 @@ describe('S3Filesystem handlers against s3rver', () => {
   let headsStartedDuringSlow = 0;
   /** HEADs of these keys are answered by the server, then held here until the promise settles. */
   const heldAnswers = new Map<string, Promise<void>>();
+  /** PUTs of these keys wait here before they are sent. */
+  const heldPuts = new Map<string, Promise<void>>();
 
   beforeAll(async () => {
     server = await S3Server.start();
@@ -45,6 +47,7 @@ describe('S3Filesystem handlers against s3rver', () => {
     store.client.middlewareStack.add(
       (next, context) => async (args) => {
         requests.push(String(context.commandName));
+        if (context.commandName === 'PutObjectCommand') await heldPuts.get((args.input as { Key?: string }).Key ?? '');
         if (context.commandName !== 'HeadObjectCommand') return next(args);
         mostHeadsInFlight = Math.max(mostHeadsInFlight, ++headsInFlight);
         if (slowHeadPending) headsStartedDuringSlow += 1;
@@ -172,6 +175,46 @@ describe('S3Filesystem handlers against s3rver', () => {
       await s3.release(ino, fh, 0);
     }
     await expect(s3.lookup(ROOT_INO, 'racing.txt')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('reads and truncates an unlinked file through a handle still open on it, never touching the new file of that name', async () => {
+    const first = await s3.create(ROOT_INO, 'replaced.txt', 0o644, constants.O_CREAT | constants.O_RDWR);
+    await s3.write(first.entry.attr.ino, first.fh, 0, Buffer.from('first content'));
+    await s3.unlink(ROOT_INO, 'replaced.txt');
+    await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'replaced.txt', Body: 'the new file' }));
+    try {
+      expect((await s3.read(first.entry.attr.ino, first.fh, 0, 100)).toString()).toBe('first content');
+      await s3.setattr(first.entry.attr.ino, { size: 5 }, first.fh);
+      expect((await s3.read(first.entry.attr.ino, first.fh, 0, 100)).toString()).toBe('first');
+    } finally {
+      await s3.release(first.entry.attr.ino, first.fh, 0);
+    }
+    expect((await readObject(client, 'fs-bucket', 'replaced.txt')).toString()).toBe('the new file');
+  });
+
+  it('holds an open of a file until its last close has uploaded it, then writes on from there', async () => {
+    const created = await s3.create(ROOT_INO, 'reopened.txt', 0o644, constants.O_CREAT | constants.O_WRONLY);
+    const ino = created.entry.attr.ino;
+    await s3.write(ino, created.fh, 0, Buffer.from('before'));
+    let upload = (): void => undefined;
+    heldPuts.set('reopened.txt', new Promise<void>((resolve) => (upload = resolve)));
+    const closing = s3.release(ino, created.fh, 0);
+    while (!requests.includes('PutObjectCommand')) await new Promise((resolve) => setTimeout(resolve, 5));
+    let opened = false;
+    const opening = s3.open(ino, constants.O_WRONLY).then((fh) => ((opened = true), fh));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(opened).toBe(false);
+    heldPuts.delete('reopened.txt');
+    upload();
+    await closing;
+    const again = await opening;
+    try {
+      await s3.write(ino, again, 6, Buffer.from(' and after'));
+      await s3.flush(ino, again);
+    } finally {
+      await s3.release(ino, again, 0);
+    }
+    expect((await readObject(client, 'fs-bucket', 'reopened.txt')).toString()).toBe('before and after');
   });
 
   it("lists a file open for writing with the size its writer holds, not the old object's", async () => {

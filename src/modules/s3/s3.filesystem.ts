@@ -44,6 +44,7 @@ import { checkBucket } from './s3-bucket.check';
 import { decodeMetadata, encodeMetadata, MAX_METADATA_TARGET } from './s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
 import { S3Attributes } from './s3-attributes';
+import { OpenWriters, SharedWriter } from './open-writers';
 import { S3Namespace } from './s3-namespace';
 import { childName, joinPath } from './s3-paths';
 import type { S3ObjectStore } from './s3-object.store';
@@ -77,15 +78,6 @@ interface DirListing {
   pendingAdded: boolean;
 }
 
-interface SharedWriter {
-  writer: ObjectWriter;
-  /** The name it is registered under in `writers`: a rename moves it, whatever name each handle was opened by. */
-  path: string;
-  opens: number;
-  /** Unlinked while open: its content must never be uploaded. */
-  unlinked: boolean;
-}
-
 /**
  * A bucket (or a prefix of it) as a read-write filesystem. See the README's "S3 consistency model" for what is
  * cached for how long and when changes become visible.
@@ -100,7 +92,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   private readonly budget: PrefetchBudget;
   private readonly files = new Map<Fh, OpenFile>();
   private readonly listings = new Map<Fh, DirListing>();
-  private readonly writers = new Map<string, SharedWriter>();
+  private readonly writers = new OpenWriters();
   /** Uploads in progress, which shutdown waits for. */
   private readonly commits = new Set<Promise<unknown>>();
   private nextFh = 1;
@@ -134,8 +126,8 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
    */
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.commits]);
-    for (const [path, shared] of this.writers) {
-      if (shared.writer.hasChanges && !shared.unlinked) {
+    for (const [path, shared] of this.writers.entries()) {
+      if (shared.writer.hasChanges) {
         this.logger.warn(`${path} was still open for writing when the mount stopped; its unfinished changes were not uploaded`);
       }
       await shared.writer.discard();
@@ -187,9 +179,9 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       listing.pendingAdded = true;
       // Files created through the mount and not uploaded yet are listed too.
       const names = new Set(cursor.entries.map((entry) => entry.name));
-      for (const [pending, shared] of this.writers) {
+      for (const [pending, shared] of this.writers.entries()) {
         const name = childName(listing.path, pending);
-        if (name !== undefined && !names.has(name) && !shared.unlinked) cursor.entries.push({ name, node: this.pendingNode(shared.writer) });
+        if (name !== undefined && !names.has(name)) cursor.entries.push({ name, node: this.pendingNode(shared.writer) });
       }
     }
     const end = Math.min(cursor.entries.length, offset + READDIR_PAGE);
@@ -247,8 +239,8 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
 
   /** Opens `path`; with `retry`, undefined when it changed through this mount after `since` (the caller tries again). */
   private async openPath(ino: Ino, path: string, flags: number, writing: boolean, since: number, retry: boolean): Promise<OpenReply | undefined> {
-    const shared = this.writers.get(path);
-    if (shared && !shared.unlinked) return this.joinWriter(shared, ino, path, flags);
+    const shared = this.writers.at(path);
+    if (shared) return this.joinWriter(shared, ino, path, flags);
     const key = this.tree.fileKey(path);
     // A fresh HEAD on every open pins the version the handle reads (If-Match on each GET).
     const object = await this.store.head(key);
@@ -267,24 +259,23 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       return { fh: this.keep({ ino, path, reader: this.readerOf(key, object.etag, object.size) }) };
     }
     // Another open may have set up a writer while the HEAD was in flight: one writer per path, always.
-    const raced = this.writers.get(path);
-    if (raced && !raced.unlinked) return this.joinWriter(raced, ino, path, flags);
+    const raced = this.writers.at(path);
+    if (raced) return this.joinWriter(raced, ino, path, flags);
     const metadata = object.metadata;
     const writer =
       flags & constants.O_TRUNC
         ? ObjectWriter.empty(this.store, this.options, key, metadata, this.logger)
         : ObjectWriter.existing(this.store, this.options, { key, size: object.size, etag: object.etag }, metadata, this.logger);
-    const created: SharedWriter = { writer, path, opens: 1, unlinked: false };
-    this.writers.set(path, created);
-    return { fh: this.keep({ ino, path, writer: created }) };
+    return { fh: this.keep({ ino, path, writer: this.writers.open(path, writer) }) };
   }
 
   @Read()
   async read(_ino: Ino, fh: Fh, offset: number, size: number, scratch?: Buffer): Promise<Buffer> {
     const file = this.fileOf(fh);
     // Whoever has the file open for writing through this mount holds its newest content: every reader sees it.
-    const writer = file.writer ?? this.writers.get(file.path);
-    if (writer && !writer.unlinked) return writer.writer.read(offset, size);
+    // A handle's own writer answers even once its file is unlinked: the content lives until the last close.
+    const writer = file.writer ?? this.writers.at(file.path);
+    if (writer) return writer.writer.read(offset, size);
     if (!file.reader) throw FsError.badHandle();
     return file.reader.read(offset, size, scratch);
   }
@@ -305,8 +296,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   async create(parent: Ino, name: string, mode: number, _flags: number, context?: RequestContext): Promise<CreateReply> {
     this.assertWritable();
     const path = this.namespace.childPath(parent, name);
-    const existing = this.writers.get(path);
-    if (existing && !existing.unlinked) throw FsError.exists();
+    if (this.writers.at(path)) throw FsError.exists();
     const writer = ObjectWriter.empty(
       this.store,
       this.options,
@@ -314,8 +304,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       this.attributes.forNew('file', mode & 0o7777, context),
       this.logger,
     );
-    const shared: SharedWriter = { writer, path, opens: 1, unlinked: false };
-    this.writers.set(path, shared);
+    const shared = this.writers.open(path, writer);
     this.tree.forget(path);
     const ino = this.namespace.inodeOf(parent, name, 'file');
     return { entry: { attr: this.attributes.of(ino, this.pendingNode(writer)) }, fh: this.keep({ ino, path, writer: shared }) };
@@ -345,14 +334,12 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     this.files.delete(fh);
     const shared = file?.writer;
     if (!file || !shared) return;
-    shared.opens -= 1;
-    if (shared.opens > 0) return;
+    if (!this.writers.leave(shared)) return;
     try {
       // Normally flush already uploaded; this catches writers whose last flush failed or was skipped.
       await this.commit(shared);
     } finally {
-      if (this.writers.get(shared.path) === shared) this.writers.delete(shared.path);
-      await shared.writer.discard();
+      if (this.writers.letGo(shared)) await shared.writer.discard();
     }
   }
 
@@ -363,15 +350,17 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       return this.attributes.of(ino, this.tree.syntheticDir());
     }
     this.assertWritable();
-    const path = this.namespace.pathOf(ino);
-    const shared = (fh !== undefined ? this.files.get(fh)?.writer : undefined) ?? this.writers.get(path);
     const metaChange = changes.mode !== undefined || changes.uid !== undefined || changes.gid !== undefined || changes.mtime !== undefined;
-    if (shared && !shared.unlinked) {
+    // ftruncate/fchmod through a handle change what that handle holds — even once its file is unlinked, when no name
+    // leads to it and the name's new file must stay as it is.
+    const shared = (fh !== undefined ? this.files.get(fh)?.writer : undefined) ?? this.writers.at(this.namespace.pathOf(ino));
+    if (shared) {
       if (changes.size !== undefined) await shared.writer.truncate(changes.size);
-      if (metaChange) shared.writer.metadata = this.attributes.merged('file', shared.writer.metadata, changes);
-      if (metaChange && !shared.writer.hasChanges) await this.rewriteMetadata(path, 'file', changes);
+      if (metaChange) shared.writer.changeMetadata(this.attributes.merged('file', shared.writer.metadata, changes));
+      if (metaChange && !shared.writer.hasChanges && !shared.unlinked) await this.rewriteMetadata(shared.path, 'file', changes);
       return this.attributes.of(ino, this.pendingNode(shared.writer));
     }
+    const path = this.namespace.pathOf(ino);
     const node = await this.freshNode(path);
     if (changes.size !== undefined) {
       if (node.kind !== 'file') throw node.kind === 'dir' ? FsError.isDirectory() : FsError.invalid();
@@ -418,14 +407,10 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   async unlink(parent: Ino, name: string): Promise<void> {
     this.assertWritable();
     const path = this.namespace.childPath(parent, name);
-    const shared = this.writers.get(path);
     const node = await this.nodeAt(path);
     if (!node) throw FsError.notFound();
     if (node.kind === 'dir') throw FsError.isDirectory();
-    if (shared) {
-      shared.unlinked = true;
-      this.writers.delete(path);
-    }
+    this.writers.detach(path);
     // Idempotent in S3: also right for a file created through the mount and never uploaded.
     await this.store.delete(this.tree.fileKey(path));
     this.forgetPath(path);
@@ -441,8 +426,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     if (node.kind !== 'dir') throw FsError.notDirectory();
     const prefix = this.tree.dirPrefix(path);
     const page = await this.store.listRecursive(prefix, undefined, 2);
-    const pendingInside = [...this.writers.keys()].some((pending) => pending.startsWith(`${path}/`));
-    if (pendingInside || page.objects.some((object) => object.key !== prefix)) throw FsError.notEmpty();
+    if (this.writers.anyBelow(path) !== undefined || page.objects.some((object) => object.key !== prefix)) throw FsError.notEmpty();
     if (page.objects.some((object) => object.key === prefix)) await this.store.delete(prefix);
     this.tree.forgetTree(path);
     this.namespace.removed(parent, name);
@@ -484,8 +468,8 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
 
   /** What is at `path` now: an open writer's pending content, or the bucket's answer (cached). */
   private async nodeAt(path: string): Promise<S3Node | undefined> {
-    const shared = this.writers.get(path);
-    if (shared && !shared.unlinked) return this.pendingNode(shared.writer);
+    const shared = this.writers.at(path);
+    if (shared) return this.pendingNode(shared.writer);
     return this.tree.lookup(path);
   }
 
@@ -564,18 +548,11 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   private async renameFile(from: string, to: string, source: S3Node): Promise<void> {
     // The file renamed over is gone from its name, as after an unlink: a handle still open on it (a reader's, say)
     // must never upload its content onto the name it no longer has.
-    const replaced = this.writers.get(to);
-    if (replaced) {
-      replaced.unlinked = true;
-      this.writers.delete(to);
-    }
-    const shared = this.writers.get(from);
-    if (shared && !shared.unlinked) {
+    this.writers.detach(to);
+    const shared = this.writers.at(from);
+    if (shared) {
       await this.commit(shared);
-      this.writers.delete(from);
-      this.writers.set(to, shared);
-      shared.path = to;
-      shared.writer.key = this.tree.fileKey(to);
+      this.writers.move(from, to, this.tree.fileKey(to));
     }
     await this.store.copy(this.tree.fileKey(from), this.tree.fileKey(to), undefined, source.size);
     await this.store.delete(this.tree.fileKey(from));
@@ -586,9 +563,8 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
 
   /** Each key below the directory is copied, then deleted; the marker goes last, so a failure leaves it findable. */
   private async renameDirectory(from: string, to: string): Promise<void> {
-    for (const pending of this.writers.keys()) {
-      if (pending.startsWith(`${from}/`)) throw FsError.invalid(`${pending} is open for writing; close it before renaming its directory`);
-    }
+    const pending = this.writers.anyBelow(from);
+    if (pending !== undefined) throw FsError.invalid(`${pending} is open for writing; close it before renaming its directory`);
     const fromPrefix = this.tree.dirPrefix(from);
     const toPrefix = this.tree.dirPrefix(to);
     const objects: Array<{ key: string; size: number }> = [];
@@ -630,8 +606,8 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
    * the old version, and an old size answered while the file is being written makes the kernel cut later reads short.
    */
   private withPendingContent(dir: string, entry: S3Listing): S3Listing {
-    const shared = this.writers.get(joinPath(dir, entry.name));
-    return shared && !shared.unlinked ? { name: entry.name, node: this.pendingNode(shared.writer) } : entry;
+    const shared = this.writers.at(joinPath(dir, entry.name));
+    return shared ? { name: entry.name, node: this.pendingNode(shared.writer) } : entry;
   }
 
   private direntOf(parent: Ino, entry: S3Listing, offset: number): DirEntry {
