@@ -46,6 +46,36 @@ describe('FuseModule mount lifecycle (in process)', () => {
     expect(await isMounted(mnt)).toBe(false);
   });
 
+  it('mounts programmatically and unmounts one mount through its handle, leaving the others', async () => {
+    const [first, second] = [join(work, 'handle-1'), join(work, 'handle-2')];
+    for (const dir of [first, second]) await fs.mkdir(dir);
+    const moduleRef = await Test.createTestingModule({
+      imports: [FuseModule.forRoot({ unmountOnSignal: false, mount: { opStats: true } })],
+      providers: [MemoryFilesystem],
+    }).compile();
+    refs.push(moduleRef);
+    await moduleRef.init();
+    const mounts = moduleRef.get(FuseMountService);
+    const handle = await mounts.mount(first);
+    await mounts.mount(second);
+    try {
+      // The memory fixture has no write ops: it is served read-only.
+      expect(handle).toMatchObject({ mountpoint: first, filesystem: 'memory', readOnly: true });
+      expect(['kernel', 'fuse-native']).toContain(handle.transport);
+      expect(await fs.readFile(join(first, 'hello.txt'), 'utf8')).toBe('hello world\n');
+      expect(handle.opLatency()?.some((row) => row.count > 0)).toBe(true);
+      await handle.unmount();
+      expect(await isMounted(first)).toBe(false);
+      expect(await isMounted(second)).toBe(true);
+      expect(mounts.mounted().map((mount) => mount.mountpoint)).toEqual([second]);
+    } finally {
+      // The application unmounts what it still serves; an external unmount of its own live mount would race it.
+      await moduleRef.close();
+      refs.pop();
+      for (const dir of [first, second]) await stopMount(undefined, dir);
+    }
+  });
+
   it('refuses a mountpoint that a live filesystem already serves', async () => {
     const mnt = join(work, 'mnt');
     await app(mnt);

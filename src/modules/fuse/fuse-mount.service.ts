@@ -3,6 +3,7 @@ import { FuseFilesystemRegistry } from './fuse-filesystem.registry';
 import { FUSE_MODULE_OPTIONS } from './fuse.module-definition';
 import { createTransport } from './fuse-transport.factory';
 import type { FuseModuleOptions, FuseMountOptions } from './interfaces/fuse-module-options.interface';
+import type { FuseMountHandle } from './interfaces/fuse-mount-handle.interface';
 import type { FuseTransport } from './interfaces/fuse-transport.interface';
 import { MountpointGuard } from './mountpoint.guard';
 
@@ -16,7 +17,7 @@ const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 export class FuseMountService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('FuseMount');
   private readonly guard = new MountpointGuard();
-  private readonly mounts = new Map<string, FuseTransport>();
+  private readonly mounts = new Map<string, { transport: FuseTransport; handle: FuseMountHandle }>();
   private readonly signalHandler = (signal: NodeJS.Signals): void => void this.onSignal(signal);
   private signalsInstalled = false;
   private unmounting?: Promise<void>;
@@ -40,22 +41,30 @@ export class FuseMountService implements OnApplicationBootstrap, BeforeApplicati
    * Mounts a registered filesystem (by default the one the module options select) at `mountpoint`, after clearing a
    * stale mount there. Resolves once the kernel has initialised the mount.
    */
-  async mount(mountpoint: string, filesystem?: string, mountOptions?: FuseMountOptions): Promise<FuseTransport> {
+  async mount(mountpoint: string, filesystem?: string, mountOptions?: FuseMountOptions): Promise<FuseMountHandle> {
     const session = filesystem === undefined ? this.registry.selected() : this.registry.get(filesystem);
     const options = { ...this.options.mount, ...mountOptions };
     const path = await this.guard.prepare(mountpoint, options);
-    const adapter = await createTransport(session, path, options);
-    await adapter.mount();
-    this.mounts.set(path, adapter);
+    const transport = await createTransport(session, path, options);
+    await transport.mount();
+    const handle: FuseMountHandle = {
+      mountpoint: path,
+      filesystem: session.name,
+      transport: transport.kind,
+      readOnly: transport.readOnly,
+      unmount: () => this.unmount(path),
+      opLatency: () => transport.opLatency(),
+    };
+    this.mounts.set(path, { transport, handle });
     this.unmounting = undefined;
-    this.logger.log(`Mounted "${session.name}" at ${path} (${adapter.kind} transport${adapter.readOnly ? ', read-only' : ''})`);
+    this.logger.log(`Mounted "${session.name}" at ${path} (${transport.kind} transport${transport.readOnly ? ', read-only' : ''})`);
     if (this.options.unmountOnSignal !== false) this.installSignalHandlers();
-    return adapter;
+    return handle;
   }
 
   /** The mounts currently served by this application. */
-  mounted(): FuseTransport[] {
-    return [...this.mounts.values()];
+  mounted(): FuseMountHandle[] {
+    return [...this.mounts.values()].map((mount) => mount.handle);
   }
 
   /** Mountpoints currently served by this application. */
@@ -66,19 +75,23 @@ export class FuseMountService implements OnApplicationBootstrap, BeforeApplicati
   /** Unmounts every mount of this application; safe to call more than once and concurrently. */
   unmountAll(): Promise<void> {
     this.unmounting ??= (async () => {
-      const mounts = [...this.mounts.entries()];
-      this.mounts.clear();
-      for (const [path, adapter] of mounts) {
-        try {
-          await adapter.unmount();
-          await this.guard.waitUntilUnmounted(path);
-          this.logger.log(`Unmounted ${path}`);
-        } catch (error) {
-          this.logger.error(`Unmounting ${path} failed: ${(error as Error).message}. Clear it with: fusermount -uz ${path}`);
-        }
-      }
+      for (const path of [...this.mounts.keys()]) await this.unmount(path);
     })();
     return this.unmounting;
+  }
+
+  /** Unmounts the mount at `path` (a handle's unmount()); nothing when it is not mounted by this application. */
+  private async unmount(path: string): Promise<void> {
+    const mount = this.mounts.get(path);
+    if (!mount) return;
+    this.mounts.delete(path);
+    try {
+      await mount.transport.unmount();
+      await this.guard.waitUntilUnmounted(path);
+      this.logger.log(`Unmounted ${path}`);
+    } catch (error) {
+      this.logger.error(`Unmounting ${path} failed: ${(error as Error).message}. Clear it with: fusermount -uz ${path}`);
+    }
   }
 
   private installSignalHandlers(): void {

@@ -10,8 +10,4 @@ export { FilesystemSession } from './filesystem-session';
 export { FileHandle } from './file-handle';
 export { assertFileName, nameProblem } from './file-names';
 export type { FileReadStreamOptions, SeekWhence } from './file-handle';
-export { FuseNativeAdapter } from './fuse-native.adapter';
-export { KernelTransport } from './kernel/kernel-transport';
-export { isMounted } from './mountpoint.guard';
-export { formatOpLatency } from './op-latency.stats';
 export type { OpLatencyRow } from './op-latency.stats';

@@ -1,3 +1,3 @@
 export * from './fuse-filesystem.decorator';
-export * from './fuse-op.decorator';
+export type { FuseOpMethodDecorator } from './fuse-op.decorator';
 export * from './fuse-ops.decorators';

@@ -62,7 +62,7 @@ export interface FuseMountOptions {
   xattrs?: boolean;
   /**
    * Keep a latency histogram per op — from a request's arrival in JavaScript to its answer — and log it at unmount
-   * (also available as `FuseNativeAdapter.opLatency()`). Costs two clock reads per request.
+   * (also from the mount handle's `opLatency()`). Costs two clock reads per request.
    */
   opStats?: boolean;
 }
