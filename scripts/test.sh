@@ -13,7 +13,7 @@ NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 NESTJS_FUSE_REQUIRE_KERNEL_TRANSPORT=1 NEST
 NESTJS_FUSE_TRANSPORT=kernel timeout --kill-after=30 1800 npm test
 # The specs whose fixtures always serve on the kernel transport ran in the pass above; the concurrent differential
 # runs half as many operations per worker on this second pass (the same workers and seeds).
-NESTJS_FUSE_TRANSPORT=fuse-native NESTJS_FUSE_FSX_WORKER_OPS=${NESTJS_FUSE_FSX_WORKER_OPS:-150} timeout --kill-after=30 1800 npx jest --runInBand test/e2e \
+NESTJS_FUSE_TRANSPORT=fuse-native NESTJS_FUSE_FSX_WORKER_OPS=${NESTJS_FUSE_FSX_WORKER_OPS:-100} timeout --kill-after=30 1800 npx jest --runInBand test/e2e \
   --testPathIgnorePatterns kernel-notify.e2e.spec.ts handler-context.e2e.spec.ts write-buffers.e2e.spec.ts
 
 bash scripts/test-sanitized.sh address
