@@ -16,7 +16,7 @@ import {
 import { Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { FsError } from '../fuse';
-import type { FastRangedGets } from './fast-ranged-gets';
+import type { DirectRangedGets } from './direct-ranged-gets';
 import { Allocate, allocatePieces, copyIntoPieces, expectedRangeLength } from './ranged-body';
 import { toFsError } from './s3-errno.mapper';
 import { offsetsOf } from './part-offsets';
@@ -78,12 +78,12 @@ export class S3ObjectStore {
     private readonly logger: Logger,
     private readonly limits: StoreLimits = DEFAULT_LIMITS,
     /** The direct way for ranged reads; without it, every read goes through the SDK. */
-    private readonly fastGets?: FastRangedGets,
+    private readonly directGets?: DirectRangedGets,
   ) {}
 
   /** Closes the connections of the direct ranged reads and the SDK client's. */
   destroy(): void {
-    this.fastGets?.destroy();
+    this.directGets?.destroy();
     this.client.destroy();
   }
 
@@ -195,11 +195,11 @@ export class S3ObjectStore {
     pieceSize: number,
     allocate: Allocate,
   ): Promise<Buffer[]> {
-    const fast = await this.fastGets?.get(key, start, end, etag, pieceSize, allocate);
+    const fast = await this.directGets?.get(key, start, end, etag, pieceSize, allocate);
     if (fast && 'pieces' in fast) return fast.pieces;
     if (fast) this.logger.debug(`GET ${key} bytes ${start}-${end} through the SDK: ${fast.fallBack}`);
     const pieces = await this.getRangeThroughSdk(key, start, end, etag, pieceSize, allocate);
-    if (fast) this.fastGets?.refusedButSdkSucceeded(fast);
+    if (fast) this.directGets?.refusedButSdkSucceeded(fast);
     return pieces;
   }
 

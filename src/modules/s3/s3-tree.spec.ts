@@ -145,7 +145,7 @@ describe('S3Tree misses in a directory it just made', () => {
 
   it('answers a new name in a directory it made with no request, for the negative TTL only', async () => {
     const { tree, requests } = emptyTree(50);
-    tree.madeEmpty('d', Date.now());
+    tree.recordEmptyDirectory('d', Date.now());
     expect(await tree.lookup('d/new')).toBeUndefined();
     expect(requests).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 60));
@@ -155,14 +155,14 @@ describe('S3Tree misses in a directory it just made', () => {
 
   it('never answers missing a name made there since, nor trusts a check that overlapped a change', async () => {
     const { tree, requests } = emptyTree();
-    tree.madeEmpty('d', Date.now());
+    tree.recordEmptyDirectory('d', Date.now());
     tree.forget('d/made');
     await tree.lookup('d/made');
     expect(requests).toEqual(['HEAD d/made', 'LIST d/made/']);
     // Checked empty before a name of it changed: that check may have missed the change.
     const checkedAt = Date.now() - 1;
     tree.forget('e/made-meanwhile');
-    tree.madeEmpty('e', checkedAt);
+    tree.recordEmptyDirectory('e', checkedAt);
     requests.length = 0;
     await tree.lookup('e/other');
     expect(requests).toEqual(['HEAD e/other', 'LIST e/other/']);
@@ -170,7 +170,7 @@ describe('S3Tree misses in a directory it just made', () => {
 
   it('forgets it when a directory above is renamed or removed', async () => {
     const { tree, requests } = emptyTree();
-    tree.madeEmpty('d/sub', Date.now());
+    tree.recordEmptyDirectory('d/sub', Date.now());
     tree.forgetTree('d');
     await tree.lookup('d/sub/x');
     expect(requests).toEqual(['HEAD d/sub/x', 'LIST d/sub/x/']);
@@ -182,7 +182,7 @@ describe('S3Tree misses in a directory it just made', () => {
     requests.length = 0;
     await tree.lookup('listed/x');
     const untrusting = treeOf(store, 0);
-    untrusting.madeEmpty('fresh', Date.now());
+    untrusting.recordEmptyDirectory('fresh', Date.now());
     await untrusting.lookup('fresh/first');
     expect(requests).toEqual(['HEAD listed/x', 'LIST listed/x/', 'HEAD fresh/first', 'LIST fresh/first/']);
   });

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { FileKind, nameProblem } from '../fuse';
 import { ObservationEpochs } from '../fuse/observation-epochs';
-import { CompleteListings } from './complete-listings';
+import { KnownListings } from './known-listings';
 import { decodeMetadata, MAX_SYMLINK_BYTES, PosixMetadata } from './s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
 import type { ObjectInfo, S3ObjectStore } from './s3-object.store';
@@ -52,7 +52,7 @@ export class S3Tree {
   private readonly knownMetadata = new Map<string, { etag: string; meta: PosixMetadata }>();
   /** Directories that exist only as prefixes have no timestamp of their own: they show the mount's start. */
   private readonly mountedAt = new Date();
-  private readonly completeListings: CompleteListings;
+  private readonly knownListings: KnownListings;
   /** A HEAD or a listing page that overlapped a change through this mount is not remembered for the changed paths. */
   private readonly epochs = new ObservationEpochs<string>();
 
@@ -61,7 +61,7 @@ export class S3Tree {
     private readonly options: ResolvedS3Options,
     private readonly logger: Logger,
   ) {
-    this.completeListings = new CompleteListings(options.negativeTtlMs);
+    this.knownListings = new KnownListings(options.negativeTtlMs);
   }
 
   /** The key of a file path (relative to the mount's prefix). */
@@ -91,7 +91,7 @@ export class S3Tree {
       }
     }
     const { dir, name } = splitPath(path);
-    if (path !== '' && this.completeListings.knownMissing(dir, name)) return undefined;
+    if (path !== '' && this.knownListings.knownMissing(dir, name)) return undefined;
     const prefix = this.dirPrefix(path);
     const since = this.epochs.begin();
     try {
@@ -146,8 +146,8 @@ export class S3Tree {
   }
 
   /** `dir` was just made, empty, through this mount (as of the lookup that found no name there, at `checkedAt`). */
-  madeEmpty(dir: string, checkedAt: number): void {
-    this.completeListings.record(dir, [], checkedAt);
+  recordEmptyDirectory(dir: string, checkedAt: number): void {
+    this.knownListings.record(dir, [], checkedAt);
   }
 
   /** A cursor over a directory's entries, one ListObjectsV2 page at a time. */
@@ -244,7 +244,7 @@ export class S3Tree {
     this.epochs.markChanged(path);
     this.cache.delete(path);
     const { dir, name } = splitPath(path);
-    this.completeListings.mayExist(dir, name);
+    this.knownListings.mayExist(dir, name);
   }
 
   /** Forgets `path` and everything cached below it (after a directory rename or removal). */
@@ -253,8 +253,8 @@ export class S3Tree {
     const below = `${path}/`;
     for (const key of this.cache.keys()) if (key === path || key.startsWith(below)) this.cache.delete(key);
     const { dir, name } = splitPath(path);
-    this.completeListings.mayExist(dir, name);
-    this.completeListings.forgetTree(path);
+    this.knownListings.mayExist(dir, name);
+    this.knownListings.forgetTree(path);
   }
 
   fromObject(object: ObjectInfo, fallbackKind: FileKind): S3Node {

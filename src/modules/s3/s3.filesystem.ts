@@ -381,7 +381,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     if (await this.nodeAt(path)) throw FsError.exists();
     await this.store.put(this.tree.dirPrefix(path), Buffer.alloc(0), this.attributes.forNew('dir', mode & 0o7777, context), 0);
     this.tree.forget(path);
-    this.tree.madeEmpty(path, checkedAt);
+    this.tree.recordEmptyDirectory(path, checkedAt);
     const node = (await this.tree.lookup(path)) ?? this.tree.syntheticDir();
     return { attr: this.attributes.of(this.namespace.inodeOf(parent, name, 'dir'), node) };
   }

@@ -1,5 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
-import { FastRangedGets } from './fast-ranged-gets';
+import { DirectRangedGets } from './direct-ranged-gets';
 import { createS3Client, readCaBundle } from './s3-client.factory';
 import { resolveS3Options, type ResolvedS3Options, type S3ModuleOptions } from './s3-module-options.interface';
 import { S3ObjectStore } from './s3-object.store';
@@ -19,8 +19,8 @@ import { ConfigurableS3Module, S3_MODULE_OPTIONS } from './s3.module-definition'
       useFactory: async (options: ResolvedS3Options) => {
         const client = await createS3Client(options);
         const logger = new Logger('S3');
-        const fastGets = options.directReads
-          ? new FastRangedGets(
+        const directGets = options.directReads
+          ? new DirectRangedGets(
               client,
               options.bucket,
               { requestTimeoutMs: options.requestTimeoutMs, caBundle: await readCaBundle(options.caBundle), maxConnections: 64 },
@@ -33,7 +33,7 @@ import { ConfigurableS3Module, S3_MODULE_OPTIONS } from './s3.module-definition'
           concurrency: 8,
           readAttempts: options.maxAttempts,
         };
-        return new S3ObjectStore(client, options.bucket, logger, limits, fastGets);
+        return new S3ObjectStore(client, options.bucket, logger, limits, directGets);
       },
       inject: [S3_RESOLVED_OPTIONS],
     },

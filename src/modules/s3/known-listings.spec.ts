@@ -1,8 +1,8 @@
-import { CompleteListings } from './complete-listings';
+import { KnownListings } from './known-listings';
 
-describe('CompleteListings', () => {
+describe('KnownListings', () => {
   it('stays bounded however many directories change through a long-running mount', async () => {
-    const listings = new CompleteListings(1_000);
+    const listings = new KnownListings(1_000);
     for (let i = 0; i < 15_000; i++) listings.mayExist(`dir-${i}`, 'x');
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     // Past the TTL, the next change sweeps what it no longer needs.
@@ -12,7 +12,7 @@ describe('CompleteListings', () => {
   });
 
   it('tracks nothing with a negative TTL of 0', () => {
-    const listings = new CompleteListings(0);
+    const listings = new KnownListings(0);
     listings.mayExist('d', 'x');
     listings.record('d', [], Date.now());
     expect(listings.size).toBe(0);

@@ -16,7 +16,7 @@ export interface FastRangedGetOptions {
 
 /**
  * The bytes requested, or why this request should take the SDK's way instead; `refused` when S3 answered 400 or 403,
- * which may mean that it does not accept this path's signature (see {@link FastRangedGets.refusedButSdkSucceeded}).
+ * which may mean that it does not accept this path's signature (see {@link DirectRangedGets.refusedButSdkSucceeded}).
  */
 export type FastRangeResult = { pieces: Buffer[] } | { fallBack: string; refused?: boolean };
 
@@ -32,7 +32,7 @@ export type FastRangeResult = { pieces: Buffer[] } | { fallBack: string; refused
  * SDK corrects, a signing variant this path lacks): the path turns itself off for the mount. A plain access denial
  * fails through the SDK too and leaves it on.
  */
-export class FastRangedGets {
+export class DirectRangedGets {
   private base?: Promise<ObjectUrlBase>;
   private pool?: RawHttpPool;
   private signer?: SignatureV4;

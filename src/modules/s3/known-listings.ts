@@ -17,7 +17,7 @@ const SWEEP_ABOVE = 10_000;
  * a directory is added to its record at once, and a listing checked before a name of its directory changed is not
  * kept (it may have missed the change).
  */
-export class CompleteListings {
+export class KnownListings {
   private readonly known = new Map<string, KnownListing>();
   /** When a name of each directory last changed through this mount. */
   private readonly changedAt = new Map<string, number>();

@@ -2,7 +2,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { S3Server } from '../../../test/e2e/support/s3-server';
-import { FastRangedGets, FastRangeResult } from './fast-ranged-gets';
+import { DirectRangedGets, FastRangeResult } from './direct-ranged-gets';
 import { S3ObjectStore } from './s3-object.store';
 import { objectPath, resolveObjectUrlBase } from './s3-object-url';
 
@@ -29,20 +29,20 @@ async function sdkPath(client: S3Client, bucket: string, key: string): Promise<s
   return path;
 }
 
-describe('FastRangedGets against s3rver', () => {
+describe('DirectRangedGets against s3rver', () => {
   const logger = new Logger('test');
   const data = randomBytes(5 * MiB + 11);
   let server: S3Server;
   let client: S3Client;
   let etag: string;
-  let gets: FastRangedGets;
+  let gets: DirectRangedGets;
 
   beforeAll(async () => {
     server = await S3Server.start();
     await server.createBucket('fast');
     client = server.client();
     etag = (await client.send(new PutObjectCommand({ Bucket: 'fast', Key: 'dir/data bin+ü', Body: data }))).ETag ?? '';
-    gets = new FastRangedGets(client, 'fast', { requestTimeoutMs: 5_000, maxConnections: 4 }, logger);
+    gets = new DirectRangedGets(client, 'fast', { requestTimeoutMs: 5_000, maxConnections: 4 }, logger);
   });
 
   afterAll(async () => {
@@ -96,7 +96,7 @@ describe('FastRangedGets against s3rver', () => {
       forcePathStyle: true,
       credentials: { accessKeyId: 'UNKNOWN', secretAccessKey: 'S3RVER' },
     });
-    const refusedGets = (): FastRangedGets => new FastRangedGets(unknownKey, 'fast', { requestTimeoutMs: 5_000, maxConnections: 4 }, logger);
+    const refusedGets = (): DirectRangedGets => new DirectRangedGets(unknownKey, 'fast', { requestTimeoutMs: 5_000, maxConnections: 4 }, logger);
     const denied = refusedGets();
     const refused = refusedGets();
     try {
