@@ -75,6 +75,11 @@ describe('S3Filesystem handlers against s3rver', () => {
     await server?.destroy();
   });
 
+  /** Resolves once a request of this command has gone out since the test began. */
+  async function sent(command: string): Promise<void> {
+    while (!requests.includes(command)) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
   beforeEach(() => {
     requests.length = 0;
   });
@@ -164,7 +169,7 @@ describe('S3Filesystem handlers against s3rver', () => {
     heldAnswers.set('racing.txt', new Promise<void>((resolve) => (answer = resolve)));
     // The open's HEAD finds the object; its answer arrives only after the rename has moved it.
     const opening = s3.open(ino, constants.O_RDONLY);
-    while (!requests.includes('HeadObjectCommand')) await new Promise((resolve) => setTimeout(resolve, 5));
+    await sent('HeadObjectCommand');
     await s3.rename(ROOT_INO, 'racing.txt', ROOT_INO, 'raced.txt');
     heldAnswers.delete('racing.txt');
     answer();
@@ -199,7 +204,7 @@ describe('S3Filesystem handlers against s3rver', () => {
     let upload = (): void => undefined;
     heldPuts.set('reopened.txt', new Promise<void>((resolve) => (upload = resolve)));
     const closing = s3.release(ino, created.fh, 0);
-    while (!requests.includes('PutObjectCommand')) await new Promise((resolve) => setTimeout(resolve, 5));
+    await sent('PutObjectCommand');
     let opened = false;
     const opening = s3.open(ino, constants.O_WRONLY).then((fh) => ((opened = true), fh));
     await new Promise((resolve) => setTimeout(resolve, 50));
