@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL_MODULE_OPTIONS } from '../modules/local/local.module-definition';
 import type { LocalModuleOptions } from '../modules/local/local-module-options.interface';
+import { FuseOp } from '../modules/fuse';
 import { backendNamed } from './backends';
 
 describe('the local backend of the CLI', () => {
@@ -20,5 +21,15 @@ describe('the local backend of the CLI', () => {
   it('stats inline unless --no-inline-metadata is given', async () => {
     expect(await optionsFor({})).toMatchObject({ root: work, inlineMetadata: undefined });
     expect(await optionsFor({ inlineMetadata: false })).toMatchObject({ root: work, inlineMetadata: false });
+  });
+});
+
+describe('the S3 backend of the CLI', () => {
+  it('gives the ops that upload, copy or stage whole objects an hour, not the general deadline', () => {
+    const { deadlines } = backendNamed('s3');
+    for (const op of [FuseOp.Open, FuseOp.Write, FuseOp.Flush, FuseOp.Fsync, FuseOp.Release, FuseOp.Rename, FuseOp.SetAttr]) {
+      expect([op, deadlines?.[op]]).toEqual([op, 60 * 60 * 1000]);
+    }
+    expect(deadlines?.[FuseOp.Read]).toBeUndefined();
   });
 });

@@ -57,14 +57,17 @@ const local: Backend = {
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
- * Closing or syncing a file uploads it, and rename, chmod or truncate copy objects server-side: minutes for large
- * files or big directories, which is progress, not a hang.
+ * Closing or syncing a file uploads it, rename, chmod or truncate copy objects server-side, and opening an object for
+ * writing (or its first write at an offset) downloads it whole into the staging file: minutes for large files or big
+ * directories, which is progress, not a hang.
  */
 const UPLOAD_DEADLINE_MS = 60 * 60 * 1000;
 
 const s3: Backend = {
   filesystem: 's3',
   deadlines: {
+    [FuseOp.Open]: UPLOAD_DEADLINE_MS,
+    [FuseOp.Write]: UPLOAD_DEADLINE_MS,
     [FuseOp.Flush]: UPLOAD_DEADLINE_MS,
     [FuseOp.Fsync]: UPLOAD_DEADLINE_MS,
     [FuseOp.Release]: UPLOAD_DEADLINE_MS,

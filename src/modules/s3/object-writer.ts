@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { fstatSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsError } from '../fuse';
@@ -17,6 +18,13 @@ export interface UploadResult {
 interface Staging {
   path: string;
   handle: fs.FileHandle;
+}
+
+/** What the staging file looked like when the writer last knew its content (size, and times to the nanosecond). */
+interface StagingStamp {
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -58,6 +66,12 @@ export class ObjectWriter {
   /** The object to stage from on the first change, when the writer started from existing content. */
   private source?: { key: string; size: number; etag: string };
   private readonly uploading = new Set<Promise<void>>();
+  /**
+   * Set once the staging file's descriptor was handed out (passthrough): the kernel then writes it without a write
+   * call reaching this writer, so its size and whether it changed are read from the file, against this stamp.
+   */
+  private shared?: { fd: number; stamp: StagingStamp };
+  private sharing?: Promise<number>;
 
   private constructor(
     private readonly store: S3ObjectStore,
@@ -111,15 +125,38 @@ export class ObjectWriter {
   }
 
   get size(): number {
+    this.noticeOutsideWrites();
     return this.length;
   }
 
   get hasChanges(): boolean {
+    this.noticeOutsideWrites();
     return this.dirty;
+  }
+
+  /**
+   * The existing object staged whole, and the descriptor of its staging file (read-write) for the kernel to serve the
+   * file's reads and writes from (passthrough). From then on the writer reads the file's size and changes from it.
+   * Only for a writer of existing content ({@link existing}); every call answers the one staging.
+   */
+  shareStaging(): Promise<number> {
+    this.sharing ??= (async () => {
+      if (this.mode !== 'staged') throw new Error(`${this.key}: only a staged writer can share its staging file`);
+      const staging = await this.ensureStaged();
+      this.shared = { fd: staging.handle.fd, stamp: stampOf(await staging.handle.stat({ bigint: true })) };
+      return this.shared.fd;
+    })();
+    return this.sharing;
+  }
+
+  /** Whether {@link shareStaging} was asked for: every open of the file must then name its descriptor. */
+  get sharesStaging(): boolean {
+    return this.sharing !== undefined;
   }
 
   async write(offset: number, data: Buffer): Promise<number> {
     if (this.failure) throw this.failure;
+    this.noticeOutsideWrites();
     if (this.mode === 'streaming' && !this.canStream(offset)) await this.switchToStaging();
     if (this.mode === 'streaming') await this.appendStreaming(offset, data);
     else await this.writeStaged(offset, data);
@@ -129,6 +166,7 @@ export class ObjectWriter {
 
   async truncate(size: number): Promise<void> {
     if (this.failure) throw this.failure;
+    this.noticeOutsideWrites();
     if (this.mode === 'streaming' && size >= this.streamed) {
       if (size < this.length) {
         this.filled = size - this.streamed;
@@ -148,6 +186,7 @@ export class ObjectWriter {
   /** Uploads the content if it changed since the last commit; the object is complete when this resolves. */
   async commit(): Promise<UploadResult | undefined> {
     if (this.failure) throw this.failure;
+    this.noticeOutsideWrites();
     if (!this.dirty) return undefined;
     try {
       const etag = this.mode === 'streaming' ? await this.commitStreaming() : await this.commitStaged();
@@ -171,6 +210,7 @@ export class ObjectWriter {
     this.releaseParts();
     const staging = await this.staging?.catch(() => undefined);
     this.staging = undefined;
+    this.shared = undefined;
     if (staging) {
       await staging.handle.close().catch(() => undefined);
       await fs.rm(staging.path, { force: true });
@@ -179,6 +219,7 @@ export class ObjectWriter {
 
   /** Reads back written content (a file being written is readable through the mount). */
   async read(offset: number, size: number): Promise<Buffer> {
+    this.noticeOutsideWrites();
     const end = Math.min(this.length, offset + size);
     if (offset >= end) return Buffer.alloc(0);
     if (this.mode === 'streaming') {
@@ -360,6 +401,7 @@ export class ObjectWriter {
 
   private async commitStaged(): Promise<string> {
     const staging = await this.ensureStaged();
+    if (this.shared) await this.restamp(staging);
     if (this.length <= this.options.partSize) {
       const body = Buffer.alloc(this.length);
       await staging.handle.read(body, 0, body.length, 0);
@@ -378,4 +420,36 @@ export class ObjectWriter {
       throw error;
     }
   }
+
+  // ── passthrough ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Passthrough writes and truncations since the stamp: the file changed, and its size is the staging file's. */
+  private noticeOutsideWrites(): void {
+    if (!this.shared) return;
+    const stamp = stampOf(fstatSync(this.shared.fd, { bigint: true }));
+    if (sameStamp(stamp, this.shared.stamp)) return;
+    this.shared.stamp = stamp;
+    this.length = Number(stamp.size);
+    this.dirty = true;
+  }
+
+  /**
+   * Before an upload reads the staging file: a new stamp, so a write after it shows as a change. Writing the file's
+   * dirty pages back first makes the next write through a shared mapping fault again — and that fault, like every
+   * write(2), gives the file a new ctime (fine-grained, since the stamp asked for it: see staging-change-detection).
+   */
+  private async restamp(staging: Staging): Promise<void> {
+    await staging.handle.datasync();
+    const stamp = stampOf(await staging.handle.stat({ bigint: true }));
+    if (this.shared) this.shared.stamp = stamp;
+    this.length = Number(stamp.size);
+  }
+}
+
+function stampOf(stats: { size: bigint; mtimeNs: bigint; ctimeNs: bigint }): StagingStamp {
+  return { size: stats.size, mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs };
+}
+
+function sameStamp(a: StagingStamp, b: StagingStamp): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }

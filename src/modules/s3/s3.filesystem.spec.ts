@@ -1,11 +1,24 @@
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { constants } from 'node:fs';
+import { constants, readSync as readFdSync, writeSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
+import { rm } from 'node:fs/promises';
 import { readObject, S3Server } from '../../../test/e2e/support/s3-server';
 import { FilesystemSession, FsError, FuseFilesystemRegistry, FuseModule, ROOT_INO } from '../fuse';
 import { S3_STORE } from './s3.constants';
 import { S3Module } from './s3.module';
 import type { S3ObjectStore } from './s3-object.store';
+
+function readSync(fd: number, position: number, length: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  return buffer.subarray(0, readFdSync(fd, buffer, 0, length, position));
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
 
 /** The one HEAD the request counter below holds back for half a second. */
 const SLOW_KEY = 'small/s00';
@@ -15,6 +28,7 @@ describe('S3Filesystem handlers against s3rver', () => {
   let client: S3Client;
   let moduleRef: TestingModule;
   let s3: FilesystemSession;
+  let store: S3ObjectStore;
   const requests: string[] = [];
   let headsInFlight = 0;
   let mostHeadsInFlight = 0;
@@ -43,7 +57,7 @@ describe('S3Filesystem handlers against s3rver', () => {
     }).compile();
     await moduleRef.init();
     s3 = moduleRef.get(FuseFilesystemRegistry).get('s3');
-    const store = moduleRef.get<S3ObjectStore>(S3_STORE);
+    store = moduleRef.get<S3ObjectStore>(S3_STORE);
     store.client.middlewareStack.add(
       (next, context) => async (args) => {
         requests.push(String(context.commandName));
@@ -288,6 +302,128 @@ describe('S3Filesystem handlers against s3rver', () => {
     } finally {
       await private700.close();
     }
+  });
+
+  describe('an existing file opened for writing where the kernel could serve it from a descriptor (passthrough)', () => {
+    const passthrough = { uid: 0, gid: 0, pid: 0, known: true, passthrough: true };
+
+    it('stages it whole at open and hands out one staging descriptor, whose writes it uploads at close', async () => {
+      await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'staged.txt', Body: 'hello world' }));
+      const ino = await s3.resolve('/staged.txt');
+      const gets = jest.spyOn(store, 'getRange');
+      const writing = await s3.openReply(ino, constants.O_RDWR, passthrough);
+      expect(gets).toHaveBeenCalledWith('staged.txt', 0, 10, expect.any(String));
+      gets.mockRestore();
+      const fd = writing.passthrough as number;
+      expect(readSync(fd, 0, 11).toString()).toBe('hello world');
+      const reading = await s3.openReply(ino, constants.O_RDONLY, passthrough);
+      expect(reading.passthrough).toBe(fd);
+      try {
+        // What the kernel does with a passthrough write: straight into the file, no write handler.
+        writeSync(fd, Buffer.from('HELLO'), 0, 5, 0);
+        writeSync(fd, Buffer.from('!!'), 0, 2, 11);
+        expect((await s3.getattr(ino)).size).toBe(13);
+        expect((await s3.read(ino, reading.fh, 0, 100)).toString()).toBe('HELLO world!!');
+        await s3.flush(ino, writing.fh);
+        expect((await readObject(client, 'fs-bucket', 'staged.txt')).toString()).toBe('HELLO world!!');
+        // A change after an upload is a change again.
+        writeSync(fd, Buffer.from('J'), 0, 1, 0);
+      } finally {
+        await s3.release(ino, reading.fh, 0);
+        await s3.release(ino, writing.fh, 0);
+      }
+      expect((await readObject(client, 'fs-bucket', 'staged.txt')).toString()).toBe('JELLO world!!');
+    });
+
+    it('lets an open that comes while the file is being staged join that staging, so no write is uploaded over', async () => {
+      await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'raced.txt', Body: 'hello' }));
+      const ino = await s3.resolve('/raced.txt');
+      const getRange = store.getRange.bind(store);
+      const gates = [deferred(), deferred()];
+      let calls = 0;
+      const gets = jest.spyOn(store, 'getRange').mockImplementation(async (...args) => {
+        await gates[calls++]?.promise;
+        return getRange(...args);
+      });
+      try {
+        const first = s3.openReply(ino, constants.O_RDWR, passthrough);
+        while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        const second = s3.openReply(ino, constants.O_RDWR, passthrough);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        gates[0].resolve();
+        const one = await first;
+        writeSync(one.passthrough as number, Buffer.from('A'), 0, 1, 0);
+        await s3.flush(ino, one.fh);
+        await s3.release(ino, one.fh, 0);
+        gates[1].resolve();
+        const two = await second;
+        writeSync(two.passthrough as number, Buffer.from('B'), 0, 1, 1);
+        await s3.release(ino, two.fh, 0);
+      } finally {
+        gets.mockRestore();
+      }
+      expect((await readObject(client, 'fs-bucket', 'raced.txt')).toString()).toBe('ABllo');
+      expect(calls).toBe(1);
+    });
+
+    it('uploads nothing when nothing was written', async () => {
+      await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'untouched.txt', Body: 'as it was' }));
+      const ino = await s3.resolve('/untouched.txt');
+      const opened = await s3.openReply(ino, constants.O_WRONLY, passthrough);
+      expect(opened.passthrough).toEqual(expect.any(Number));
+      await s3.flush(ino, opened.fh);
+      await s3.release(ino, opened.fh, 0);
+      expect(requests.filter((name) => /Put|Upload|Multipart/.test(name))).toEqual([]);
+    });
+
+    it('keeps writable opens on the handlers, saying why once, where the staging file would not show every change', async () => {
+      await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'on-tmpfs.txt', Body: 'tmpfs' }));
+      const onTmpfs = await Test.createTestingModule({
+        imports: [
+          S3Module.forRoot({
+            bucket: 'fs-bucket',
+            endpoint: server.endpoint,
+            forcePathStyle: true,
+            stagingDir: `/dev/shm/nestjs-fuse-spec-${process.pid}`,
+          }),
+          FuseModule.forRoot({ entryTtlMs: 0, attrTtlMs: 0 }),
+        ],
+      }).compile();
+      await onTmpfs.init();
+      const logged = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+      try {
+        const session = onTmpfs.get(FuseFilesystemRegistry).get('s3');
+        const ino = await session.resolve('/on-tmpfs.txt');
+        for (let i = 0; i < 2; i++) {
+          const opened = await session.openReply(ino, constants.O_RDWR, passthrough);
+          await session.release(ino, opened.fh, 0);
+          expect(opened.passthrough).toBeUndefined();
+        }
+        const reasons = logged.mock.calls.map(([message]) => String(message)).filter((message) => message.includes('rather than passthrough'));
+        expect(reasons).toEqual([expect.stringMatching(/nestjs-fuse-spec-\d+ is on a filesystem \(type 0x1021994\)/)]);
+      } finally {
+        logged.mockRestore();
+        await onTmpfs.close();
+        await rm(`/dev/shm/nestjs-fuse-spec-${process.pid}`, { recursive: true, force: true });
+      }
+    });
+
+    it('stages nothing at open where the transport cannot pass through, nor for O_TRUNC', async () => {
+      await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'lazy.txt', Body: 'lazy' }));
+      const ino = await s3.resolve('/lazy.txt');
+      const gets = jest.spyOn(store, 'getRange');
+      for (const [flags, context] of [
+        [constants.O_RDWR, undefined],
+        [constants.O_RDWR, { ...passthrough, passthrough: false }],
+        [constants.O_RDWR | constants.O_TRUNC, passthrough],
+      ] as const) {
+        const opened = await s3.openReply(ino, flags, context);
+        await s3.release(ino, opened.fh, 0);
+        expect(opened.passthrough).toBeUndefined();
+      }
+      expect(gets).not.toHaveBeenCalled();
+      gets.mockRestore();
+    });
   });
 
   it('reports statfs figures that fit and say "plenty of room"', async () => {

@@ -1,5 +1,6 @@
 import { Inject, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { constants } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import {
   Create,
   CreateReply,
@@ -50,6 +51,7 @@ import { childName, joinPath } from './s3-paths';
 import type { S3ObjectStore } from './s3-object.store';
 import { S3_RESOLVED_OPTIONS, S3_STORE } from './s3.constants';
 import { S3Listing, S3ListingCursor, S3Node, S3Tree } from './s3-tree';
+import { whyStagingMissesChanges } from './staging-change-detection';
 import { mapWithConcurrency } from './with-concurrency';
 
 const ACCESS_MODE = 3;
@@ -67,6 +69,12 @@ interface OpenFile {
   path: string;
   reader?: ObjectReader;
   writer?: SharedWriter;
+}
+
+/** What an open asks for: writing, and whether the transport could serve it through a descriptor (passthrough). */
+interface OpenHow {
+  writing: boolean;
+  passthrough: boolean;
 }
 
 interface DirListing {
@@ -99,6 +107,8 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   private kernelCache?: KernelCache;
   /** The version (ETag) of each path the kernel was last given, by open or by an upload through the mount. */
   private readonly givenVersions = new Map<string, string>();
+  /** Whether files open for writing may be staged and handed to the kernel (passthrough); settled at the first such open. */
+  private stagingPassthrough?: Promise<boolean>;
 
   constructor(
     @Inject(S3_RESOLVED_OPTIONS) private readonly options: ResolvedS3Options,
@@ -220,7 +230,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   // ── reading ────────────────────────────────────────────────────────────────────────────────────────────────
 
   @Open()
-  async open(ino: Ino, flags: number): Promise<OpenReply> {
+  async open(ino: Ino, flags: number, context?: RequestContext): Promise<OpenReply> {
     const writing = (flags & ACCESS_MODE) !== constants.O_RDONLY;
     if (writing && this.options.readOnly) throw FsError.readOnly();
     // The kernel opens an inode while another request may be renaming or removing its name (an open holds the inode, a
@@ -229,7 +239,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       const path = this.namespace.pathOf(ino);
       const since = this.tree.beginObservation();
       try {
-        const opened = await this.openPath(ino, path, flags, writing, since, attempt < OPEN_ATTEMPTS);
+        const opened = await this.openPath(ino, path, flags, { writing, passthrough: context?.passthrough === true }, since, attempt < OPEN_ATTEMPTS);
         if (opened) return opened;
       } finally {
         this.tree.endObservation(since);
@@ -238,9 +248,10 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   }
 
   /** Opens `path`; with `retry`, undefined when it changed through this mount after `since` (the caller tries again). */
-  private async openPath(ino: Ino, path: string, flags: number, writing: boolean, since: number, retry: boolean): Promise<OpenReply | undefined> {
-    const shared = this.writers.at(path);
-    if (shared) return this.joinWriter(shared, ino, path, flags);
+  private async openPath(ino: Ino, path: string, flags: number, how: OpenHow, since: number, retry: boolean): Promise<OpenReply | undefined> {
+    const { writing } = how;
+    const open = this.writers.at(path);
+    if (open) return this.joinWriter(open, ino, path, flags);
     const key = this.tree.fileKey(path);
     // A fresh HEAD on every open pins the version the handle reads (If-Match on each GET).
     const object = await this.store.head(key);
@@ -258,7 +269,9 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     if (!writing) {
       return { fh: this.keep({ ino, path, reader: this.readerOf(key, object.etag, object.size) }) };
     }
-    // Another open may have set up a writer while the HEAD was in flight: one writer per path, always.
+    // Another open may have set up a writer while the HEAD was in flight: one writer per path, always. The writer is
+    // registered before it stages, so an open meanwhile joins it (and waits for the staging) rather than staging the
+    // same version again and uploading it over this writer's changes.
     const raced = this.writers.at(path);
     if (raced) return this.joinWriter(raced, ino, path, flags);
     const metadata = object.metadata;
@@ -266,7 +279,41 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       flags & constants.O_TRUNC
         ? ObjectWriter.empty(this.store, this.options, key, metadata, this.logger)
         : ObjectWriter.existing(this.store, this.options, { key, size: object.size, etag: object.etag }, metadata, this.logger);
-    return { fh: this.keep({ ino, path, writer: this.writers.open(path, writer) }) };
+    const shared = this.writers.open(path, writer);
+    const passthrough = await this.whileHeld(shared, async () => {
+      const staged = how.passthrough && !(flags & constants.O_TRUNC) && (await this.stagesForPassthrough(object.size));
+      return staged ? writer.shareStaging() : undefined;
+    });
+    return { fh: this.keep({ ino, path, writer: shared }), passthrough };
+  }
+
+  /** Runs `step` of an open that holds `shared`; if it fails, the open lets go of the writer again and fails. */
+  private async whileHeld<T>(shared: SharedWriter, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (this.writers.leave(shared) && this.writers.letGo(shared)) await shared.writer.discard();
+      throw error;
+    }
+  }
+
+  /**
+   * Whether an existing object of `size` bytes opened for writing is staged whole at open, for the kernel to read and
+   * write it directly: when it fits the staging cap and the staging file shows every change (see
+   * whyStagingMissesChanges; the mount says once when it does not).
+   */
+  private async stagesForPassthrough(size: number): Promise<boolean> {
+    if (size > this.options.stagingMaxBytes) return false;
+    this.stagingPassthrough ??= (async () => {
+      await mkdir(this.options.stagingDir, { recursive: true, mode: 0o700 });
+      const reason = await whyStagingMissesChanges(this.options.stagingDir);
+      if (reason) this.logger.log(`Files opened for writing are served through the handlers rather than passthrough: ${reason}.`);
+      return reason === undefined;
+    })().catch((error: unknown) => {
+      this.stagingPassthrough = undefined;
+      throw error;
+    });
+    return this.stagingPassthrough;
   }
 
   @Read()
@@ -504,9 +551,13 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
 
   /** Another open of a file that is open for writing shares its writer (and its newest content). */
   private async joinWriter(shared: SharedWriter, ino: Ino, path: string, flags: number): Promise<OpenReply> {
-    shared.opens += 1;
-    if (flags & constants.O_TRUNC) await shared.writer.truncate(0);
-    return { fh: this.keep({ ino, path, writer: shared }) };
+    this.writers.join(shared);
+    const passthrough = await this.whileHeld(shared, async () => {
+      if (flags & constants.O_TRUNC) await shared.writer.truncate(0);
+      // Every open of a file served through passthrough names the same staging file (the kernel allows no other).
+      return shared.writer.sharesStaging ? shared.writer.shareStaging() : undefined;
+    });
+    return { fh: this.keep({ ino, path, writer: shared }), passthrough };
   }
 
   private readerOf(key: string, etag: string, size: number): ObjectReader {

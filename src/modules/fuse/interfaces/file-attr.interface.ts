@@ -134,4 +134,11 @@ export interface RequestContext {
    * be interrupted.
    */
   readonly signal?: AbortSignal;
+  /**
+   * On `open` and `create` (kernel transport): true when a `passthrough` descriptor in the answer would be used — the
+   * kernel agreed to passthrough, the daemon may use it, and the inode has no open served through the page cache. A
+   * handler that must prepare such a descriptor first (stage a remote file locally) can skip the work otherwise.
+   * Undefined on other requests and transports.
+   */
+  readonly passthrough?: boolean;
 }

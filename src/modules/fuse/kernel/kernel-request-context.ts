@@ -13,6 +13,7 @@ export class KernelRequestContext implements RequestContext {
   readonly pid: number;
   readonly known = true;
   umask?: number;
+  passthrough?: boolean;
   interrupted = false;
   private controller?: AbortController;
   /** Set while a request that changes nothing may be answered EINTR at once when interrupted. */

@@ -286,6 +286,7 @@ export class KernelTransport implements FuseTransport {
       }
       case FuseOpcode.Open: {
         const flags = this.forWriteback(request.u32());
+        c.passthrough = this.passthrough?.available(ino) ?? false;
         return async () => {
           const reply = await s.openReply(ino, flags, c);
           return [await this.openAnswer(ino, reply, flags, c)];
@@ -371,6 +372,7 @@ export class KernelTransport implements FuseTransport {
         c.umask = request.u32();
         request.skip(4);
         const name = request.name();
+        c.passthrough = this.passthrough?.available() ?? false;
         return async () => {
           const reply = await s.create(ino, name, mode & 0o7777, flags, c);
           return [this.entry(reply.entry.attr), await this.openAnswer(reply.entry.attr.ino, reply, flags, c, 0)];

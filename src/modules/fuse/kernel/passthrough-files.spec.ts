@@ -55,7 +55,10 @@ describe('PassthroughFiles', () => {
     const registrar = new FakeRegistrar();
     registrar.failWith = 1;
     const files = new PassthroughFiles(registrar, bypass, logger);
+    expect(files.available()).toBe(true);
     expect(files.serve(7, 1, 40, false)).toBe('cached');
+    expect(files.available()).toBe(false);
+    expect(files.available(8)).toBe(false);
     registrar.failWith = undefined;
     expect(files.serve(8, 2, 41, false)).toBe('cached');
     expect(registrar.registered).toEqual([]);
@@ -88,10 +91,13 @@ describe('PassthroughFiles', () => {
     const files = new PassthroughFiles(registrar, bypass, logger);
     // A cached open (its handler offered no descriptor) keeps later opens of the inode off passthrough…
     expect(files.serve(7, 1, undefined, false)).toBe('cached');
+    expect(files.available(7)).toBe(false);
+    expect(files.available(8)).toBe(true);
     expect(files.serve(7, 2, 40, false)).toBe('cached');
     expect(registrar.registered).toEqual([]);
     files.detach(7, 1);
     files.detach(7, 2);
+    expect(files.available(7)).toBe(true);
     // …until they are released; then an open served through the handlers names the inode's backing file too.
     expect(files.serve(7, 3, 41, false)).toEqual({ throughHandlers: false, backingId: 1 });
     expect(files.serve(7, 4, undefined, true)).toEqual({ throughHandlers: true, backingId: 1 });

@@ -73,6 +73,14 @@ export class PassthroughFiles {
     return 'cached';
   }
 
+  /**
+   * Whether an open of `ino` (of a new file, without `ino`) offering a descriptor would be served through passthrough
+   * now: the kernel and the daemon's privileges allow it, and the inode has no open served with the page cache.
+   */
+  available(ino?: Ino): boolean {
+    return !this.disabled && (ino === undefined || !this.cachedOpens.has(ino));
+  }
+
   /** At release: ends the open's share of its inode's backing file or of its cached opens. */
   detach(ino: Ino, fh: Fh): void {
     const service = this.opens.get(key(ino, fh));
