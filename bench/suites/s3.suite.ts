@@ -83,8 +83,8 @@ export async function s3Suite(work: string, sizes: Sizes, cleanup: Cleanup): Pro
     },
     // Stored permissions only (what --allow-other turns on): no listed name is answered without its metadata.
     { name: 'nestjs-fuse --allow-other', role: 'peer', workloads: ['ls-l', 'find-stat'], start: ours(['--allow-other']) },
-    // No symlinks: a listing answers for small objects without telling them from symlinks by a HEAD each.
-    { name: 'nestjs-fuse --no-symlinks', role: 'peer', workloads: ['ls-l', 'find-stat'], start: ours(['--no-symlinks']) },
+    // s3fs-compatible symlinks: a listing tells small objects from symlinks by a HEAD each.
+    { name: 'nestjs-fuse --symlinks', role: 'peer', workloads: ['ls-l', 'find-stat'], start: ours(['--symlinks']) },
     // The transport the S3 backend had before the kernel transport: the kernel transport's gain shows against it.
     { name: 'fuse-native', role: 'peer', start: ours(['--transport', 'fuse-native']) },
     { name: 'nestjs-fuse', role: 'ours', start: ours(['--transport', 'kernel']) },

@@ -66,7 +66,7 @@ export const S3_ONLY_FLAGS: Readonly<Partial<Record<keyof MountCommandOptions, s
   dirMode: '--dir-mode',
   stagingDir: '--staging-dir',
   stagingMax: '--staging-max',
-  symlinks: '--no-symlinks',
+  symlinks: '--symlinks',
 };
 
 /** Flags that mean nothing to the s3 backend, by option name. */

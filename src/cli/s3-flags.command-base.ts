@@ -40,9 +40,14 @@ export abstract class S3FlagsCommandBase extends CommandRunner {
   }
 
   @Option({
-    flags: '--no-symlinks',
-    description: 's3: no object is a symbolic link: listings of small objects need no HEAD each, and making a symlink is refused',
+    flags: '--symlinks',
+    description: 's3: symbolic links as s3fs stores them (ln -s works); a listing then HEADs every object of up to 4 KiB, which could be one',
   })
+  parseSymlinks(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--no-symlinks', description: 's3: no object is a symbolic link, and making one is refused (the default)' })
   parseNoSymlinks(): boolean {
     return false;
   }

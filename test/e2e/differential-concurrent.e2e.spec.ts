@@ -56,7 +56,9 @@ describe('concurrent differential operations', () => {
     server = await S3Server.start();
     await server.createBucket('fsxc-bucket');
     mounts.push(await startCliMount(join(work, 'local-mnt'), 'local', join(work, 'src'), ['--attr-ttl', '0', '--entry-ttl', '0']));
-    mounts.push(await startCliMount(join(work, 's3-mnt'), 's3', 'fsxc-bucket', ['--endpoint', server.endpoint, '--path-style'], S3_CREDENTIALS));
+    mounts.push(
+      await startCliMount(join(work, 's3-mnt'), 's3', 'fsxc-bucket', ['--endpoint', server.endpoint, '--path-style', '--symlinks'], S3_CREDENTIALS),
+    );
   });
 
   afterAll(async () => {

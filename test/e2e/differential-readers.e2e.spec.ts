@@ -71,7 +71,13 @@ describe('differential operations with concurrent readers and listers', () => {
       for (const sub of ['mnt', 'ref']) await fs.mkdir(join(dir, sub), { recursive: true });
       const bucket = `readers-${seed}`;
       await server?.createBucket(bucket);
-      const mount = await startCliMount(join(dir, 'mnt'), 's3', bucket, ['--endpoint', server?.endpoint ?? '', '--path-style'], S3_CREDENTIALS);
+      const mount = await startCliMount(
+        join(dir, 'mnt'),
+        's3',
+        bucket,
+        ['--endpoint', server?.endpoint ?? '', '--path-style', '--symlinks'],
+        S3_CREDENTIALS,
+      );
       mounts.push(mount);
       const ops = generateOps(seed, S3_OPS, { xattr: false, links: false, symlinks: true, chmod: true });
       await runWithReaders(mount, join(dir, 'mnt'), join(dir, 'ref'), ops, seed, true);

@@ -71,7 +71,7 @@ describe('differential random operations: S3 backend vs. a plain directory', () 
     await server.createBucket('fsx-bucket');
     work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-fsx-s3-'));
     for (const dir of ['mnt', 'ref']) await fs.mkdir(join(work, dir));
-    mount = await startCliMount(join(work, 'mnt'), 's3', 'fsx-bucket', ['--endpoint', server.endpoint, '--path-style'], S3_CREDENTIALS);
+    mount = await startCliMount(join(work, 'mnt'), 's3', 'fsx-bucket', ['--endpoint', server.endpoint, '--path-style', '--symlinks'], S3_CREDENTIALS);
   });
 
   afterAll(async () => {

@@ -36,7 +36,8 @@ describe('S3 backend on a real mount', () => {
     '--metadata-ttl',
     '1',
   ];
-  const mountBucket = async (extra: string[] = []): Promise<MountProcess> => startCliMount(mnt, 's3', BUCKET, [...flags(), ...extra], S3_CREDENTIALS);
+  const mountBucket = async (extra: string[] = []): Promise<MountProcess> =>
+    startCliMount(mnt, 's3', BUCKET, [...flags(), '--symlinks', ...extra], S3_CREDENTIALS);
   const put = (key: string, body: string | Buffer): Promise<unknown> => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
   const get = (key: string): Promise<Buffer> => readObject(client, BUCKET, key);
   const exists = (key: string): Promise<boolean> =>
@@ -93,10 +94,9 @@ describe('S3 backend on a real mount', () => {
   });
 
   it('lists a 5,000-key prefix completely with ls -l and find (pagination)', async () => {
-    // --no-symlinks: small objects need no HEAD each to be told from symlinks (that cost is s3fs-interop's subject).
     const fast = join(work, 'fast');
     await fs.mkdir(fast, { recursive: true });
-    const mount = await startCliMount(fast, 's3', BUCKET, [...flags(), '--no-symlinks'], S3_CREDENTIALS);
+    const mount = await startCliMount(fast, 's3', BUCKET, flags(), S3_CREDENTIALS);
     try {
       const listing = (await shOk(`ls -l ${fast}/many | tail -n +2`, 60_000)).trim().split('\n');
       expect(listing).toHaveLength(MANY);
@@ -110,13 +110,13 @@ describe('S3 backend on a real mount', () => {
     }
   }, 90_000);
 
-  it('answers ls -l of 5,000 keys from the listing, with no request per file (default metadata TTL, --no-symlinks)', async () => {
+  it('answers ls -l of 5,000 keys from the listing, with no request per file (default metadata TTL)', async () => {
     const proxy = await FaultProxy.start(server.endpoint);
     const counted = join(work, 'counted');
     await fs.mkdir(counted, { recursive: true });
     let counting: MountProcess | undefined;
     try {
-      counting = await startCliMount(counted, 's3', BUCKET, ['--endpoint', proxy.endpoint, '--path-style', '--no-symlinks'], S3_CREDENTIALS);
+      counting = await startCliMount(counted, 's3', BUCKET, ['--endpoint', proxy.endpoint, '--path-style'], S3_CREDENTIALS);
       const before = proxy.requests;
       const listing = (await shOk(`ls -l ${counted}/many | tail -n +2`, 60_000)).trim().split('\n');
       expect(listing).toHaveLength(MANY);

@@ -129,9 +129,9 @@ describe(`S3 files changed in place (${TRANSPORT === 'kernel' ? 'passthrough' : 
   it('uploads nothing for a file opened for writing and closed unchanged', async () => {
     await put('kept.bin', Buffer.from('kept as it was'));
     await shOk(`cat ${mnt}/kept.bin > /dev/null`);
-    const puts = proxy.methods.PUT ?? 0;
+    const puts = proxy.requestsByKind.PUT ?? 0;
     await shOk(`python3 -c "open('${mnt}/kept.bin', 'r+b').close()" && python3 -c "open('${mnt}/kept.bin', 'ab').close()"`);
-    expect(proxy.methods.PUT ?? 0).toBe(puts);
+    expect(proxy.requestsByKind.PUT ?? 0).toBe(puts);
     expect((await readObject(client, BUCKET, 'kept.bin')).toString()).toBe('kept as it was');
   });
 });

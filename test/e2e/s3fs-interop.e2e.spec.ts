@@ -31,7 +31,7 @@ describeWithS3fs("s3fs and nestjs-fuse read each other's buckets the same", () =
       'mounted',
     );
   const nestjsFuse = (bucket: string, mnt: string, flags: string[] = []): Promise<MountProcess> =>
-    startCliMount(mnt, 's3', bucket, ['--endpoint', server.endpoint, '--path-style', ...flags], S3_CREDENTIALS);
+    startCliMount(mnt, 's3', bucket, ['--endpoint', server.endpoint, '--path-style', '--symlinks', ...flags], S3_CREDENTIALS);
 
   /** Runs `write` in a fresh mount made by `start`, then stops it, so everything is in the bucket. */
   async function through(start: (mnt: string) => Promise<MountProcess>, write: (mnt: string) => Promise<void>): Promise<void> {

@@ -15,6 +15,7 @@ import type { FuseMountOptions } from './interfaces/fuse-module-options.interfac
 import type { FuseTransport } from './interfaces/fuse-transport.interface';
 import { FuseNativeHandles, OpenHandle } from './fuse-native.handles';
 import { FuseNativeInodeNumbers } from './fuse-native.inode-numbers';
+import { FuseNativeDirectories } from './fuse-native.directories';
 import { FuseNativeReads } from './fuse-native.reads';
 import { NativeStat, toNativeDirentStat, toNativeStat, toNativeStatArray, toNativeStatFs } from './fuse-native.stat';
 import { OpLatencyRow, OpLatencyStats } from './op-latency.stats';
@@ -40,6 +41,7 @@ export class FuseNativeAdapter implements FuseTransport {
   private readonly buffers = new RequestBufferPool();
   private readonly reads: FuseNativeReads;
   private readonly inodeNumbers = new FuseNativeInodeNumbers();
+  private readonly directories: FuseNativeDirectories;
   /** Requests taken from the kernel and not answered yet; unmount waits for them. */
   private inflight = 0;
   private readonly drainWaiters: Array<() => void> = [];
@@ -61,6 +63,7 @@ export class FuseNativeAdapter implements FuseTransport {
     this.bindingCacheTtlMs = Math.min(Math.max(0, Math.floor(session.attrTtlMs)), UINT32_MAX);
     this.stats = options.opStats ? new OpLatencyStats() : undefined;
     this.reads = new FuseNativeReads(session, this.handles, this.buffers);
+    this.directories = new FuseNativeDirectories(session);
   }
 
   /** True when the filesystem is served read-only (no write ops, or the readOnly option). */
@@ -165,10 +168,19 @@ export class FuseNativeAdapter implements FuseTransport {
       opendir: (path: string, _flags: number, cb: NativeCallback) =>
         this.reply(
           cb,
-          () => this.onPath(path, (ino) => s.getattr(ino)),
-          (attr) => (attr.kind === 'dir' ? [0, 0] : [-FsError.notDirectory().errno]),
+          () =>
+            this.onPath(path, async (ino) => {
+              if ((await s.getattr(ino)).kind !== 'dir') throw FsError.notDirectory();
+              await this.directories.open(path, ino);
+            }),
+          () => [0, 0],
         ),
-      releasedir: (_path: string, _fd: number, cb: NativeCallback) => cb(0),
+      releasedir: (path: string, _fd: number, cb: NativeCallback) =>
+        this.reply(
+          cb,
+          () => this.directories.release(path),
+          () => [0],
+        ),
       open: (path: string, flags: number, cb: NativeCallback) =>
         this.reply(
           cb,
@@ -538,19 +550,14 @@ export class FuseNativeAdapter implements FuseTransport {
       const attr = await this.session.getattr(ino);
       if (attr.kind !== 'dir') throw FsError.notDirectory();
       const parentIno = ino === ROOT_INO ? ROOT_INO : await this.session.resolve(posix.dirname(path));
-      const fh = await this.session.opendir(ino, fsConstants.O_RDONLY);
-      try {
-        const entries = await this.session.readdirAll(ino, fh);
-        const names = ['.', '..', ...entries.map((entry) => entry.name)];
-        const stats = [
-          this.stat(attr),
-          toNativeDirentStat(this.inodeNumbers.of(parentIno), 'dir'),
-          ...entries.map((entry) => (entry.attr ? this.stat(entry.attr) : toNativeDirentStat(this.inodeNumbers.of(entry.ino), entry.kind))),
-        ];
-        return [names, stats];
-      } finally {
-        await this.session.releasedir(ino, fh).catch(() => undefined);
-      }
+      const entries = await this.directories.entries(path, ino);
+      const names = ['.', '..', ...entries.map((entry) => entry.name)];
+      const stats = [
+        this.stat(attr),
+        toNativeDirentStat(this.inodeNumbers.of(parentIno), 'dir'),
+        ...entries.map((entry) => (entry.attr ? this.stat(entry.attr) : toNativeDirentStat(this.inodeNumbers.of(entry.ino), entry.kind))),
+      ];
+      return [names, stats];
     });
   }
 

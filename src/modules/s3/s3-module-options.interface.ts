@@ -34,9 +34,10 @@ export interface S3ModuleOptions {
   storedPermissionsOnly?: boolean;
   /**
    * Symbolic links, stored as s3fs stores them (the target is the object's body; the mode in metadata says it is a
-   * link). A listing cannot tell such an object from a small file, so a listed object of at most 4,095 bytes (the
-   * longest target Linux allows) is looked up (a HEAD, many at once) before the listing shows it. False: no object is
-   * a symlink — listings answer for every object without a request, and making a symlink is refused. Default true.
+   * link). A listing cannot tell such an object from a small file, so with symlinks a listed object of at most 4,095
+   * bytes (the longest target Linux allows) is looked up (a HEAD, many at once) before the listing shows it. Default
+   * false: no object is a symlink — listings answer for every object without a request, and making a symlink is
+   * refused.
    */
   symlinks?: boolean;
   /** Byte cap of the block cache shared by all open files; default 256 MiB. */
@@ -97,7 +98,7 @@ export function resolveS3Options(options: S3ModuleOptions): ResolvedS3Options {
     metadataTtlMs: options.metadataTtlMs ?? 60_000,
     negativeTtlMs: options.negativeTtlMs ?? 1_000,
     storedPermissionsOnly: options.storedPermissionsOnly ?? false,
-    symlinks: options.symlinks ?? true,
+    symlinks: options.symlinks ?? false,
     cacheBytes: options.cacheBytes ?? 256 * MiB,
     prefetchWindowBytes: options.prefetchWindowBytes ?? 64 * MiB,
     prefetchTotalBytes: options.prefetchTotalBytes ?? 256 * MiB,

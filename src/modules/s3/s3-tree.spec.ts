@@ -83,13 +83,21 @@ describe('S3Tree lookups after a listing', () => {
     expect(requests).toEqual([]);
   });
 
-  it('looks up listed objects small enough to be symlinks (s3fs keeps the target in the body) with one HEAD', async () => {
+  it('with symlinks, looks up listed objects small enough to be one (s3fs keeps the target in the body) with one HEAD', async () => {
     const link = { ...object('maybe-link'), size: 9, metadata: encodeMetadata('symlink', { perm: 0o777 }) };
     const { store, requests } = storeWith([{ objects: [{ ...object('maybe-link'), size: 9 }], prefixes: [] }], { 'maybe-link': link });
-    const tree = new S3Tree(store, resolveS3Options({ bucket: 'b' }), new Logger('test'));
+    const tree = new S3Tree(store, resolveS3Options({ bucket: 'b', symlinks: true }), new Logger('test'));
     await tree.list('');
     expect((await tree.lookup('maybe-link'))?.kind).toBe('symlink');
     expect(requests).toEqual(['HEAD maybe-link']);
+  });
+
+  it('by default, answers for listed small objects as files with no request (no object is a symlink)', async () => {
+    const { store, requests } = storeWith([{ objects: [{ ...object('small'), size: 9 }], prefixes: [] }], {});
+    const tree = new S3Tree(store, resolveS3Options({ bucket: 'b' }), new Logger('test'));
+    await tree.list('');
+    expect(await tree.lookup('small')).toMatchObject({ kind: 'file', size: 9 });
+    expect(requests).toEqual([]);
   });
 
   it("looks up a listed directory's marker once, for the mode, owner and time stored there", async () => {
@@ -185,5 +193,63 @@ describe('S3Tree misses in a directory it just made', () => {
     untrusting.recordEmptyDirectory('fresh', Date.now());
     await untrusting.lookup('fresh/first');
     expect(requests).toEqual(['HEAD listed/x', 'LIST listed/x/', 'HEAD fresh/first', 'LIST fresh/first/']);
+  });
+});
+
+describe('S3Tree lookups answered by a listing still open', () => {
+  const pastTtl = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 40));
+  const treeOf = (store: S3ObjectStore, metadataTtlMs = 20) =>
+    new S3Tree(store, resolveS3Options({ bucket: 'b', metadataTtlMs }), new Logger('test'));
+  const listAll = async (tree: S3Tree) => {
+    const cursor = tree.openListing('');
+    while (!cursor.done) await cursor.fetchPage();
+    return cursor;
+  };
+
+  it('answers a listed name past the metadata TTL while the listing is open, and no longer once it is closed', async () => {
+    const { store, requests } = storeWith([{ objects: [object('a')], prefixes: [] }]);
+    const tree = treeOf(store);
+    const cursor = await listAll(tree);
+    await pastTtl();
+    expect(await tree.lookup('a')).toMatchObject({ kind: 'file', size: 1 });
+    expect(requests).toEqual([]);
+    tree.closeListing(cursor);
+    await tree.lookup('a');
+    expect(requests).toEqual(['HEAD a', 'LIST a/']);
+  });
+
+  it('does not answer a name changed through the mount since it was listed, nor one changed while its page was on the way', async () => {
+    const { store, requests } = storeWith([{ objects: [object('a'), object('b')], prefixes: [] }]);
+    const tree = treeOf(store);
+    const list = store.list.bind(store);
+    store.list = async (...args: Parameters<S3ObjectStore['list']>) => {
+      const page = await list(...args);
+      tree.forget('b');
+      return page;
+    };
+    await listAll(tree);
+    tree.forget('a');
+    expect(await tree.lookup('a')).toBeUndefined();
+    expect(await tree.lookup('b')).toBeUndefined();
+    expect(requests).toEqual(['HEAD a', 'LIST a/', 'HEAD b', 'LIST b/']);
+  });
+
+  it('takes everything out of the answers when the directory, or one above it, is renamed or removed', async () => {
+    const { store, requests } = storeWith([{ objects: [object('d/a')], prefixes: [] }]);
+    const tree = treeOf(store);
+    const cursor = tree.openListing('d');
+    await cursor.fetchPage();
+    tree.forgetTree('');
+    await pastTtl();
+    expect(await tree.lookup('d/a')).toBeUndefined();
+    expect(requests).toEqual(['HEAD d/a', 'LIST d/a/']);
+  });
+
+  it('answers nothing from listings with --metadata-ttl 0 (every lookup asks S3)', async () => {
+    const { store, requests } = storeWith([{ objects: [object('a')], prefixes: [] }]);
+    const tree = treeOf(store, 0);
+    await listAll(tree);
+    await tree.lookup('a');
+    expect(requests).toEqual(['HEAD a', 'LIST a/']);
   });
 });

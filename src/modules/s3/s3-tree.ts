@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { FileKind, nameProblem } from '../fuse';
 import { ObservationEpochs } from '../fuse/observation-epochs';
 import { KnownListings } from './known-listings';
+import { AnsweringListing, OpenListings } from './open-listings';
 import { decodeMetadata, MAX_SYMLINK_BYTES, PosixMetadata } from './s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
 import type { ObjectInfo, S3ObjectStore } from './s3-object.store';
@@ -55,6 +56,7 @@ export class S3Tree {
   private readonly knownListings: KnownListings;
   /** A HEAD or a listing page that overlapped a change through this mount is not remembered for the changed paths. */
   private readonly epochs = new ObservationEpochs<string>();
+  private readonly openListings = new OpenListings();
 
   constructor(
     private readonly store: S3ObjectStore,
@@ -90,6 +92,8 @@ export class S3Tree {
         if (completed) return completed;
       }
     }
+    const listed = this.openListings.answer(path);
+    if (listed && this.options.metadataTtlMs > 0 && this.answersAsListed(listed)) return listed;
     const { dir, name } = splitPath(path);
     if (path !== '' && this.knownListings.knownMissing(dir, name)) return undefined;
     const prefix = this.dirPrefix(path);
@@ -155,8 +159,22 @@ export class S3Tree {
     return new S3ListingCursor(this, this.store, path, this.dirPrefix(path));
   }
 
+  /**
+   * A cursor for a directory opened for reading: until {@link closeListing}, what it returned answers lookups of
+   * those names, past the metadata TTL (see OpenListings).
+   */
+  openListing(path: string): S3ListingCursor {
+    const cursor = this.listing(path);
+    this.openListings.open(cursor);
+    return cursor;
+  }
+
+  closeListing(cursor: S3ListingCursor): void {
+    this.openListings.close(cursor);
+  }
+
   /** Every entry of a directory (all pages). */
-  async list(path: string): Promise<S3Listing[]> {
+  async list(path: string): Promise<readonly S3Listing[]> {
     const cursor = this.listing(path);
     while (!cursor.done) await cursor.fetchPage();
     return cursor.entries;
@@ -242,6 +260,7 @@ export class S3Tree {
   /** Forgets what is cached of `path`, which this mount is changing: it may exist from now on. */
   forget(path: string): void {
     this.epochs.markChanged(path);
+    this.openListings.changed(path);
     this.cache.delete(path);
     const { dir, name } = splitPath(path);
     this.knownListings.mayExist(dir, name);
@@ -250,6 +269,7 @@ export class S3Tree {
   /** Forgets `path` and everything cached below it (after a directory rename or removal). */
   forgetTree(path: string): void {
     this.epochs.markChanged(path);
+    this.openListings.changedTree(path);
     const below = `${path}/`;
     for (const key of this.cache.keys()) if (key === path || key.startsWith(below)) this.cache.delete(key);
     const { dir, name } = splitPath(path);
@@ -335,21 +355,52 @@ export function versionTime(lastModified: Date, etag: string): Date {
  * directory is a stable snapshot across offsets. A file is held back until the listing has passed the place where a
  * directory of the same name would sort (`name/`): the directory wins even when the two arrive on different pages.
  */
-export class S3ListingCursor {
-  readonly entries: S3Listing[] = [];
+export class S3ListingCursor implements AnsweringListing {
+  private readonly listed: S3Listing[] = [];
   done = false;
   private token?: string;
   /** Files held back, with the epoch of the page that listed them. */
   private readonly held = new Map<string, { entry: S3Listing; since: number }>();
-  private readonly dirs = new Set<string>();
-  private readonly files = new Set<string>();
+  /** Each name emitted, with its node (directories too). */
+  private readonly byName = new Map<string, S3Node>();
+  /** Names that changed through the mount after their page was asked for: they answer no lookup. */
+  private readonly stale = new Set<string>();
+  private allStale = false;
 
   constructor(
     private readonly tree: S3Tree,
     private readonly store: S3ObjectStore,
-    private readonly path: string,
+    readonly path: string,
     private readonly prefix: string,
   ) {}
+
+  /** The entries emitted so far, in order. */
+  get entries(): readonly S3Listing[] {
+    return this.listed;
+  }
+
+  /** Entry `index` with what a lookup has since learned of it (its metadata). */
+  replace(index: number, entry: S3Listing): void {
+    this.listed[index] = entry;
+    if (this.byName.has(entry.name)) this.byName.set(entry.name, entry.node);
+  }
+
+  /** An entry the listing did not find in the bucket (a file not uploaded yet), shown after the listed ones. */
+  append(entry: S3Listing): void {
+    this.listed.push(entry);
+  }
+
+  answer(name: string): S3Node | undefined {
+    return this.allStale || this.stale.has(name) ? undefined : this.byName.get(name);
+  }
+
+  changed(name: string): void {
+    if (this.byName.has(name)) this.stale.add(name);
+  }
+
+  changedAll(): void {
+    this.allStale = true;
+  }
 
   /** Fetches the next page and emits what it settles. */
   async fetchPage(): Promise<void> {
@@ -368,11 +419,10 @@ export class S3ListingCursor {
     for (const dir of page.prefixes) {
       if (dir > lastKey) lastKey = dir;
       const name = this.tree.entryName(this.prefix, dir);
-      if (name === undefined || this.dirs.has(name)) continue;
+      if (name === undefined || this.byName.get(name)?.kind === 'dir') continue;
       if (this.held.delete(name)) this.tree.shadowed(`${this.prefix}${name}`, dir);
       // Only a server that lists out of S3's byte order gets here; a name is never listed twice.
-      if (this.files.has(name)) continue;
-      this.dirs.add(name);
+      if (this.byName.has(name)) continue;
       this.emit({ name, node: this.tree.listedDir() }, since);
     }
     for (const object of page.objects) {
@@ -380,7 +430,7 @@ export class S3ListingCursor {
       if (object.key === this.prefix) continue;
       const name = this.tree.entryName(this.prefix, object.key);
       if (name === undefined) continue;
-      if (this.dirs.has(name)) {
+      if (this.byName.get(name)?.kind === 'dir') {
         this.tree.shadowed(object.key, `${object.key}/`);
         continue;
       }
@@ -391,14 +441,15 @@ export class S3ListingCursor {
     for (const [name, { entry, since: listedAt }] of this.held) {
       if (this.done || `${this.prefix}${name}/` < lastKey) {
         this.held.delete(name);
-        this.files.add(name);
         this.emit(entry, listedAt);
       }
     }
   }
 
   private emit(entry: S3Listing, since: number): void {
-    this.entries.push(entry);
+    this.listed.push(entry);
+    this.byName.set(entry.name, entry.node);
+    if (this.tree.changedSince(joinPath(this.path, entry.name), since)) this.stale.add(entry.name);
     this.tree.listed(this.path, entry, since);
   }
 }

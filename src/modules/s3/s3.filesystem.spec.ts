@@ -50,7 +50,14 @@ describe('S3Filesystem handlers against s3rver', () => {
     process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
     moduleRef = await Test.createTestingModule({
       imports: [
-        S3Module.forRoot({ bucket: 'fs-bucket', endpoint: server.endpoint, forcePathStyle: true, metadataTtlMs: 60_000, negativeTtlMs: 60_000 }),
+        S3Module.forRoot({
+          bucket: 'fs-bucket',
+          endpoint: server.endpoint,
+          forcePathStyle: true,
+          metadataTtlMs: 60_000,
+          negativeTtlMs: 60_000,
+          symlinks: true,
+        }),
         // The module's own caches off: every call reaches the S3 handlers, whose caching is under test.
         FuseModule.forRoot({ entryTtlMs: 0, attrTtlMs: 0 }),
       ],

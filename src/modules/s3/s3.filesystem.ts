@@ -81,8 +81,8 @@ interface DirListing {
   ino: Ino;
   path: string;
   cursor: S3ListingCursor;
-  /** The entries handed out so far, with their inodes and attributes. */
-  entries: DirEntry[];
+  /** Entries up to here have had what the listing lacks looked up (completeListed). */
+  completed: number;
   pendingAdded: boolean;
 }
 
@@ -168,22 +168,21 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
 
   @OpenDir()
   async opendir(ino: Ino): Promise<OpenReply> {
-    const path = ino === ROOT_INO ? '' : this.namespace.pathOf(ino);
     const fh = this.allocateFh();
-    this.listings.set(fh, { ino, path, cursor: this.tree.listing(path), entries: [], pendingAdded: false });
+    this.listings.set(
+      fh,
+      this.listingOf(ino, (path) => this.tree.openListing(path)),
+    );
     return { fh };
   }
 
   /** Pages through the listing only as far as the offsets asked for; what was listed stays, so offsets are stable. */
   @ReadDir()
   async readdir(ino: Ino, fh: Fh, offset: number): Promise<DirEntry[]> {
-    let listing = this.listings.get(fh);
-    if (!listing || listing.ino !== ino) {
-      const { fh: fresh } = await this.opendir(ino);
-      listing = this.listings.get(fresh) as DirListing;
-      this.listings.delete(fresh);
-    }
-    const { cursor, entries } = listing;
+    const open = this.listings.get(fh);
+    // A readdir without its opendir (through FileHandle, say) lists the directory for itself.
+    const listing = open && open.ino === ino ? open : this.listingOf(ino, (path) => this.tree.listing(path));
+    const { cursor } = listing;
     while (cursor.entries.length < offset + READDIR_PAGE && !cursor.done) await cursor.fetchPage();
     if (cursor.done && !listing.pendingAdded) {
       listing.pendingAdded = true;
@@ -191,15 +190,22 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       const names = new Set(cursor.entries.map((entry) => entry.name));
       for (const [pending, shared] of this.writers.entries()) {
         const name = childName(listing.path, pending);
-        if (name !== undefined && !names.has(name)) cursor.entries.push({ name, node: this.pendingNode(shared.writer) });
+        if (name !== undefined && !names.has(name)) cursor.append({ name, node: this.pendingNode(shared.writer) });
       }
     }
     const end = Math.min(cursor.entries.length, offset + READDIR_PAGE);
-    await this.completeListed(listing.path, cursor.entries, entries.length, end);
-    while (entries.length < end) {
-      entries.push(this.direntOf(ino, this.withPendingContent(listing.path, cursor.entries[entries.length]), entries.length + 1));
+    if (listing.completed < end) {
+      await this.completeListed(listing.path, cursor, listing.completed, end);
+      listing.completed = Math.max(listing.completed, end);
     }
-    return entries.slice(offset, offset + READDIR_PAGE);
+    const page: DirEntry[] = [];
+    for (let i = offset; i < end; i++) page.push(this.direntOf(ino, this.withPendingContent(listing.path, cursor.entries[i]), i + 1));
+    return page;
+  }
+
+  private listingOf(ino: Ino, cursorOf: (path: string) => S3ListingCursor): DirListing {
+    const path = ino === ROOT_INO ? '' : this.namespace.pathOf(ino);
+    return { ino, path, cursor: cursorOf(path), completed: 0, pendingAdded: false };
   }
 
   /**
@@ -208,23 +214,25 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
    * read) are looked up here, many at once, so
    * `ls -l` and `find` do not pay one HEAD after another through the kernel's lookups (s3fs does the same).
    */
-  private async completeListed(dir: string, listed: S3Listing[], from: number, to: number): Promise<void> {
+  private async completeListed(dir: string, cursor: S3ListingCursor, from: number, to: number): Promise<void> {
     const incomplete: number[] = [];
     for (let i = from; i < to; i++) {
-      const node = listed[i].node;
+      const node = cursor.entries[i].node;
       if (!this.tree.answersAsListed(node)) incomplete.push(i);
     }
     await mapWithConcurrency(incomplete, LOOKUP_CONCURRENCY, async (i) => {
-      const name = listed[i].name;
+      const name = cursor.entries[i].name;
       const node = await this.tree.lookup(joinPath(dir, name)).catch(() => undefined);
       // Gone or failed since it was listed: it stays as listed (no attributes), and its own lookup decides.
-      if (node) listed[i] = { name, node };
+      if (node) cursor.replace(i, { name, node });
     });
   }
 
   @ReleaseDir()
   async releasedir(_ino: Ino, fh: Fh): Promise<void> {
+    const listing = this.listings.get(fh);
     this.listings.delete(fh);
+    if (listing) this.tree.closeListing(listing.cursor);
   }
 
   // ── reading ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -436,7 +444,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   @Symlink()
   async symlink(parent: Ino, name: string, target: string, context?: RequestContext): Promise<Entry> {
     this.assertWritable();
-    if (!this.options.symlinks) throw FsError.notPermitted('this mount has no symbolic links (--no-symlinks)');
+    if (!this.options.symlinks) throw FsError.notPermitted('this mount has no symbolic links: mount with --symlinks to store them as s3fs does');
     const path = this.namespace.childPath(parent, name);
     if (await this.nodeAt(path)) throw FsError.exists();
     // The target is the object's body, as s3fs stores it (s3fs reads it there); a short one is in metadata too, so a

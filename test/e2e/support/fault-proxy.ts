@@ -30,8 +30,8 @@ export interface FaultSchedule {
 export class FaultProxy {
   readonly injected: Record<FaultKind, number> = { reset: 0, slowdown: 0, internal: 0, truncate: 0, delay: 0 };
   requests = 0;
-  /** Requests seen, by HTTP method. */
-  readonly methods: Record<string, number> = {};
+  /** Requests seen by what they ask S3: LIST (ListObjectsV2), HEAD, GET (object data), PUT, POST, DELETE. */
+  readonly requestsByKind: Record<string, number> = {};
   /** Ranged GETs seen, by who sent them: the AWS SDK (its user agent) or the S3 backend's direct reads. */
   readonly rangedGets = { sdk: 0, direct: 0 };
   private schedule: FaultSchedule = { rate: 0, kinds: [] };
@@ -84,7 +84,9 @@ export class FaultProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests += 1;
-    this.methods[req.method ?? 'GET'] = (this.methods[req.method ?? 'GET'] ?? 0) + 1;
+    const method = req.method ?? 'GET';
+    const kind = method === 'GET' && /[?&]list-type=2(&|$)/.test(req.url ?? '') ? 'LIST' : method;
+    this.requestsByKind[kind] = (this.requestsByKind[kind] ?? 0) + 1;
     if (req.method === 'GET' && req.headers.range) this.rangedGets[/aws-sdk-js/.test(req.headers['user-agent'] ?? '') ? 'sdk' : 'direct'] += 1;
     const fault = this.pickFault(req.method ?? 'GET');
     if (fault) this.injected[fault] += 1;
