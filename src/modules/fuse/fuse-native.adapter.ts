@@ -171,14 +171,14 @@ export class FuseNativeAdapter implements FuseTransport {
           () =>
             this.onPath(path, async (ino) => {
               if ((await s.getattr(ino)).kind !== 'dir') throw FsError.notDirectory();
-              await this.directories.open(path, ino);
+              this.directories.opened(path);
             }),
           () => [0, 0],
         ),
       releasedir: (path: string, _fd: number, cb: NativeCallback) =>
         this.reply(
           cb,
-          () => this.directories.release(path),
+          () => this.directories.released(path),
           () => [0],
         ),
       open: (path: string, flags: number, cb: NativeCallback) =>

@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { fstatSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsError } from '../fuse';
@@ -70,7 +69,7 @@ export class ObjectWriter {
    * Set once the staging file's descriptor was handed out (passthrough): the kernel then writes it without a write
    * call reaching this writer, so its size and whether it changed are read from the file, against this stamp.
    */
-  private shared?: { fd: number; stamp: StagingStamp };
+  private shared?: { handle: fs.FileHandle; stamp: StagingStamp };
   private sharing?: Promise<number>;
 
   private constructor(
@@ -124,14 +123,28 @@ export class ObjectWriter {
     return writer;
   }
 
+  /** The content's size, as of the last {@link refresh} where the kernel writes the staging file itself. */
   get size(): number {
-    this.noticeOutsideWrites();
     return this.length;
   }
 
+  /** Whether there is something to upload, as of the last {@link refresh} where the kernel writes the staging file. */
   get hasChanges(): boolean {
-    this.noticeOutsideWrites();
     return this.dirty;
+  }
+
+  /**
+   * Once the staging file was handed out ({@link shareStaging}), the kernel writes it without a write call reaching
+   * this writer: a change of its size or times since the stamp means it changed, and its size is the file's.
+   */
+  async refresh(): Promise<void> {
+    const shared = this.shared;
+    if (!shared) return;
+    const stamp = stampOf(await shared.handle.stat({ bigint: true }));
+    if (this.shared !== shared || sameStamp(stamp, shared.stamp)) return;
+    shared.stamp = stamp;
+    this.length = Number(stamp.size);
+    this.dirty = true;
   }
 
   /**
@@ -143,8 +156,8 @@ export class ObjectWriter {
     this.sharing ??= (async () => {
       if (this.mode !== 'staged') throw new Error(`${this.key}: only a staged writer can share its staging file`);
       const staging = await this.ensureStaged();
-      this.shared = { fd: staging.handle.fd, stamp: stampOf(await staging.handle.stat({ bigint: true })) };
-      return this.shared.fd;
+      this.shared = { handle: staging.handle, stamp: stampOf(await staging.handle.stat({ bigint: true })) };
+      return staging.handle.fd;
     })();
     return this.sharing;
   }
@@ -156,7 +169,7 @@ export class ObjectWriter {
 
   async write(offset: number, data: Buffer): Promise<number> {
     if (this.failure) throw this.failure;
-    this.noticeOutsideWrites();
+    if (this.shared) await this.refresh();
     if (this.mode === 'streaming' && !this.canStream(offset)) await this.switchToStaging();
     if (this.mode === 'streaming') await this.appendStreaming(offset, data);
     else await this.writeStaged(offset, data);
@@ -166,7 +179,7 @@ export class ObjectWriter {
 
   async truncate(size: number): Promise<void> {
     if (this.failure) throw this.failure;
-    this.noticeOutsideWrites();
+    if (this.shared) await this.refresh();
     if (this.mode === 'streaming' && size >= this.streamed) {
       if (size < this.length) {
         this.filled = size - this.streamed;
@@ -186,7 +199,7 @@ export class ObjectWriter {
   /** Uploads the content if it changed since the last commit; the object is complete when this resolves. */
   async commit(): Promise<UploadResult | undefined> {
     if (this.failure) throw this.failure;
-    this.noticeOutsideWrites();
+    if (this.shared) await this.refresh();
     if (!this.dirty) return undefined;
     try {
       const etag = this.mode === 'streaming' ? await this.commitStreaming() : await this.commitStaged();
@@ -219,7 +232,7 @@ export class ObjectWriter {
 
   /** Reads back written content (a file being written is readable through the mount). */
   async read(offset: number, size: number): Promise<Buffer> {
-    this.noticeOutsideWrites();
+    if (this.shared) await this.refresh();
     const end = Math.min(this.length, offset + size);
     if (offset >= end) return Buffer.alloc(0);
     if (this.mode === 'streaming') {
@@ -422,16 +435,6 @@ export class ObjectWriter {
   }
 
   // ── passthrough ──────────────────────────────────────────────────────────────────────────────────────────────
-
-  /** Passthrough writes and truncations since the stamp: the file changed, and its size is the staging file's. */
-  private noticeOutsideWrites(): void {
-    if (!this.shared) return;
-    const stamp = stampOf(fstatSync(this.shared.fd, { bigint: true }));
-    if (sameStamp(stamp, this.shared.stamp)) return;
-    this.shared.stamp = stamp;
-    this.length = Number(stamp.size);
-    this.dirty = true;
-  }
 
   /**
    * Before an upload reads the staging file: a new stamp, so a write after it shows as a change. Writing the file's

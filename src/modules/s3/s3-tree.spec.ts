@@ -1,4 +1,6 @@
 import { Logger } from '@nestjs/common';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { resolveS3Options } from './s3-module-options.interface';
 import type { ListPage, ObjectInfo, S3ObjectStore } from './s3-object.store';
 import { encodeMetadata, MAX_SYMLINK_BYTES } from './s3-metadata';
@@ -252,4 +254,60 @@ describe('S3Tree lookups answered by a listing still open', () => {
     await tree.lookup('a');
     expect(requests).toEqual(['HEAD a', 'LIST a/']);
   });
+});
+
+describe('S3ListingCursor memory', () => {
+  /** A bucket of `pages` pages of 1,000 keys each, made page by page as they are asked for. */
+  const bigStore = (pages: number): S3ObjectStore =>
+    ({
+      list: async (_prefix: string, token?: string) => {
+        const page = Number(token ?? 0);
+        const objects = Array.from({ length: 1000 }, (_, i) => ({
+          key: `big/f${String(page * 1000 + i).padStart(7, '0')}`,
+          size: 11,
+          mtime: new Date(1_700_000_000_000),
+          etag: `"${(page * 1000 + i).toString(16).padStart(32, '0')}"`,
+        }));
+        return { objects, prefixes: [], nextToken: page + 1 < pages ? String(page + 1) : undefined };
+      },
+    }) as unknown as S3ObjectStore;
+
+  it('drops entries a reader moved past, and still answers their names', async () => {
+    const tree = new S3Tree(bigStore(3), resolveS3Options({ bucket: 'b' }), new Logger('test'));
+    const cursor = tree.openListing('big');
+    await cursor.fetchPage();
+    await cursor.fetchPage();
+    expect([cursor.start, cursor.length]).toEqual([0, 1999]);
+    cursor.trimBefore(1500);
+    expect([cursor.start, cursor.length, cursor.entries.length, cursor.at(1499), cursor.at(1500)?.name]).toEqual([
+      1500,
+      1999,
+      499,
+      undefined,
+      'f0001500',
+    ]);
+    expect(cursor.answer('f0000007')).toMatchObject({ kind: 'file', size: 11, etag: `"${(7).toString(16).padStart(32, '0')}"` });
+    expect(tree.peek('big/f0000007')).toMatchObject({ kind: 'file' });
+  });
+
+  it('lists 1,000,000 keys to a reader that moves forward in bounded memory', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const tree = new S3Tree(bigStore(1000), resolveS3Options({ bucket: 'b' }), new Logger('test'));
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const cursor = tree.openListing('big');
+    while (!cursor.done) {
+      await cursor.fetchPage();
+      cursor.trimBefore(cursor.length);
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(cursor.length).toBe(1_000_000);
+    expect(cursor.answer('f0999999')).toMatchObject({ kind: 'file', size: 11 });
+    // The names (about 150 bytes each) and the metadata cache's 200,000 newest paths: well under 300 MB.
+    expect(grown).toBeLessThan(300 * 1024 * 1024);
+    console.log(`1,000,000 listed names: heap grew ${(grown / 1024 / 1024).toFixed(0)} MiB`);
+    tree.closeListing(cursor);
+  }, 60_000);
 });

@@ -2,10 +2,11 @@ import { Logger } from '@nestjs/common';
 import { FileKind, nameProblem } from '../fuse';
 import { ObservationEpochs } from '../fuse/observation-epochs';
 import { KnownListings } from './known-listings';
+import { ListedName, ListedNames } from './listed-names';
 import { AnsweringListing, OpenListings } from './open-listings';
 import { decodeMetadata, MAX_SYMLINK_BYTES, PosixMetadata } from './s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
-import type { ObjectInfo, S3ObjectStore } from './s3-object.store';
+import type { ListedObject, ObjectInfo, S3ObjectStore } from './s3-object.store';
 import { joinPath, splitPath } from './s3-paths';
 
 /** What the mount knows about one path of the bucket. */
@@ -30,6 +31,8 @@ export interface S3Listing {
 }
 
 const MAX_KNOWN_METADATA = 100_000;
+/** Paths whose answers (from HEADs and listings) the metadata cache holds at most; the oldest go first. */
+const MAX_CACHED_PATHS = 200_000;
 
 interface Cached {
   node: S3Node | undefined;
@@ -233,8 +236,10 @@ export class S3Tree {
       return;
     }
     if (since !== undefined && this.changedSince(path, since)) return;
+    // Re-inserted, so the oldest answers are the first in the map's order: those go first when it is full.
+    this.cache.delete(path);
     this.cache.set(path, { node, expiresAt: Date.now() + ttl });
-    if (this.cache.size > 200_000) this.sweep();
+    if (this.cache.size > MAX_CACHED_PATHS) this.shrink();
   }
 
   /** Remembers the metadata of one version of an object (from a HEAD, or from our own upload) if it has any. */
@@ -332,9 +337,14 @@ export class S3Tree {
     this.logger.warn(message);
   }
 
-  private sweep(): void {
+  /** Drops expired answers, then the oldest, down to 90 % of the cap (so this runs once per 20,000 new paths). */
+  private shrink(): void {
     const now = Date.now();
     for (const [key, entry] of this.cache) if (entry.expiresAt <= now) this.cache.delete(key);
+    for (const key of this.cache.keys()) {
+      if (this.cache.size <= MAX_CACHED_PATHS * 0.9) break;
+      this.cache.delete(key);
+    }
   }
 }
 
@@ -350,19 +360,26 @@ export function versionTime(lastModified: Date, etag: string): Date {
   return new Date(lastModified.getTime() + (hash % 1000));
 }
 
+/** Names one listing answers lookups for; past this many, its later names are answered for the metadata TTL only. */
+export const MAX_LISTED_NAMES = 1_000_000;
+
 /**
- * Lists a directory page by page, as far as readers have asked. The entries emitted so far are kept, so one open
- * directory is a stable snapshot across offsets. A file is held back until the listing has passed the place where a
- * directory of the same name would sort (`name/`): the directory wins even when the two arrive on different pages.
+ * Lists a directory page by page, as far as readers have asked. Offsets are stable: entry `i` is the `i`-th the
+ * listing emitted. Entries a reader has moved past can be dropped ({@link trimBefore}); the names stay, compact, to
+ * answer lookups (see OpenListings). A file is held back until the listing has passed the place where a directory of
+ * the same name would sort (`name/`): the directory wins even when the two arrive on different pages.
  */
 export class S3ListingCursor implements AnsweringListing {
-  private readonly listed: S3Listing[] = [];
+  /** Entries from index `first` on. */
+  private window: S3Listing[] = [];
+  private first = 0;
   done = false;
   private token?: string;
-  /** Files held back, with the epoch of the page that listed them. */
-  private readonly held = new Map<string, { entry: S3Listing; since: number }>();
-  /** Each name emitted, with its node (directories too). */
-  private readonly byName = new Map<string, S3Node>();
+  /** Files held back, with the object listed and the epoch of its page. */
+  private readonly held = new Map<string, { entry: S3Listing; object: ListedObject; since: number }>();
+  private readonly names = new ListedNames(MAX_LISTED_NAMES);
+  /** Nodes that lookups completed since they were listed (a directory's marker, an object's metadata). */
+  private readonly completed = new Map<string, S3Node>();
   /** Names that changed through the mount after their page was asked for: they answer no lookup. */
   private readonly stale = new Set<string>();
   private allStale = false;
@@ -374,28 +391,63 @@ export class S3ListingCursor implements AnsweringListing {
     private readonly prefix: string,
   ) {}
 
-  /** The entries emitted so far, in order. */
+  /** How many entries were emitted so far (the offset after the last). */
+  get length(): number {
+    return this.first + this.window.length;
+  }
+
+  /** Entry `index`, unless it was dropped ({@link trimBefore}) or not listed yet. */
+  at(index: number): S3Listing | undefined {
+    return index >= this.first ? this.window[index - this.first] : undefined;
+  }
+
+  /** The index of the first entry still held. */
+  get start(): number {
+    return this.first;
+  }
+
+  /** The entries still held, in order (all of them, unless some were trimmed). */
   get entries(): readonly S3Listing[] {
-    return this.listed;
+    return this.window;
+  }
+
+  /** The reader will not ask for entries before `index` again: their memory goes (their names still answer). */
+  trimBefore(index: number): void {
+    const count = Math.min(index - this.first, this.window.length);
+    if (count <= 0) return;
+    this.window = this.window.slice(count);
+    this.first += count;
+  }
+
+  /** Whether this listing returned `name` (up to MAX_LISTED_NAMES names). */
+  has(name: string): boolean {
+    return this.names.has(name);
   }
 
   /** Entry `index` with what a lookup has since learned of it (its metadata). */
   replace(index: number, entry: S3Listing): void {
-    this.listed[index] = entry;
-    if (this.byName.has(entry.name)) this.byName.set(entry.name, entry.node);
+    if (index < this.first || index >= this.length) return;
+    this.window[index - this.first] = entry;
+    if (this.names.has(entry.name)) this.completed.set(entry.name, entry.node);
   }
 
   /** An entry the listing did not find in the bucket (a file not uploaded yet), shown after the listed ones. */
   append(entry: S3Listing): void {
-    this.listed.push(entry);
+    this.window.push(entry);
   }
 
   answer(name: string): S3Node | undefined {
-    return this.allStale || this.stale.has(name) ? undefined : this.byName.get(name);
+    if (this.allStale || this.stale.has(name)) return undefined;
+    const completed = this.completed.get(name);
+    if (completed) return completed;
+    const listed = this.names.get(name);
+    if (!listed) return undefined;
+    if (listed.kind === 'dir') return this.tree.listedDir();
+    return this.tree.listedFile({ key: `${this.prefix}${name}`, size: listed.size, mtime: new Date(listed.mtimeMs), etag: listed.etag });
   }
 
   changed(name: string): void {
-    if (this.byName.has(name)) this.stale.add(name);
+    if (this.names.has(name)) this.stale.add(name);
   }
 
   changedAll(): void {
@@ -419,36 +471,36 @@ export class S3ListingCursor implements AnsweringListing {
     for (const dir of page.prefixes) {
       if (dir > lastKey) lastKey = dir;
       const name = this.tree.entryName(this.prefix, dir);
-      if (name === undefined || this.byName.get(name)?.kind === 'dir') continue;
+      if (name === undefined || this.names.get(name)?.kind === 'dir') continue;
       if (this.held.delete(name)) this.tree.shadowed(`${this.prefix}${name}`, dir);
       // Only a server that lists out of S3's byte order gets here; a name is never listed twice.
-      if (this.byName.has(name)) continue;
-      this.emit({ name, node: this.tree.listedDir() }, since);
+      if (this.names.has(name)) continue;
+      this.emit({ name, node: this.tree.listedDir() }, { kind: 'dir', size: 0, mtimeMs: 0, etag: '' }, since);
     }
     for (const object of page.objects) {
       if (object.key > lastKey) lastKey = object.key;
       if (object.key === this.prefix) continue;
       const name = this.tree.entryName(this.prefix, object.key);
       if (name === undefined) continue;
-      if (this.byName.get(name)?.kind === 'dir') {
+      if (this.names.get(name)?.kind === 'dir') {
         this.tree.shadowed(object.key, `${object.key}/`);
         continue;
       }
-      this.held.set(name, { entry: { name, node: this.tree.listedFile(object) }, since });
+      this.held.set(name, { entry: { name, node: this.tree.listedFile(object) }, object, since });
     }
     this.token = page.nextToken;
     this.done = this.token === undefined;
-    for (const [name, { entry, since: listedAt }] of this.held) {
+    for (const [name, { entry, object, since: listedAt }] of this.held) {
       if (this.done || `${this.prefix}${name}/` < lastKey) {
         this.held.delete(name);
-        this.emit(entry, listedAt);
+        this.emit(entry, { kind: 'file', size: object.size, mtimeMs: object.mtime.getTime(), etag: object.etag }, listedAt);
       }
     }
   }
 
-  private emit(entry: S3Listing, since: number): void {
-    this.listed.push(entry);
-    this.byName.set(entry.name, entry.node);
+  private emit(entry: S3Listing, listed: ListedName, since: number): void {
+    this.window.push(entry);
+    this.names.add(entry.name, listed);
     if (this.tree.changedSince(joinPath(this.path, entry.name), since)) this.stale.add(entry.name);
     this.tree.listed(this.path, entry, since);
   }

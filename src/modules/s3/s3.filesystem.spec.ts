@@ -152,6 +152,20 @@ describe('S3Filesystem handlers against s3rver', () => {
     expect(again.find((entry) => entry.name === 'c.txt')?.attr?.size).toBe(9);
   });
 
+  it('lists a directory again when a reader goes back before the entries it moved past (rewinddir)', async () => {
+    const dir = (await s3.lookup(ROOT_INO, 'dir')).attr.ino;
+    const fh = await s3.opendir(dir, 0);
+    try {
+      const all = (await s3.readdir(dir, fh, 0)).map((entry) => entry.name);
+      expect((await s3.readdir(dir, fh, 1)).map((entry) => entry.name)).toEqual(all.slice(1));
+      requests.length = 0;
+      expect((await s3.readdir(dir, fh, 0)).map((entry) => entry.name)).toEqual(all);
+      expect(requests).toEqual(['ListObjectsV2Command']);
+    } finally {
+      await s3.releasedir(dir, fh);
+    }
+  });
+
   it('never uploads a file renamed over while it is still open onto the name it lost', async () => {
     const target = await s3.create(ROOT_INO, 'target.txt', 0o644, constants.O_CREAT | constants.O_WRONLY);
     await s3.write(target.entry.attr.ino, target.fh, 0, Buffer.from('old content, still open'));

@@ -80,6 +80,8 @@ interface OpenHow {
 interface DirListing {
   ino: Ino;
   path: string;
+  /** Opened by opendir: its cursor answers lookups until releasedir. */
+  open: boolean;
   cursor: S3ListingCursor;
   /** Entries up to here have had what the listing lacks looked up (completeListed). */
   completed: number;
@@ -137,6 +139,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.commits]);
     for (const [path, shared] of this.writers.entries()) {
+      await shared.writer.refresh().catch(() => undefined);
       if (shared.writer.hasChanges) {
         this.logger.warn(`${path} was still open for writing when the mount stopped; its unfinished changes were not uploaded`);
       }
@@ -169,43 +172,60 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   @OpenDir()
   async opendir(ino: Ino): Promise<OpenReply> {
     const fh = this.allocateFh();
-    this.listings.set(
-      fh,
-      this.listingOf(ino, (path) => this.tree.openListing(path)),
-    );
+    this.listings.set(fh, this.listingOf(ino, true));
     return { fh };
   }
 
-  /** Pages through the listing only as far as the offsets asked for; what was listed stays, so offsets are stable. */
+  /**
+   * Pages through the listing only as far as the offsets asked for; offsets are stable. Entries before the offset asked
+   * for are dropped (a reader moves forward); asked for again (a rewind, or seekdir back), the directory is listed anew.
+   */
   @ReadDir()
   async readdir(ino: Ino, fh: Fh, offset: number): Promise<DirEntry[]> {
     const open = this.listings.get(fh);
     // A readdir without its opendir (through FileHandle, say) lists the directory for itself.
-    const listing = open && open.ino === ino ? open : this.listingOf(ino, (path) => this.tree.listing(path));
+    const listing = open && open.ino === ino ? open : this.listingOf(ino, false);
+    if (offset < listing.cursor.start) this.relist(listing);
     const { cursor } = listing;
-    while (cursor.entries.length < offset + READDIR_PAGE && !cursor.done) await cursor.fetchPage();
+    while (cursor.length < offset + READDIR_PAGE && !cursor.done) await cursor.fetchPage();
+    // Files written through passthrough are listed with the size their staging file has now.
+    await Promise.all(
+      [...this.writers.entries()].filter(([path]) => childName(listing.path, path) !== undefined).map(([, shared]) => shared.writer.refresh()),
+    );
     if (cursor.done && !listing.pendingAdded) {
       listing.pendingAdded = true;
       // Files created through the mount and not uploaded yet are listed too.
-      const names = new Set(cursor.entries.map((entry) => entry.name));
       for (const [pending, shared] of this.writers.entries()) {
         const name = childName(listing.path, pending);
-        if (name !== undefined && !names.has(name)) cursor.append({ name, node: this.pendingNode(shared.writer) });
+        if (name !== undefined && !cursor.has(name)) cursor.append({ name, node: this.pendingNode(shared.writer) });
       }
     }
-    const end = Math.min(cursor.entries.length, offset + READDIR_PAGE);
+    const end = Math.min(cursor.length, offset + READDIR_PAGE);
     if (listing.completed < end) {
-      await this.completeListed(listing.path, cursor, listing.completed, end);
+      await this.completeListed(listing.path, cursor, Math.max(listing.completed, offset), end);
       listing.completed = Math.max(listing.completed, end);
     }
     const page: DirEntry[] = [];
-    for (let i = offset; i < end; i++) page.push(this.direntOf(ino, this.withPendingContent(listing.path, cursor.entries[i]), i + 1));
+    for (let i = offset; i < end; i++) {
+      const entry = cursor.at(i);
+      if (entry) page.push(this.direntOf(ino, this.withPendingContent(listing.path, entry), i + 1));
+    }
+    cursor.trimBefore(offset);
     return page;
   }
 
-  private listingOf(ino: Ino, cursorOf: (path: string) => S3ListingCursor): DirListing {
+  /** Starts `listing` over with a new cursor (the old one stops answering lookups). */
+  private relist(listing: DirListing): void {
+    if (listing.open) this.tree.closeListing(listing.cursor);
+    listing.cursor = listing.open ? this.tree.openListing(listing.path) : this.tree.listing(listing.path);
+    listing.completed = 0;
+    listing.pendingAdded = false;
+  }
+
+  /** A listing of directory `ino`; `open`: one that answers lookups of its names until releasedir (OpenListings). */
+  private listingOf(ino: Ino, open: boolean): DirListing {
     const path = ino === ROOT_INO ? '' : this.namespace.pathOf(ino);
-    return { ino, path, cursor: cursorOf(path), completed: 0, pendingAdded: false };
+    return { ino, path, open, cursor: open ? this.tree.openListing(path) : this.tree.listing(path), completed: 0, pendingAdded: false };
   }
 
   /**
@@ -215,16 +235,15 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
    * `ls -l` and `find` do not pay one HEAD after another through the kernel's lookups (s3fs does the same).
    */
   private async completeListed(dir: string, cursor: S3ListingCursor, from: number, to: number): Promise<void> {
-    const incomplete: number[] = [];
-    for (let i = from; i < to; i++) {
-      const node = cursor.entries[i].node;
-      if (!this.tree.answersAsListed(node)) incomplete.push(i);
+    const incomplete: Array<{ index: number; name: string }> = [];
+    for (let index = from; index < to; index++) {
+      const entry = cursor.at(index);
+      if (entry && !this.tree.answersAsListed(entry.node)) incomplete.push({ index, name: entry.name });
     }
-    await mapWithConcurrency(incomplete, LOOKUP_CONCURRENCY, async (i) => {
-      const name = cursor.entries[i].name;
+    await mapWithConcurrency(incomplete, LOOKUP_CONCURRENCY, async ({ index, name }) => {
       const node = await this.tree.lookup(joinPath(dir, name)).catch(() => undefined);
       // Gone or failed since it was listed: it stays as listed (no attributes), and its own lookup decides.
-      if (node) cursor.replace(i, { name, node });
+      if (node) cursor.replace(index, { name, node });
     });
   }
 
@@ -410,6 +429,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     // leads to it and the name's new file must stay as it is.
     const shared = (fh !== undefined ? this.files.get(fh)?.writer : undefined) ?? this.writers.at(this.namespace.pathOf(ino));
     if (shared) {
+      await shared.writer.refresh();
       if (changes.size !== undefined) await shared.writer.truncate(changes.size);
       if (metaChange) shared.writer.changeMetadata(this.attributes.merged('file', shared.writer.metadata, changes));
       if (metaChange && !shared.writer.hasChanges && !shared.unlinked) await this.rewriteMetadata(shared.path, 'file', changes);
@@ -524,8 +544,9 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   /** What is at `path` now: an open writer's pending content, or the bucket's answer (cached). */
   private async nodeAt(path: string): Promise<S3Node | undefined> {
     const shared = this.writers.at(path);
-    if (shared) return this.pendingNode(shared.writer);
-    return this.tree.lookup(path);
+    if (!shared) return this.tree.lookup(path);
+    await shared.writer.refresh();
+    return this.pendingNode(shared.writer);
   }
 
   private async freshNode(path: string): Promise<S3Node> {
