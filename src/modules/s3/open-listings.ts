@@ -34,6 +34,11 @@ export class OpenListings {
     if (listings.size === 0) this.byPath.delete(listing.path);
   }
 
+  /** Whether directory `path` is open for reading. */
+  isOpen(path: string): boolean {
+    return this.byPath.has(path);
+  }
+
   /** The node an open listing of `path`'s directory returned for it. */
   answer(path: string): S3Node | undefined {
     if (path === '') return undefined;

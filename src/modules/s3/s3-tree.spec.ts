@@ -295,6 +295,7 @@ describe('S3ListingCursor memory', () => {
     const gc = runInNewContext('gc') as () => void;
     const tree = new S3Tree(bigStore(1000), resolveS3Options({ bucket: 'b' }), new Logger('test'));
     gc();
+    tree.remember('big', tree.syntheticDir());
     const before = process.memoryUsage().heapUsed;
     const cursor = tree.openListing('big');
     while (!cursor.done) {
@@ -305,6 +306,8 @@ describe('S3ListingCursor memory', () => {
     const grown = process.memoryUsage().heapUsed - before;
     expect(cursor.length).toBe(1_000_000);
     expect(cursor.answer('f0999999')).toMatchObject({ kind: 'file', size: 11 });
+    // The directory itself stays known, though older than the 200,000 newest paths the cache keeps.
+    expect(tree.peek('big')?.kind).toBe('dir');
     // The names (about 150 bytes each) and the metadata cache's 200,000 newest paths: well under 300 MB.
     expect(grown).toBeLessThan(300 * 1024 * 1024);
     console.log(`1,000,000 listed names: heap grew ${(grown / 1024 / 1024).toFixed(0)} MiB`);

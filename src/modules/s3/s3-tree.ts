@@ -337,13 +337,16 @@ export class S3Tree {
     this.logger.warn(message);
   }
 
-  /** Drops expired answers, then the oldest, down to 90 % of the cap (so this runs once per 20,000 new paths). */
+  /**
+   * Drops expired answers, then the oldest, down to 90 % of the cap (so this runs once per 20,000 new paths) — but not
+   * a directory being listed: the kernel keeps asking for it while its many names stream in.
+   */
   private shrink(): void {
     const now = Date.now();
     for (const [key, entry] of this.cache) if (entry.expiresAt <= now) this.cache.delete(key);
     for (const key of this.cache.keys()) {
       if (this.cache.size <= MAX_CACHED_PATHS * 0.9) break;
-      this.cache.delete(key);
+      if (!this.openListings.isOpen(key)) this.cache.delete(key);
     }
   }
 }
