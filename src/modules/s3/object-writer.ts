@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsError } from '../fuse';
+import { encodeMetadata } from './s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
 import type { CompletedPart, ObjectMetadata, S3ObjectStore } from './s3-object.store';
 import { offsetsOf } from './part-offsets';
@@ -71,6 +72,8 @@ export class ObjectWriter {
    */
   private shared?: { handle: fs.FileHandle; stamp: StagingStamp };
   private sharing?: Promise<number>;
+  /** When the content last changed (a write, a truncate, or a change the staging file shows). */
+  private contentChangedAt?: Date;
 
   private constructor(
     private readonly store: S3ObjectStore,
@@ -88,9 +91,13 @@ export class ObjectWriter {
     return this.objectKey;
   }
 
-  /** The object metadata the upload stores (mode, owner, times, and other tools' keys). */
+  /**
+   * The object metadata the upload stores (mode, owner, times, and other tools' keys). A stored modification time
+   * (from utimes) gives way to the time of a later change of the content, as a write moves a file's mtime.
+   */
   get metadata(): ObjectMetadata {
-    return this.objectMetadata;
+    if (!this.contentChangedAt || this.objectMetadata.mtime === undefined) return this.objectMetadata;
+    return { ...this.objectMetadata, ...encodeMetadata('file', { mtime: this.contentChangedAt }) };
   }
 
   /** The file was renamed: its content goes to `key` from now on. */
@@ -98,9 +105,10 @@ export class ObjectWriter {
     this.objectKey = key;
   }
 
-  /** chmod, chown or utimes of the open file: the upload stores `metadata`. */
+  /** chmod, chown or utimes of the open file: the upload stores `metadata` (merged from {@link metadata}). */
   changeMetadata(metadata: ObjectMetadata): void {
     this.objectMetadata = metadata;
+    this.contentChangedAt = undefined;
   }
 
   /** New, empty content (create, or open with O_TRUNC): uploaded on commit even if nothing is written. */
@@ -145,6 +153,7 @@ export class ObjectWriter {
     shared.stamp = stamp;
     this.length = Number(stamp.size);
     this.dirty = true;
+    this.contentChangedAt = new Date(Number(stamp.mtimeNs / 1_000_000n));
   }
 
   /**
@@ -174,6 +183,7 @@ export class ObjectWriter {
     if (this.mode === 'streaming') await this.appendStreaming(offset, data);
     else await this.writeStaged(offset, data);
     this.dirty = true;
+    this.contentChangedAt = new Date();
     return data.length;
   }
 
@@ -194,6 +204,7 @@ export class ObjectWriter {
       this.length = size;
     }
     this.dirty = true;
+    this.contentChangedAt = new Date();
   }
 
   /** Uploads the content if it changed since the last commit; the object is complete when this resolves. */

@@ -387,6 +387,26 @@ describe('S3Filesystem handlers against s3rver', () => {
       expect(calls).toBe(1);
     });
 
+    it('moves a stored modification time to the time of a later write, through passthrough or the handlers', async () => {
+      for (const [key, viaPassthrough] of [
+        ['dated-pt.txt', true],
+        ['dated-h.txt', false],
+      ] as const) {
+        await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: key, Body: 'old', Metadata: { mtime: '1000000000' } }));
+        const ino = await s3.resolve(`/${key}`);
+        expect((await s3.getattr(ino)).mtime.getTime()).toBe(1_000_000_000_000);
+        const before = Date.now() - 1000;
+        const opened = await s3.openReply(ino, constants.O_RDWR, viaPassthrough ? passthrough : undefined);
+        if (viaPassthrough) writeSync(opened.passthrough as number, Buffer.from('new'), 0, 3, 0);
+        else await s3.write(ino, opened.fh, 0, Buffer.from('new'));
+        expect((await s3.getattr(ino)).mtime.getTime()).toBeGreaterThan(before);
+        await s3.release(ino, opened.fh, 0);
+        const stored = await client.send(new HeadObjectCommand({ Bucket: 'fs-bucket', Key: key }));
+        expect([key, Number(stored.Metadata?.mtime) * 1000]).toEqual([key, expect.any(Number)]);
+        expect(Number(stored.Metadata?.mtime) * 1000).toBeGreaterThan(before);
+      }
+    });
+
     it('uploads nothing when nothing was written', async () => {
       await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'untouched.txt', Body: 'as it was' }));
       const ino = await s3.resolve('/untouched.txt');
