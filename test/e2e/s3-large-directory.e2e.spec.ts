@@ -7,7 +7,7 @@ import { FaultProxy } from './support/fault-proxy';
 import { startCliMount, stopMount } from './support/mount-process';
 import { S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { shOk } from './support/shell';
-import { TRANSPORT } from './support/transport';
+import { itOnKernelTransport, TRANSPORT } from './support/transport';
 
 const BUCKET = 'large-directory';
 const KEYS = Number(process.env.NESTJS_FUSE_LARGE_DIRECTORY_KEYS ?? 20_000);
@@ -128,6 +128,34 @@ describe(`a directory of ${KEYS} keys (${TRANSPORT} transport)`, () => {
       expect([spent('HEAD'), spent('GET')]).toEqual([expect.any(Number), 0]);
       expect(spent('HEAD')).toBeLessThanOrEqual(2);
       expect(spent('LIST')).toBeLessThanOrEqual(PAGES + 3);
+    } finally {
+      await stopMount(mount, mnt);
+    }
+  });
+
+  // fuse-native's libfuse 2 keeps its own inode table and never passes FORGET on: there the daemon keeps every path.
+  itOnKernelTransport('lets go of the names the kernel forgot, and answers them afresh', async () => {
+    const mnt = join(work, 'mnt-forget');
+    await fs.mkdir(mnt, { recursive: true });
+    const mount = await startCliMount(mnt, 's3', BUCKET, ['--endpoint', proxy.endpoint, '--path-style'], S3_CREDENTIALS);
+    const names = ['f000001', 'f000002', `f${String(KEYS - 1).padStart(6, '0')}`].map((name) => join(mnt, 'big', name));
+    const inodes = async (): Promise<string> => shOk(`stat -c '%i %s' ${names.join(' ')}`);
+    try {
+      await shOk(`ls -l ${join(mnt, 'big')} > /dev/null`, 240_000);
+      const held = await inodes();
+      // Unused dentries and inodes go: the kernel sends FORGET for every name it held. Past the daemon's grace time,
+      // a lookup finds the names forgotten and numbers them anew.
+      await shOk('sync && echo 2 > /proc/sys/vm/drop_caches');
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await shOk(`stat ${join(mnt, 'big')} > /dev/null`);
+      const afresh = await inodes();
+      expect(afresh.split('\n').map((line) => line.split(' ')[1])).toEqual(held.split('\n').map((line) => line.split(' ')[1]));
+      for (const [before, after] of afresh
+        .trim()
+        .split('\n')
+        .map((line, i) => [held.split('\n')[i].split(' ')[0], line.split(' ')[0]])) {
+        expect(after).not.toBe(before);
+      }
     } finally {
       await stopMount(mount, mnt);
     }

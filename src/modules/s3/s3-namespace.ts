@@ -8,20 +8,36 @@ interface NamespaceNode {
 }
 
 /**
- * Stable inode numbers for the paths of a bucket. A path keeps its number for as long as the mount knows it; each
- * node stores its parent and name, so a renamed directory's subtree follows without being walked.
+ * How long a forgotten inode stays known. A lookup may have picked the inode's number just before the kernel's FORGET
+ * was handled and send it after: within this time that lookup's answer takes the inode back.
+ */
+const FORGET_GRACE_MS = 2_000;
+
+/**
+ * Stable inode numbers for the paths of a bucket. A path keeps its number for as long as the kernel holds it; each
+ * node stores its parent and name, so a renamed directory's subtree follows without being walked. A node the kernel
+ * forgot is dropped (with whatever is known below it), so the mount's memory follows the kernel's inode cache rather
+ * than every path it ever saw.
  */
 export class S3Namespace {
   private readonly nodes = new Map<Ino, NamespaceNode>();
   private readonly children = new Map<Ino, Map<string, Ino>>();
+  /** Forgotten inodes and when, oldest first: dropped once {@link FORGET_GRACE_MS} passed without a lookup of them. */
+  private readonly forgotten = new Map<Ino, number>();
   private nextIno = ROOT_INO + 1;
 
-  constructor() {
+  constructor(private readonly now: () => number = Date.now) {
     this.nodes.set(ROOT_INO, { parent: ROOT_INO, name: '', kind: 'dir' });
+  }
+
+  /** How many inodes are known, the root included. */
+  get size(): number {
+    return this.nodes.size;
   }
 
   /** The inode of `name` in `parent`, created on first sight; its kind is updated to what S3 says now. */
   inodeOf(parent: Ino, name: string, kind: FileKind): Ino {
+    if (this.forgotten.size > 0) this.dropForgotten();
     let names = this.children.get(parent);
     if (!names) {
       names = new Map();
@@ -33,8 +49,22 @@ export class S3Namespace {
       ino = this.nextIno++;
       names.set(name, ino);
       this.nodes.set(ino, { parent, name, kind });
+    } else {
+      this.forgotten.delete(ino);
     }
     return ino;
+  }
+
+  /**
+   * The kernel no longer holds `ino`. It is dropped (with everything known below it: the kernel forgets a directory
+   * only after the names in it) once the grace time passed with no lookup answering it again.
+   */
+  forget(ino: Ino): void {
+    if (ino !== ROOT_INO && this.nodes.has(ino)) {
+      this.forgotten.delete(ino);
+      this.forgotten.set(ino, this.now());
+    }
+    this.dropForgotten();
   }
 
   kindOf(ino: Ino): FileKind {
@@ -78,7 +108,16 @@ export class S3Namespace {
     if (ino !== undefined) this.drop(ino);
   }
 
+  private dropForgotten(): void {
+    const before = this.now() - FORGET_GRACE_MS;
+    for (const [ino, at] of this.forgotten) {
+      if (at > before) break;
+      this.drop(ino);
+    }
+  }
+
   private drop(ino: Ino): void {
+    this.forgotten.delete(ino);
     const node = this.nodes.get(ino);
     if (!node) return;
     this.children.get(node.parent)?.delete(node.name);

@@ -247,6 +247,23 @@ describe('S3Tree lookups answered by a listing still open', () => {
     expect(requests).toEqual(['HEAD d/a', 'LIST d/a/']);
   });
 
+  it("shares one budget of names among all open listings of the mount, and gets a closed listing's names back", async () => {
+    const pages = (dir: string) => ({ objects: Array.from({ length: 3 }, (_, i) => object(`${dir}/f${i}`)), prefixes: [] });
+    const { store } = storeWith([pages('one'), pages('two')]);
+    const tree = treeOf(store);
+    const one = tree.openListing('one');
+    await one.fetchPage();
+    const two = tree.openListing('two');
+    await two.fetchPage();
+    expect(tree.openListingNamesHeld).toBe(6);
+    tree.closeListing(one);
+    expect(tree.openListingNamesHeld).toBe(3);
+    expect(one.answer('f0')).toBeUndefined();
+    expect(two.answer('f0')).toMatchObject({ kind: 'file' });
+    tree.closeListing(two);
+    expect(tree.openListingNamesHeld).toBe(0);
+  });
+
   it('answers nothing from listings with --metadata-ttl 0 (every lookup asks S3)', async () => {
     const { store, requests } = storeWith([{ objects: [object('a')], prefixes: [] }]);
     const tree = treeOf(store, 0);

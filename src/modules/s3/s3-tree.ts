@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { FileKind, nameProblem } from '../fuse';
 import { ObservationEpochs } from '../fuse/observation-epochs';
 import { KnownListings } from './known-listings';
-import { ListedName, ListedNames } from './listed-names';
+import { ListedName, ListedNames, ListedNamesBudget } from './listed-names';
 import { AnsweringListing, OpenListings } from './open-listings';
 import { decodeMetadata, MAX_SYMLINK_BYTES, PosixMetadata } from './s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
@@ -31,6 +31,8 @@ export interface S3Listing {
 }
 
 const MAX_KNOWN_METADATA = 100_000;
+/** The metadata of a node that has none: one object for all of them (a listing makes hundreds of thousands). */
+const NO_METADATA: PosixMetadata = Object.freeze({});
 /** Paths whose answers (from HEADs and listings) the metadata cache holds at most; the oldest go first. */
 const MAX_CACHED_PATHS = 200_000;
 
@@ -60,6 +62,8 @@ export class S3Tree {
   /** A HEAD or a listing page that overlapped a change through this mount is not remembered for the changed paths. */
   private readonly epochs = new ObservationEpochs<string>();
   private readonly openListings = new OpenListings();
+  /** The names this mount's open listings keep to answer lookups, all together. */
+  private readonly openListingNames = new ListedNamesBudget(MAX_LISTED_NAMES);
 
   constructor(
     private readonly store: S3ObjectStore,
@@ -159,7 +163,7 @@ export class S3Tree {
 
   /** A cursor over a directory's entries, one ListObjectsV2 page at a time. */
   listing(path: string): S3ListingCursor {
-    return new S3ListingCursor(this, this.store, path, this.dirPrefix(path));
+    return new S3ListingCursor(this, this.store, path, this.dirPrefix(path), new ListedNamesBudget(MAX_LISTED_NAMES));
   }
 
   /**
@@ -167,13 +171,19 @@ export class S3Tree {
    * those names, past the metadata TTL (see OpenListings).
    */
   openListing(path: string): S3ListingCursor {
-    const cursor = this.listing(path);
+    const cursor = new S3ListingCursor(this, this.store, path, this.dirPrefix(path), this.openListingNames);
     this.openListings.open(cursor);
     return cursor;
   }
 
   closeListing(cursor: S3ListingCursor): void {
     this.openListings.close(cursor);
+    cursor.releaseNames();
+  }
+
+  /** How many names the open listings hold to answer lookups (at most MAX_LISTED_NAMES, all listings together). */
+  get openListingNamesHeld(): number {
+    return this.openListingNames.inUse;
   }
 
   /** Every entry of a directory (all pages). */
@@ -205,7 +215,7 @@ export class S3Tree {
       size: object.size,
       mtime: versionTime(object.mtime, object.etag),
       etag: object.etag,
-      meta: {},
+      meta: NO_METADATA,
       complete: false,
     };
     if (this.options.symlinks && object.size <= MAX_SYMLINK_BYTES) node.typeUnknown = true;
@@ -312,7 +322,7 @@ export class S3Tree {
   }
 
   syntheticDir(): S3Node {
-    return { kind: 'dir', size: 0, mtime: this.mountedAt, etag: '', meta: {}, complete: true };
+    return { kind: 'dir', size: 0, mtime: this.mountedAt, etag: '', meta: NO_METADATA, complete: true };
   }
 
   /** True when `path` or a directory above it (a tree renamed or removed) changed through this mount after `since`. */
@@ -363,7 +373,10 @@ export function versionTime(lastModified: Date, etag: string): Date {
   return new Date(lastModified.getTime() + (hash % 1000));
 }
 
-/** Names one listing answers lookups for; past this many, its later names are answered for the metadata TTL only. */
+/**
+ * Names a mount's open listings answer lookups for, all together (one listing that is not open keeps as many for
+ * itself); past this many, later names are answered for the metadata TTL only, like any cached answer.
+ */
 export const MAX_LISTED_NAMES = 1_000_000;
 
 /**
@@ -380,7 +393,7 @@ export class S3ListingCursor implements AnsweringListing {
   private token?: string;
   /** Files held back, with the object listed and the epoch of its page. */
   private readonly held = new Map<string, { entry: S3Listing; object: ListedObject; since: number }>();
-  private readonly names = new ListedNames(MAX_LISTED_NAMES);
+  private readonly names: ListedNames;
   /** Nodes that lookups completed since they were listed (a directory's marker, an object's metadata). */
   private readonly completed = new Map<string, S3Node>();
   /** Names that changed through the mount after their page was asked for: they answer no lookup. */
@@ -392,7 +405,10 @@ export class S3ListingCursor implements AnsweringListing {
     private readonly store: S3ObjectStore,
     readonly path: string,
     private readonly prefix: string,
-  ) {}
+    budget: ListedNamesBudget,
+  ) {
+    this.names = new ListedNames(budget);
+  }
 
   /** How many entries were emitted so far (the offset after the last). */
   get length(): number {
@@ -455,6 +471,13 @@ export class S3ListingCursor implements AnsweringListing {
 
   changedAll(): void {
     this.allStale = true;
+  }
+
+  /** The listing was closed: its names answer nothing any more, and their memory goes back to the mount's budget. */
+  releaseNames(): void {
+    this.names.release();
+    this.completed.clear();
+    this.stale.clear();
   }
 
   /** Fetches the next page and emits what it settles. */

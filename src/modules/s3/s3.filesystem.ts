@@ -9,6 +9,7 @@ import {
   Fh,
   FileAttr,
   Flush,
+  Forget,
   FsError,
   FsStats,
   Fsync,
@@ -167,6 +168,12 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     const node = await this.nodeAt(path);
     if (!node) throw FsError.notFound();
     return this.attributes.of(ino, node);
+  }
+
+  /** The kernel let go of `ino`: what the mount knew of its path goes, so memory follows the kernel's inode cache. */
+  @Forget()
+  async forget(ino: Ino): Promise<void> {
+    this.namespace.forget(ino);
   }
 
   @OpenDir()
