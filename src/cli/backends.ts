@@ -106,6 +106,7 @@ const s3: Backend = {
       dirMode: options.dirMode,
       stagingDir: options.stagingDir,
       stagingMaxBytes: options.stagingMax,
+      maxInodes: options.maxInodes,
     };
     if (s3Options.partSize !== undefined && (s3Options.partSize < 5 * 1024 ** 2 || s3Options.partSize > 5 * 1024 ** 3)) {
       throw new UsageError("--part-size must be between 5M and 5G (S3's limits).");

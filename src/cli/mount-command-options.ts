@@ -42,6 +42,7 @@ export interface MountCommandOptions {
   dirMode?: number;
   stagingDir?: string;
   stagingMax?: number;
+  maxInodes?: number;
   symlinks?: boolean;
 }
 
@@ -66,6 +67,7 @@ export const S3_ONLY_FLAGS: Readonly<Partial<Record<keyof MountCommandOptions, s
   dirMode: '--dir-mode',
   stagingDir: '--staging-dir',
   stagingMax: '--staging-max',
+  maxInodes: '--max-inodes',
   symlinks: '--symlinks',
 };
 

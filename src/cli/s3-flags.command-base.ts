@@ -1,4 +1,5 @@
 import { CommandRunner, Option } from 'nest-commander';
+import { UsageError } from './usage.error';
 import { parseOctalMask, parsePositiveInteger, parseSeconds, parseSize, parseUrl } from './option-parsers';
 
 /** The s3 backend's flags, inherited by the mount command (nest-commander finds options on the prototype chain). */
@@ -115,5 +116,15 @@ export abstract class S3FlagsCommandBase extends CommandRunner {
   @Option({ flags: '--staging-max <size>', description: 's3: largest file that can be changed in place (default 16G); larger: EFBIG' })
   parseStagingMax(value: string): number {
     return parseSize('--staging-max', value);
+  }
+
+  @Option({
+    flags: '--max-inodes <count>',
+    description: 's3: inodes kept at most (default 1000000, ~200 bytes each); past it the kernel is asked to forget the oldest files',
+  })
+  parseMaxInodes(value: string): number {
+    const count = parsePositiveInteger('--max-inodes', value);
+    if (count < 1000) throw new UsageError(`--max-inodes must be at least 1000, got "${value}".`);
+    return count;
   }
 }

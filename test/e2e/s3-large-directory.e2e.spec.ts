@@ -4,7 +4,7 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FaultProxy } from './support/fault-proxy';
-import { startCliMount, stopMount } from './support/mount-process';
+import { startCliMount, stopMount, waitUntil } from './support/mount-process';
 import { S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { shOk } from './support/shell';
 import { itOnKernelTransport, TRANSPORT } from './support/transport';
@@ -156,6 +156,27 @@ describe(`a directory of ${KEYS} keys (${TRANSPORT} transport)`, () => {
         .map((line, i) => [held.split('\n')[i].split(' ')[0], line.split(' ')[0]])) {
         expect(after).not.toBe(before);
       }
+    } finally {
+      await stopMount(mount, mnt);
+    }
+  });
+
+  itOnKernelTransport('keeps at most --max-inodes inodes: the kernel is asked to forget the oldest files', async () => {
+    const mnt = join(work, 'mnt-max-inodes');
+    await fs.mkdir(mnt, { recursive: true });
+    const limit = Math.max(1000, Math.floor(KEYS / 10));
+    // --debug logs every handler call: the FORGETs that reach the S3 handlers are counted from it.
+    const flags = ['--endpoint', proxy.endpoint, '--path-style', '--max-inodes', String(limit), '--debug'];
+    const mount = await startCliMount(mnt, 's3', BUCKET, flags, S3_CREDENTIALS);
+    const forgotten = (): number => mount.output().match(/S3Filesystem\.forget\(/g)?.length ?? 0;
+    try {
+      const before = { ...proxy.requestsByKind };
+      expect((await shOk(`ls -l ${join(mnt, 'big')} | tail -n +2 | wc -l`, 240_000)).trim()).toBe(`${KEYS}`);
+      expect((proxy.requestsByKind.HEAD ?? 0) - (before.HEAD ?? 0)).toBeLessThanOrEqual(2);
+      // Every name was handed to the kernel with its attributes; all but about `limit` were handed back and forgotten.
+      await waitUntil(async () => forgotten() >= KEYS - limit, 10_000);
+      expect(forgotten()).toBeGreaterThanOrEqual(KEYS - limit);
+      expect((await shOk(`stat -c %s ${join(mnt, 'big', 'f000000')}`)).trim()).toBe('11');
     } finally {
       await stopMount(mount, mnt);
     }

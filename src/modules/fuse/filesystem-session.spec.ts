@@ -291,12 +291,14 @@ describe('FilesystemSession kernel cache', () => {
       const detach = session.attachKernel({
         invalidateInode: (ino) => told.push(`inode ${ino}`),
         invalidateEntry: (parent, name) => told.push(`entry ${parent} ${name}`),
+        releaseEntry: (parent, name) => told.push(`release ${parent} ${name}`) > 0,
       });
       fs.kernelCache?.invalidateInode(ROOT_INO);
       fs.kernelCache?.invalidateEntry(ROOT_INO, 'gone');
+      fs.kernelCache?.releaseEntry(ROOT_INO, 'old');
       detach();
       fs.kernelCache?.invalidateInode(ROOT_INO);
-      expect(told).toEqual([`inode ${ROOT_INO}`, `entry ${ROOT_INO} gone`]);
+      expect(told).toEqual([`inode ${ROOT_INO}`, `entry ${ROOT_INO} gone`, `release ${ROOT_INO} old`]);
       const asked = fs.seen.length;
       await session.getattr(ROOT_INO);
       expect(fs.seen.length).toBe(asked + 1);

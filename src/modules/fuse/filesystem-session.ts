@@ -67,6 +67,12 @@ export class FilesystemSession {
       this.table.forgetAttr(parent);
       for (const kernel of this.kernels) kernel.invalidateEntry(parent, name);
     },
+    releaseEntry: (parent, name) => {
+      this.table.dropChild(parent, name);
+      let told = false;
+      for (const kernel of this.kernels) told = kernel.releaseEntry(parent, name) || told;
+      return told;
+    },
   };
   /** The context of requests whose caller is not known: the daemon's own identity. */
   private readonly ownContext: RequestContext = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, pid: 0, known: false };

@@ -76,6 +76,11 @@ export class InodeTable {
 
   forgetChild(parent: Ino, name: string): void {
     this.markChanged(parent);
+    this.dropChild(parent, name);
+  }
+
+  /** Drops the cached name without marking anything changed (to save memory, not because it changed). */
+  dropChild(parent: Ino, name: string): void {
     const names = this.children.get(parent);
     if (!names) return;
     names.delete(name);

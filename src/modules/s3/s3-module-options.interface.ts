@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileKind } from '../fuse';
 import { S3OptionsException } from './s3-options.exception';
-import { NO_BUCKET_MESSAGE, PART_SIZE_MESSAGE } from './s3.messages';
+import { MAX_INODES_MESSAGE, NO_BUCKET_MESSAGE, PART_SIZE_MESSAGE } from './s3.messages';
 
 /** Options of {@link S3Module}. Sizes are in bytes, durations in milliseconds. */
 export interface S3ModuleOptions {
@@ -71,6 +71,11 @@ export interface S3ModuleOptions {
   stagingDir?: string;
   /** Largest file that can be staged for random writes; default 16 GiB. Above it writes fail with EFBIG. */
   stagingMaxBytes?: number;
+  /**
+   * Inodes the mount keeps at most (about 200 bytes each); default 1,000,000. Past it, on the kernel transport, the
+   * oldest files' names are handed back to the kernel, whose FORGETs drop them (a later lookup numbers them anew).
+   */
+  maxInodes?: number;
 }
 
 export interface ResolvedS3Options extends Required<Omit<S3ModuleOptions, 'endpoint' | 'region' | 'profile' | 'caBundle'>> {
@@ -88,6 +93,8 @@ export function resolveS3Options(options: S3ModuleOptions): ResolvedS3Options {
   if (partSize < 5 * MiB || partSize > 5 * 1024 * MiB) {
     throw new S3OptionsException(PART_SIZE_MESSAGE(partSize));
   }
+  const maxInodes = options.maxInodes ?? 1_000_000;
+  if (!Number.isInteger(maxInodes) || maxInodes < 1000) throw new S3OptionsException(MAX_INODES_MESSAGE(maxInodes));
   const prefix = (options.prefix ?? '').replace(/^\/+/, '').replace(/\/+$/, '');
   return {
     ...options,
@@ -114,6 +121,7 @@ export function resolveS3Options(options: S3ModuleOptions): ResolvedS3Options {
     dirMode: options.dirMode ?? 0o755,
     stagingDir: options.stagingDir ?? join(tmpdir(), 'nestjs-fuse-s3'),
     stagingMaxBytes: options.stagingMaxBytes ?? 16 * 1024 * MiB,
+    maxInodes,
   };
 }
 

@@ -58,4 +58,44 @@ describe('S3Namespace', () => {
     namespace.forget(ROOT_INO);
     expect(namespace.pathOf(ROOT_INO)).toBe('');
   });
+
+  describe('past its limit', () => {
+    const files = (count: number, parent = ROOT_INO) => Array.from({ length: count }, (_, i) => namespace.inodeOf(parent, `f${i}`, 'file'));
+
+    it('hands the oldest files back to the kernel, down to 90 % of the limit, once', () => {
+      const dir = namespace.inodeOf(ROOT_INO, 'old-dir', 'dir');
+      files(20);
+      const released: string[] = [];
+      namespace.releaseOldest(10, (parent, name) => released.push(`${parent}/${name}`) > 0);
+      // 22 known (the root and a directory among them, which stay): 13 files go, leaving 9.
+      expect(released).toEqual(Array.from({ length: 13 }, (_, i) => `${ROOT_INO}/f${i}`));
+      namespace.releaseOldest(10, (parent, name) => released.push(`${parent}/${name}`) > 0);
+      expect(released).toHaveLength(13);
+      expect(namespace.pathOf(dir)).toBe('old-dir');
+    });
+
+    it('keeps what the kernel takes back, and drops what it forgets', () => {
+      const inos = files(20);
+      namespace.releaseOldest(10, () => true);
+      expect(namespace.inodeOf(ROOT_INO, 'f0', 'file')).toBe(inos[0]);
+      for (const ino of inos.slice(1, 13)) namespace.forget(ino);
+      // Forgotten but not dropped yet: counted once, so two more files push it past the limit again.
+      for (const name of ['g1', 'g2']) namespace.inodeOf(ROOT_INO, name, 'file');
+      const again: string[] = [];
+      namespace.releaseOldest(10, (parent, name) => again.push(name) > 0);
+      expect(again).toEqual(['f0', 'f13']);
+      now += 2_001;
+      const released: string[] = [];
+      namespace.releaseOldest(10, (parent, name) => released.push(name) > 0);
+      expect([namespace.size, released]).toEqual([11, []]);
+    });
+
+    it('stops at the first refusal (no kernel to tell): nothing is marked on its way out', () => {
+      files(20);
+      let asked = 0;
+      namespace.releaseOldest(10, () => (asked++, false));
+      namespace.releaseOldest(10, () => (asked++, false));
+      expect(asked).toBe(2);
+    });
+  });
 });

@@ -24,6 +24,8 @@ export class S3Namespace {
   private readonly children = new Map<Ino, Map<string, Ino>>();
   /** Forgotten inodes and when, oldest first: dropped once {@link FORGET_GRACE_MS} passed without a lookup of them. */
   private readonly forgotten = new Map<Ino, number>();
+  /** Inodes whose names were handed back to the kernel ({@link releaseOldest}), until it forgets them. */
+  private readonly releasing = new Set<Ino>();
   private nextIno = ROOT_INO + 1;
 
   constructor(private readonly now: () => number = Date.now) {
@@ -51,8 +53,27 @@ export class S3Namespace {
       this.nodes.set(ino, { parent, name, kind });
     } else {
       this.forgotten.delete(ino);
+      this.releasing.delete(ino);
     }
     return ino;
+  }
+
+  /**
+   * When more than `limit` inodes are known (not counting those on their way out), hands the names of the oldest
+   * files back through `release` — down to 90 % of `limit` — and stops at the first it refuses (no kernel to tell).
+   */
+  releaseOldest(limit: number, release: (parent: Ino, name: string) => boolean): void {
+    if (this.forgotten.size > 0) this.dropForgotten();
+    const kept = this.nodes.size - this.forgotten.size - this.releasing.size;
+    if (kept <= limit) return;
+    let excess = kept - Math.floor(limit * 0.9);
+    for (const [ino, node] of this.nodes) {
+      if (excess <= 0) return;
+      if (node.kind === 'dir' || this.forgotten.has(ino) || this.releasing.has(ino)) continue;
+      if (!release(node.parent, node.name)) return;
+      this.releasing.add(ino);
+      excess -= 1;
+    }
   }
 
   /**
@@ -61,6 +82,7 @@ export class S3Namespace {
    */
   forget(ino: Ino): void {
     if (ino !== ROOT_INO && this.nodes.has(ino)) {
+      this.releasing.delete(ino);
       this.forgotten.delete(ino);
       this.forgotten.set(ino, this.now());
     }
@@ -118,6 +140,7 @@ export class S3Namespace {
 
   private drop(ino: Ino): void {
     this.forgotten.delete(ino);
+    this.releasing.delete(ino);
     const node = this.nodes.get(ino);
     if (!node) return;
     this.children.get(node.parent)?.delete(node.name);

@@ -10,6 +10,8 @@ describe('S3 options that stop the boot', () => {
     expect(() => resolveS3Options({ bucket: '' })).toThrow(/needs a bucket name/);
     expect(() => resolveS3Options({ bucket: 'b', partSize: 1024 })).toThrow(S3OptionsException);
     expect(() => resolveS3Options({ bucket: 'b', partSize: 1024 })).toThrow(/between 5 MiB and 5 GiB .* got 1024 bytes/);
+    expect(() => resolveS3Options({ bucket: 'b', maxInodes: 10 })).toThrow(S3OptionsException);
+    expect(() => resolveS3Options({ bucket: 'b', maxInodes: 1.5e3 + 0.5 })).toThrow(/maxInodes must be a whole number of at least 1000, got 1500.5/);
   });
 
   it('names a CA bundle it cannot read, as a setup error', async () => {

@@ -157,7 +157,9 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     const path = this.namespace.childPath(parent, name);
     const node = await this.nodeAt(path);
     if (!node) throw FsError.notFound();
-    return { attr: this.attributes.of(this.namespace.inodeOf(parent, name, node.kind), node) };
+    const entry = { attr: this.attributes.of(this.namespace.inodeOf(parent, name, node.kind), node) };
+    this.releaseOldInodes();
+    return entry;
   }
 
   @GetAttr()
@@ -174,6 +176,15 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
   @Forget()
   async forget(ino: Ino): Promise<void> {
     this.namespace.forget(ino);
+  }
+
+  /**
+   * Past `maxInodes`, the kernel is asked to let go of the oldest files' names (their FORGETs drop them): `ls -l` of a
+   * directory of millions of keys stays within the daemon's heap.
+   */
+  private releaseOldInodes(): void {
+    const kernelCache = this.kernelCache;
+    if (kernelCache) this.namespace.releaseOldest(this.options.maxInodes, (parent, name) => kernelCache.releaseEntry(parent, name));
   }
 
   @OpenDir()
@@ -218,6 +229,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       if (entry) page.push(this.direntOf(ino, this.withPendingContent(listing.path, entry), i + 1));
     }
     cursor.trimBefore(offset);
+    this.releaseOldInodes();
     return page;
   }
 

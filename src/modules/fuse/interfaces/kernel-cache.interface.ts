@@ -11,6 +11,12 @@ export interface KernelCache {
   invalidateInode(ino: Ino): void;
   /** Drops the name `name` in directory `parent` (the next lookup asks the handler). */
   invalidateEntry(parent: Ino, name: string): void;
+  /**
+   * Asks the kernel to let go of the name `name` in `parent`, which did not change: a filesystem that keeps state per
+   * inode the kernel holds bounds it this way. The kernel sends FORGET once nothing uses the inode. False when no
+   * kernel was told (fuse-native): nothing will be forgotten.
+   */
+  releaseEntry(parent: Ino, name: string): boolean;
 }
 
 /**

@@ -159,6 +159,7 @@ export class KernelTransport implements FuseTransport {
         connection.notify(NotifyCode.InvalInode, invalInodeOut(ino, 0, 0));
       },
       invalidateEntry: (parent, name) => void connection.notify(NotifyCode.InvalEntry, invalEntryOut(parent, name)),
+      releaseEntry: (parent, name) => connection.notify(NotifyCode.InvalEntry, invalEntryOut(parent, name)),
     });
     try {
       await initialized;
