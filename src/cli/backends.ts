@@ -1,5 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
 import { realpath, stat } from 'node:fs/promises';
+import type { Registry } from 'prom-client';
 import { resolve } from 'node:path';
 import { FuseOp } from '../modules/fuse';
 import { LocalModule } from '../modules/local';
@@ -25,7 +26,7 @@ export interface Backend {
   /** Per-op deadlines that differ from the general one (ops that legitimately take long on this backend). */
   deadlines?: Partial<Record<FuseOp, number>>;
   /** Checks the source argument and the flags against the (resolved) mountpoint, and builds the backend's module. */
-  module(source: string, options: MountCommandOptions, mountpoint: string): Promise<DynamicModule>;
+  module(source: string, options: MountCommandOptions, mountpoint: string, metrics?: Registry): Promise<DynamicModule>;
   describe(source: string): string;
 }
 
@@ -74,7 +75,7 @@ const s3: Backend = {
     [FuseOp.Rename]: UPLOAD_DEADLINE_MS,
     [FuseOp.SetAttr]: UPLOAD_DEADLINE_MS,
   },
-  async module(source, options) {
+  async module(source, options, _mountpoint, metrics) {
     refuseFlags(options, LOCAL_ONLY_FLAGS, 'local');
     const [bucket, ...rest] = source.replace(/^s3:\/\//, '').split('/');
     if (!BUCKET_NAME.test(bucket)) {
@@ -107,6 +108,7 @@ const s3: Backend = {
       stagingDir: options.stagingDir,
       stagingMaxBytes: options.stagingMax,
       maxInodes: options.maxInodes,
+      metrics,
     };
     if (s3Options.partSize !== undefined && (s3Options.partSize < 5 * 1024 ** 2 || s3Options.partSize > 5 * 1024 ** 3)) {
       throw new UsageError("--part-size must be between 5M and 5G (S3's limits).");

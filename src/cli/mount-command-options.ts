@@ -20,6 +20,8 @@ export interface MountCommandOptions {
   fsname?: string;
   xattrs?: boolean;
   opStats?: boolean;
+  metricsPort?: number;
+  metricsHost?: string;
   // local only
   inlineMetadata?: boolean;
   // s3 only

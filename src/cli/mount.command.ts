@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { MountCommandOptions } from './mount-command-options';
 import { S3FlagsCommandBase } from './s3-flags.command-base';
 import type { FuseModuleOptions, FuseTransportKind, PageCachePolicy } from '../modules/fuse';
@@ -11,6 +12,7 @@ import { isMounted } from '../modules/fuse/mountpoint.guard';
 import { formatOpLatency } from '../modules/fuse/op-latency.stats';
 import { Backend, BACKENDS, backendNamed } from './backends';
 import { exitOnCommanderError } from './commander-exit';
+import { MetricsServer } from './metrics-server';
 import { MountAppModule } from './mount-app.module';
 import { parseChoice, parseNonNegativeInteger, parseOctalMask, parseSeconds } from './option-parsers';
 import { UsageError } from './usage.error';
@@ -40,19 +42,27 @@ export class MountCommand extends S3FlagsCommandBase {
   async run([mountpoint, backendName, source]: string[], options: MountCommandOptions = {}): Promise<void> {
     const backend = backendNamed(backendName);
     const target = await checkMountpoint(mountpoint, options);
-    const backendModule = await backend.module(source, options, target);
-    const app = await NestFactory.createApplicationContext(MountAppModule.register(backendModule, this.fuseOptions(target, backend, options)), {
-      logger: options.debug ? VERBOSE : QUIET,
-      abortOnError: false,
+    const metrics = options.metricsPort === undefined ? undefined : new Registry();
+    const backendModule = await backend.module(source, options, target, metrics);
+    const metricsServer = metrics && (await MetricsServer.start(metrics, options.metricsHost ?? '127.0.0.1', options.metricsPort ?? 0));
+    if (metrics) collectDefaultMetrics({ register: metrics });
+    const app = await NestFactory.createApplicationContext(
+      MountAppModule.register(backendModule, { ...this.fuseOptions(target, backend, options), metrics }),
+      { logger: options.debug ? VERBOSE : QUIET, abortOnError: false },
+    ).catch(async (error: unknown) => {
+      await metricsServer?.close();
+      throw error;
     });
     const signal = waitForSignal();
     const mounts = app.get(FuseMountService).mounted();
     process.stdout.write(
       `nestjs-fuse: ${backend.describe(source)} mounted at ${target}${options.readOnly ? ' (read-only)' : ''}; press Ctrl-C to unmount\n`,
     );
+    if (metricsServer) process.stdout.write(`nestjs-fuse: metrics at http://${metricsServer.address}/metrics\n`);
     const received = await signal;
     new Logger('nestjs-fuse').log(`${received} received, unmounting`);
     await app.close();
+    await metricsServer?.close();
     process.stdout.write(`nestjs-fuse: unmounted ${target}\n`);
     for (const mount of mounts) {
       const rows = mount.opLatency();
@@ -122,6 +132,18 @@ export class MountCommand extends S3FlagsCommandBase {
   @Option({ flags: '--op-stats', description: 'print a latency histogram per op (count, errors, p50/p90/p99, max) when unmounting' })
   parseOpStats(): boolean {
     return true;
+  }
+
+  @Option({ flags: '--metrics-port <port>', description: 'serve Prometheus metrics at http://<metrics-host>:<port>/metrics' })
+  parseMetricsPort(value: string): number {
+    const port = parseNonNegativeInteger('--metrics-port', value);
+    if (port > 65535) throw new UsageError(`--metrics-port must be a TCP port (0-65535), got "${value}".`);
+    return port;
+  }
+
+  @Option({ flags: '--metrics-host <address>', description: 'the address the metrics are served on; default 127.0.0.1' })
+  parseMetricsHost(value: string): string {
+    return value;
   }
 
   @Option({ flags: '--debug', description: 'log every filesystem op with its latency' })

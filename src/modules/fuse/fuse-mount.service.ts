@@ -5,6 +5,7 @@ import { createTransport } from './fuse-transport.factory';
 import type { FuseModuleOptions, FuseMountOptions } from './interfaces/fuse-module-options.interface';
 import type { FuseMountHandle } from './interfaces/fuse-mount-handle.interface';
 import type { FuseTransport } from './interfaces/fuse-transport.interface';
+import { FuseMetrics } from './metrics/fuse-metrics';
 import { MountpointGuard } from './mountpoint.guard';
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
@@ -45,7 +46,8 @@ export class FuseMountService implements OnApplicationBootstrap, BeforeApplicati
     const session = filesystem === undefined ? this.registry.selected() : this.registry.get(filesystem);
     const options = { ...this.options.mount, ...mountOptions };
     const path = await this.guard.prepare(mountpoint, options);
-    const transport = await createTransport(session, path, options);
+    const metrics = this.options.metrics ? new FuseMetrics(this.options.metrics, path) : undefined;
+    const transport = await createTransport(session, path, options, undefined, metrics);
     await transport.mount();
     const handle: FuseMountHandle = {
       mountpoint: path,

@@ -18,6 +18,8 @@ import { FuseNativeInodeNumbers } from './fuse-native.inode-numbers';
 import { FuseNativeDirectories } from './fuse-native.directories';
 import { FuseNativeReads } from './fuse-native.reads';
 import { NativeStat, toNativeDirentStat, toNativeStat, toNativeStatArray, toNativeStatFs } from './fuse-native.stat';
+import { combineObservers } from './metrics/op-observers';
+import type { OpObserver } from './metrics/op-observer.interface';
 import { OpLatencyRow, OpLatencyStats } from './op-latency.stats';
 import { RequestBufferPool } from './request-buffer.pool';
 
@@ -51,6 +53,8 @@ export class FuseNativeAdapter implements FuseTransport {
    */
   private readonly bindingCacheTtlMs: number;
   private readonly stats?: OpLatencyStats;
+  /** What hears of every answered request: the op statistics and the metrics, when kept. */
+  private readonly observer?: OpObserver;
   /** Set by mount(): fuse-native's prebuilt binary is in use instead of the patched binding. */
   private prebuiltBinary = false;
 
@@ -59,9 +63,11 @@ export class FuseNativeAdapter implements FuseTransport {
     readonly mountpoint: string,
     private readonly options: FuseMountOptions,
     private readonly logger = new Logger('FuseNativeAdapter'),
+    metrics?: OpObserver,
   ) {
     this.bindingCacheTtlMs = Math.min(Math.max(0, Math.floor(session.attrTtlMs)), UINT32_MAX);
     this.stats = options.opStats ? new OpLatencyStats() : undefined;
+    this.observer = combineObservers(this.stats, metrics);
     this.reads = new FuseNativeReads(session, this.handles, this.buffers);
     this.directories = new FuseNativeDirectories(session);
   }
@@ -224,9 +230,9 @@ export class FuseNativeAdapter implements FuseTransport {
     return this.timedOps(this.onlyImplemented(ops));
   }
 
-  /** With `opStats`, each op's answer callback (always its last argument) records the op's latency. */
+  /** With op statistics or metrics, each op's answer callback (always its last argument) records the op. */
   private timedOps(ops: NativeOps): NativeOps {
-    if (!this.stats) return ops;
+    if (!this.observer) return ops;
     const timed =
       (name: string, op: (...args: never[]) => void) =>
       (...args: unknown[]): void => {
@@ -237,15 +243,18 @@ export class FuseNativeAdapter implements FuseTransport {
   }
 
   /**
-   * `cb`, recording the time from now until it is called, under `op`, when the mount keeps op statistics; `cb`
-   * itself otherwise. An answer below zero is a negative errno.
+   * `cb`, recording the op from now until it is called, when the mount keeps op statistics or metrics; `cb` itself
+   * otherwise. An answer below zero is a negative errno; a read's or write's answer at or above zero is its byte count.
    */
   timed(op: string, cb: NativeCallback): NativeCallback {
-    const stats = this.stats;
-    if (!stats) return cb;
+    const observer = this.observer;
+    if (!observer) return cb;
+    observer.started(op);
     const started = performance.now();
     return (...args: unknown[]) => {
-      stats.record(op, (performance.now() - started) * 1000, typeof args[0] === 'number' && args[0] < 0);
+      const result = typeof args[0] === 'number' ? args[0] : 0;
+      const bytes = (op === 'read' || op === 'write') && result > 0 ? result : 0;
+      observer.answered(op, (performance.now() - started) / 1000, result < 0 ? -result : 0, bytes);
       cb(...args);
     };
   }

@@ -7,6 +7,7 @@ import type { FuseTransport, FuseTransportKind } from './interfaces/fuse-transpo
 import { FUSE_DEVICE_ADDON, fuseDeviceAddonBuilt } from './kernel/fuse-device.binding';
 import { findFusermount } from './kernel/fusermount';
 import { KernelTransport } from './kernel/kernel-transport';
+import type { OpObserver } from './metrics/op-observer.interface';
 
 /**
  * The transport `auto` picks here: NESTJS_FUSE_TRANSPORT when set (kernel or fuse-native: one switch for every mount
@@ -28,6 +29,7 @@ export async function createTransport(
   mountpoint: string,
   options: FuseMountOptions,
   logger?: Logger,
+  metrics?: OpObserver,
 ): Promise<FuseTransport> {
   const choice = options.transport ?? 'auto';
   const kind = choice === 'auto' ? await automaticTransport() : choice;
@@ -38,9 +40,9 @@ export async function createTransport(
           `The kernel transport's addon is not built (${FUSE_DEVICE_ADDON} is missing). Build it with: node scripts/build-kernel-transport.js (needs a C compiler), or use the fuse-native transport.`,
         );
       }
-      return new KernelTransport(session, mountpoint, options, logger);
+      return new KernelTransport(session, mountpoint, options, logger, metrics);
     case 'fuse-native':
-      return new FuseNativeAdapter(session, mountpoint, options, logger);
+      return new FuseNativeAdapter(session, mountpoint, options, logger, metrics);
     default:
       throw new MountException(`Unknown transport "${String(kind)}": use auto, kernel or fuse-native.`);
   }

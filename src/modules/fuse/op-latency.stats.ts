@@ -1,3 +1,4 @@
+import type { OpObserver } from './metrics/op-observer.interface';
 /** One op's figures: latencies from the request's arrival in JavaScript to its answer, in microseconds. */
 export interface OpLatencyRow {
   op: string;
@@ -46,8 +47,14 @@ class OpHistogram {
  * Per-op latency histograms of one mount (`opStats`): where a workload's time goes, op by op, without a profiler —
  * e.g. that a slow `ls -l` is two getxattr round trips per file, or that reads queue behind a lock.
  */
-export class OpLatencyStats {
+export class OpLatencyStats implements OpObserver {
   private readonly ops = new Map<string, OpHistogram>();
+
+  started(): void {}
+
+  answered(op: string, seconds: number, errno: number): void {
+    this.record(op, seconds * 1e6, errno !== 0);
+  }
 
   record(op: string, us: number, failed: boolean): void {
     let histogram = this.ops.get(op);

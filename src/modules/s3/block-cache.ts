@@ -36,6 +36,11 @@ export class BlockCache {
   private bytes = 0;
   /** Bytes of read-ahead on its way: they count against the cap from the moment they are requested. */
   private reserved = 0;
+  /**
+   * Since the cache was made: reads answered from cached blocks, reads that waited for S3 (a block, or the exact range
+   * of a random read, which is not cached), blocks evicted for room, and bytes of read-ahead requested.
+   */
+  readonly counts = { hits: 0, misses: 0, evictions: 0, readAheadBytes: 0 };
 
   constructor(
     private readonly capacityBytes: number,
@@ -81,9 +86,11 @@ export class BlockCache {
   acquire(id: string, fetch: () => Promise<Buffer>): Promise<Buffer> {
     const cached = this.get(id);
     if (cached) {
+      this.counts.hits += 1;
       this.pin(cached);
       return Promise.resolve(cached);
     }
+    this.counts.misses += 1;
     const pending = this.inflight.get(id) ?? this.track(id, fetch());
     // Pinned by track() the moment it arrives, before any other fetch can make room by evicting it.
     pending.waiters += 1;
@@ -103,6 +110,7 @@ export class BlockCache {
    */
   fetchGroup(ids: string[], bytes: number, fetch: () => Promise<Buffer[]>): Promise<void> {
     // Room is made before the request, so the cache and what is in flight together stay within the cap.
+    this.counts.readAheadBytes += bytes;
     this.reserved += bytes;
     this.evictToFit();
     const group = fetch().finally(() => {
@@ -152,6 +160,7 @@ export class BlockCache {
   private evictToFit(): void {
     for (const [oldest, value] of this.blocks) {
       if (this.bytes + this.reserved <= this.capacityBytes) break;
+      this.counts.evictions += 1;
       this.drop(oldest, value);
     }
   }

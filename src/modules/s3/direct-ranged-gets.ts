@@ -6,6 +6,7 @@ import { createHash, createHmac, Hash, Hmac } from 'node:crypto';
 import { RefusedResponse, ResponseHead } from './raw-http-connection';
 import { Allocate, allocatePieces, expectedRangeLength } from './ranged-body';
 import { RawHttpPool } from './raw-http-pool';
+import type { S3Metrics } from './s3-metrics';
 import { objectPath, ObjectUrlBase, resolveObjectUrlBase } from './s3-object-url';
 
 export interface FastRangedGetOptions {
@@ -43,6 +44,7 @@ export class DirectRangedGets {
     private readonly bucket: string,
     private readonly options: FastRangedGetOptions,
     private readonly logger: Logger,
+    private readonly metrics?: S3Metrics,
   ) {}
 
   async get(key: string, start: number, end: number, etag: string | undefined, pieceSize: number, allocate: Allocate): Promise<FastRangeResult> {
@@ -79,6 +81,7 @@ export class DirectRangedGets {
       const response = await pool.send(requestHead(signed), (head) => this.accept(head, start, end, etag, pieceSize, allocate));
       return response ? { pieces: response.pieces } : { fallBack: 'every connection is busy' };
     } catch (error) {
+      if (!(error instanceof RefusedResponse)) this.metrics?.request('GetObject', undefined);
       const refused = error instanceof RefusedResponse && (error.head.status === 400 || error.head.status === 403);
       return { fallBack: (error as Error).message, refused };
     }
@@ -97,6 +100,7 @@ export class DirectRangedGets {
     pieceSize: number,
     allocate: Allocate,
   ): Buffer[] | undefined {
+    this.metrics?.request('GetObject', head.status);
     if (head.status !== 206 && head.status !== 200) return undefined;
     if (etag && head.headers.get('etag') !== etag) return undefined;
     const expected = expectedRangeLength(start, end, head.headers.get('content-range'));

@@ -134,6 +134,7 @@ export class ObjectReader {
   }
 
   private fetchExact(offset: number, end: number): Promise<Buffer> {
+    this.cache.counts.misses += 1;
     const start = Math.floor(offset / RANDOM_ALIGN) * RANDOM_ALIGN;
     const stop = Math.min(Math.ceil(end / RANDOM_ALIGN) * RANDOM_ALIGN, this.object.size);
     return this.store.getRange(this.object.key, start, stop - 1, this.object.etag).then((data) => data.subarray(offset - start, end - start));

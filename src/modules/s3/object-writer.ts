@@ -218,6 +218,7 @@ export class ObjectWriter {
       return { etag, size: this.length };
     } catch (error) {
       this.failure = error instanceof FsError ? error : FsError.io(String(error));
+      this.store.metrics.uploadFailed();
       this.logger.error(`Upload of ${this.key} failed; the object was not changed and the data written is lost: ${this.failure.message}`);
       throw this.failure;
     }

@@ -1,4 +1,5 @@
 import { tmpdir } from 'node:os';
+import type { Registry } from 'prom-client';
 import { join } from 'node:path';
 import type { FileKind } from '../fuse';
 import { S3OptionsException } from './s3-options.exception';
@@ -76,9 +77,15 @@ export interface S3ModuleOptions {
    * oldest files' names are handed back to the kernel, whose FORGETs drop them (a later lookup numbers them anew).
    */
   maxInodes?: number;
+  /**
+   * A prom-client registry to report this bucket's S3 requests, uploads and block cache in (`nestjs_fuse_s3_…`,
+   * labelled with the bucket; docs/OPERATIONS.md lists them).
+   */
+  metrics?: Registry;
 }
 
-export interface ResolvedS3Options extends Required<Omit<S3ModuleOptions, 'endpoint' | 'region' | 'profile' | 'caBundle'>> {
+export interface ResolvedS3Options extends Required<Omit<S3ModuleOptions, 'endpoint' | 'region' | 'profile' | 'caBundle' | 'metrics'>> {
+  metrics?: Registry;
   endpoint?: string;
   region?: string;
   profile?: string;

@@ -19,6 +19,7 @@ import { FsError } from '../fuse';
 import type { DirectRangedGets } from './direct-ranged-gets';
 import { Allocate, allocatePieces, copyIntoPieces, expectedRangeLength } from './ranged-body';
 import { toFsError } from './s3-errno.mapper';
+import { S3Metrics } from './s3-metrics';
 import { offsetsOf } from './part-offsets';
 import { mapWithConcurrency } from './with-concurrency';
 
@@ -79,6 +80,8 @@ export class S3ObjectStore {
     private readonly limits: StoreLimits = DEFAULT_LIMITS,
     /** The direct way for ranged reads; without it, every read goes through the SDK. */
     private readonly directGets?: DirectRangedGets,
+    /** What the store reports its uploads to (nothing, without a registry). */
+    readonly metrics: S3Metrics = new S3Metrics(undefined, bucket),
   ) {}
 
   /** Closes the connections of the direct ranged reads and the SDK client's. */
@@ -247,6 +250,7 @@ export class S3ObjectStore {
       const out = await this.client.send(
         new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, Metadata: metadata, ContentLength: contentLength }),
       );
+      this.metrics.uploaded(Buffer.isBuffer(body) ? body.length : (contentLength ?? 0), false);
       return out.ETag ?? '';
     });
   }
@@ -322,6 +326,7 @@ export class S3ObjectStore {
       const out = await this.client.send(
         new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }),
       );
+      this.metrics.uploaded(body.length, true);
       return { PartNumber: partNumber, ETag: out.ETag ?? '' };
     });
   }

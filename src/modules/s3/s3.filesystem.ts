@@ -120,6 +120,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     this.tree = new S3Tree(store, options, this.logger);
     this.attributes = new S3Attributes(options);
     this.cache = new BlockCache(options.cacheBytes, BLOCK_SIZE);
+    store.metrics.watch(this.cache);
     this.budget = new PrefetchBudget(options.prefetchTotalBytes);
   }
 

@@ -2,6 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import { DirectRangedGets } from './direct-ranged-gets';
 import { createS3Client, readCaBundle } from './s3-client.factory';
 import { resolveS3Options, type ResolvedS3Options, type S3ModuleOptions } from './s3-module-options.interface';
+import { S3Metrics } from './s3-metrics';
 import { S3ObjectStore } from './s3-object.store';
 import { S3_RESOLVED_OPTIONS, S3_STORE } from './s3.constants';
 import { S3Filesystem } from './s3.filesystem';
@@ -19,12 +20,15 @@ import { ConfigurableS3Module, S3_MODULE_OPTIONS } from './s3.module-definition'
       useFactory: async (options: ResolvedS3Options) => {
         const client = await createS3Client(options);
         const logger = new Logger('S3');
+        const metrics = new S3Metrics(options.metrics, options.bucket);
+        metrics.instrument(client);
         const directGets = options.directReads
           ? new DirectRangedGets(
               client,
               options.bucket,
               { requestTimeoutMs: options.requestTimeoutMs, caBundle: await readCaBundle(options.caBundle), maxConnections: 64 },
               logger,
+              metrics,
             )
           : undefined;
         const limits = {
@@ -33,7 +37,7 @@ import { ConfigurableS3Module, S3_MODULE_OPTIONS } from './s3.module-definition'
           concurrency: 8,
           readAttempts: options.maxAttempts,
         };
-        return new S3ObjectStore(client, options.bucket, logger, limits, directGets);
+        return new S3ObjectStore(client, options.bucket, logger, limits, directGets, metrics);
       },
       inject: [S3_RESOLVED_OPTIONS],
     },

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { FuseOp } from '../fuse.constants';
 import type { FuseTransportKind } from './fuse-transport.interface';
 
@@ -83,4 +84,9 @@ export interface FuseModuleOptions {
   debug?: boolean;
   /** Unmount on SIGINT/SIGTERM (default true). The CLI turns this off and handles signals itself. */
   unmountOnSignal?: boolean;
+  /**
+   * A prom-client registry to report each mount's requests in (`nestjs_fuse_requests_total` and the rest, labelled
+   * with the mountpoint; docs/OPERATIONS.md lists them). Serving it (e.g. at `/metrics`) is the application's part.
+   */
+  metrics?: Registry;
 }

@@ -8,6 +8,8 @@ import { describeError } from '../fuse.messages';
 import type { FileAttr, FsStats, Ino, OpenReply, RequestContext, SetAttrChanges } from '../interfaces/file-attr.interface';
 import type { FuseMountOptions } from '../interfaces/fuse-module-options.interface';
 import type { FuseTransport } from '../interfaces/fuse-transport.interface';
+import { combineObservers } from '../metrics/op-observers';
+import type { OpObserver } from '../metrics/op-observer.interface';
 import { OpLatencyRow, OpLatencyStats } from '../op-latency.stats';
 import { RequestBufferPool } from '../request-buffer.pool';
 import { DirectoryReader } from './directory-reader';
@@ -108,6 +110,8 @@ export class KernelTransport implements FuseTransport {
   /** Inodes the filesystem invalidated since their last open: their next open drops the kernel's cached pages. */
   private readonly invalidatedSinceOpen = new Set<Ino>();
   private readonly stats?: OpLatencyStats;
+  /** What hears of every answered request: the op statistics and the metrics, when kept. */
+  private readonly observer?: OpObserver;
   private detachKernel?: () => void;
   /** The kernel agreed to keep written pages and write them back later (the writebackCache option). */
   private writeback = false;
@@ -119,10 +123,12 @@ export class KernelTransport implements FuseTransport {
     readonly mountpoint: string,
     private readonly options: FuseMountOptions,
     private readonly logger = new Logger('KernelTransport'),
+    metrics?: OpObserver,
   ) {
     this.entryValid = validity(options.kernelEntryTtlSeconds ?? 1);
     this.attrValid = validity(options.kernelAttrTtlSeconds ?? 1);
     this.stats = options.opStats ? new OpLatencyStats() : undefined;
+    this.observer = combineObservers(this.stats, metrics);
     this.directories = new DirectoryReader(session, (attr) => this.present(attr), this.entryValid, this.attrValid);
   }
 
@@ -669,7 +675,10 @@ export class KernelTransport implements FuseTransport {
   private replier(request: FuseRequest, context: KernelRequestContext): (error: unknown, body?: Body) => void {
     this.inflight += 1;
     this.running.set(request.unique, context);
-    const started = this.stats ? performance.now() : 0;
+    const observer = this.observer;
+    const op = observer ? opName(request.opcode) : '';
+    observer?.started(op);
+    const started = observer ? performance.now() : 0;
     let answered = false;
     const reply = (error: unknown, body?: Body): void => {
       if (answered) return;
@@ -678,7 +687,7 @@ export class KernelTransport implements FuseTransport {
       try {
         const errno = error === undefined ? 0 : context.interrupted ? FsError.interrupted().errno : this.errnoOf(error);
         this.connection?.reply(request.unique, -errno, errno === 0 ? body : undefined);
-        this.record(request.opcode, started, errno !== 0);
+        observer?.answered(op, (performance.now() - started) / 1000, errno, errno === 0 ? transferred(request.opcode, body) : 0);
       } catch (failure) {
         this.logger.error(`Answering FUSE request ${request.unique} failed: ${describeError(failure)}`);
       } finally {
@@ -687,10 +696,6 @@ export class KernelTransport implements FuseTransport {
     };
     if (ANSWERED_EARLY_WHEN_INTERRUPTED.has(request.opcode)) context.answerEarly = () => reply(FsError.interrupted());
     return reply;
-  }
-
-  private record(opcode: number, started: number, failed: boolean): void {
-    this.stats?.record((FuseOpcode[opcode] ?? String(opcode)).toLowerCase(), (performance.now() - started) * 1000, failed);
   }
 
   /** The positive errno that answers `error`; anything but an FsError is unexpected here, so EIO and a log line. */
@@ -719,4 +724,16 @@ function timeOf(seconds: number, nanoseconds: number): Date {
 
 function sanitize(value: string): string {
   return value.replace(/[^A-Za-z0-9._@:+-]/g, '_');
+}
+
+function opName(opcode: number): string {
+  return (FuseOpcode[opcode] ?? String(opcode)).toLowerCase();
+}
+
+/** The bytes a READ answered with, or a WRITE took. */
+function transferred(opcode: number, body: Body | undefined): number {
+  if (!body) return 0;
+  if (opcode === FuseOpcode.Read) return body.reduce((sum, part) => sum + part.length, 0);
+  if (opcode === FuseOpcode.Write) return body[0]?.readUInt32LE(0) ?? 0;
+  return 0;
 }
