@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { MountCommandOptions } from './mount-command-options';
+import { LOCAL_ONLY_FLAGS, MountCommandOptions, S3_ONLY_FLAGS } from './mount-command-options';
 import { S3FlagsCommandBase } from './s3-flags.command-base';
 import type { FuseModuleOptions, FuseTransportKind, PageCachePolicy } from '../modules/fuse';
 import { FuseMountService } from '../modules/fuse';
@@ -12,6 +12,7 @@ import { isMounted } from '../modules/fuse/mountpoint.guard';
 import { formatOpLatency } from '../modules/fuse/op-latency.stats';
 import { Backend, BACKENDS, backendNamed } from './backends';
 import { exitOnCommanderError } from './commander-exit';
+import { applyEnvironment } from './environment-options';
 import { MetricsServer } from './metrics-server';
 import { MountAppModule } from './mount-app.module';
 import { parseChoice, parseNonNegativeInteger, parseOctalMask, parseSeconds } from './option-parsers';
@@ -36,6 +37,14 @@ export class MountCommand extends S3FlagsCommandBase {
   /** nest-commander sets the exit override on the root command only; sub-commands need their own. */
   override setCommand(command: Parameters<CommandRunner['setCommand']>[0]): this {
     command.exitOverride(exitOnCommanderError);
+    // The other backend's variables may be set for a whole host or container: ignored, where its flags are refused.
+    command.hook('preAction', (action) => applyEnvironment(action, process.env, flagsOfOtherBackends(action.args[1])));
+    command.addHelpText(
+      'after',
+      '\nEvery option can also be set with an environment variable: NESTJS_FUSE_ and the option in capitals, e.g.\n' +
+        'NESTJS_FUSE_CACHE_SIZE=512M, NESTJS_FUSE_READ_ONLY=true, NESTJS_FUSE_XATTRS=false (for --no-xattrs).\n' +
+        'An option on the command line wins. docs/CONFIGURATION.md lists them all.\n',
+    );
     return super.setCommand(command);
   }
 
@@ -257,4 +266,9 @@ function waitForSignal(): Promise<NodeJS.Signals> {
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
   });
+}
+
+function flagsOfOtherBackends(backend: string | undefined): ReadonlySet<string> {
+  const flags = backend === 'local' ? S3_ONLY_FLAGS : backend === 's3' ? LOCAL_ONLY_FLAGS : {};
+  return new Set(Object.values(flags));
 }

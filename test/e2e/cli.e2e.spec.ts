@@ -206,4 +206,79 @@ describe('nestjs-fuse CLI', () => {
       await stopMount(mount, mnt);
     }
   });
+
+  describe('environment variables', () => {
+    const withEnv = (env: Record<string, string>, args: string): ReturnType<typeof sh> => sh(`${CLI} ${args}`, 20_000, { ...process.env, ...env });
+
+    it('set an option as its flag would: NESTJS_FUSE_READ_ONLY=true mounts read-only, NESTJS_FUSE_XATTRS=false serves none', async () => {
+      let mount: MountProcess | undefined;
+      try {
+        mount = await startCliMount(mnt, 'local', src, [], { NESTJS_FUSE_READ_ONLY: 'true', NESTJS_FUSE_XATTRS: 'false', NESTJS_FUSE_DEBUG: '1' });
+        expect(mount.output()).toContain('(read-only)');
+        expect((await sh(`touch ${mnt}/x`)).stderr).toMatch(/Read-only file system/);
+        expect((await sh(`getfattr -n user.any ${mnt}`)).stderr).toMatch(/Operation not supported/);
+        await sh(`ls ${mnt}`);
+        expect(mount.output()).toMatch(/readdir LocalFilesystem\.readdir/);
+      } finally {
+        await stopMount(mount, mnt);
+      }
+    });
+
+    it('lose to the command line, and false or 0 leaves a switch off', async () => {
+      let mount: MountProcess | undefined;
+      try {
+        // A bad value the command line overrides is never read.
+        mount = await startCliMount(mnt, 'local', src, ['--uid', '4321'], { NESTJS_FUSE_UID: 'nobody', NESTJS_FUSE_READ_ONLY: '0' });
+        expect(mount.output()).not.toContain('(read-only)');
+        expect((await sh(`stat -c %u ${mnt}`)).stdout.trim()).toBe('4321');
+      } finally {
+        await stopMount(mount, mnt);
+      }
+    });
+
+    it('name the variable when its value is bad, with the fix, and exit 2', async () => {
+      for (const [env, message] of [
+        [{ NESTJS_FUSE_READ_ONLY: 'yes please' }, 'NESTJS_FUSE_READ_ONLY must be true or false (or 1 or 0), got "yes please".'],
+        [{ NESTJS_FUSE_ENTRY_TTL: 'soon' }, 'NESTJS_FUSE_ENTRY_TTL=soon: --entry-ttl needs a number of seconds ≥ 0 (e.g. 1 or 0.5), got "soon".'],
+        [
+          { NESTJS_FUSE_CACHE_SIZE: 'lots' },
+          'NESTJS_FUSE_CACHE_SIZE=lots: --cache-size needs a size such as 256 (MiB), 512K, 64M or 2G, got "lots".',
+        ],
+      ] as const) {
+        const result = await withEnv(env, `mount ${mnt} s3 some-bucket`);
+        expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({
+          code: 2,
+          stdout: '',
+          stderr: `nestjs-fuse: ${message}\n`,
+        });
+      }
+    });
+
+    it("ignore the other backend's variables (set for a whole host), where its flags are refused", async () => {
+      let mount: MountProcess | undefined;
+      try {
+        mount = await startCliMount(mnt, 'local', src, [], { NESTJS_FUSE_CACHE_SIZE: 'lots', NESTJS_FUSE_ENDPOINT: 'http://127.0.0.1:1' });
+        expect(await sh(`ls ${mnt}`)).toMatchObject({ code: 0 });
+      } finally {
+        await stopMount(mount, mnt);
+      }
+    });
+
+    it('are listed in the help, and every option with its variable in docs/CONFIGURATION.md', async () => {
+      const help = (await cli('mount --help')).stdout;
+      expect(help).toContain('NESTJS_FUSE_CACHE_SIZE=512M');
+      const documented = await fs.readFile(join(__dirname, '..', '..', 'docs', 'CONFIGURATION.md'), 'utf8');
+      const flags = [...help.matchAll(/^ {2}(--[a-z-]+)/gm)].map((match) => match[1]);
+      expect(flags.length).toBeGreaterThan(40);
+      for (const flag of flags) {
+        expect(documented).toContain(`\`${flag}`);
+        expect(documented).toContain(
+          `NESTJS_FUSE_${flag
+            .replace(/^--(no-)?/, '')
+            .replace(/-/g, '_')
+            .toUpperCase()}`,
+        );
+      }
+    });
+  });
 });
