@@ -109,7 +109,18 @@ const s3: Backend = {
       stagingMaxBytes: options.stagingMax,
       maxInodes: options.maxInodes,
       metrics,
+      serverSideEncryption: options.sse,
+      sseKmsKeyId: options.sseKmsKeyId,
+      storageClass: options.storageClass,
+      acl: options.acl,
+      requesterPays: options.requesterPays,
+      expectedBucketOwner: options.expectedBucketOwner,
+      signRequests: options.signRequest,
+      uploadChecksum: options.uploadChecksum,
     };
+    if (s3Options.sseKmsKeyId !== undefined && !s3Options.serverSideEncryption?.startsWith('aws:kms')) {
+      throw new UsageError('--sse-kms-key-id needs KMS encryption: add --sse aws:kms (or aws:kms:dsse).');
+    }
     if (s3Options.partSize !== undefined && (s3Options.partSize < 5 * 1024 ** 2 || s3Options.partSize > 5 * 1024 ** 3)) {
       throw new UsageError("--part-size must be between 5M and 5G (S3's limits).");
     }

@@ -1,4 +1,6 @@
+import type { ObjectCannedACL, StorageClass } from '@aws-sdk/client-s3';
 import type { FuseTransportKind, PageCachePolicy } from '../modules/fuse';
+import type { S3Encryption, UploadChecksum } from '../modules/s3/s3-module-options.interface';
 
 /** The parsed flags of `nestjs-fuse mount`. */
 export interface MountCommandOptions {
@@ -46,6 +48,14 @@ export interface MountCommandOptions {
   stagingMax?: number;
   maxInodes?: number;
   symlinks?: boolean;
+  sse?: S3Encryption;
+  sseKmsKeyId?: string;
+  storageClass?: StorageClass;
+  acl?: ObjectCannedACL;
+  requesterPays?: boolean;
+  expectedBucketOwner?: string;
+  signRequest?: boolean;
+  uploadChecksum?: UploadChecksum;
 }
 
 /** Flags that mean nothing to the local backend, by option name. */
@@ -70,6 +80,14 @@ export const S3_ONLY_FLAGS: Readonly<Partial<Record<keyof MountCommandOptions, s
   stagingDir: '--staging-dir',
   stagingMax: '--staging-max',
   maxInodes: '--max-inodes',
+  sse: '--sse',
+  sseKmsKeyId: '--sse-kms-key-id',
+  storageClass: '--storage-class',
+  acl: '--acl',
+  requesterPays: '--requester-pays',
+  expectedBucketOwner: '--expected-bucket-owner',
+  signRequest: '--no-sign-request',
+  uploadChecksum: '--upload-checksum',
   symlinks: '--symlinks',
 };
 

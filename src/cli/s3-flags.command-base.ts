@@ -1,6 +1,15 @@
 import { CommandRunner, Option } from 'nest-commander';
 import { UsageError } from './usage.error';
-import { parseOctalMask, parsePositiveInteger, parseSeconds, parseSize, parseUrl } from './option-parsers';
+import type { ObjectCannedACL, StorageClass } from '@aws-sdk/client-s3';
+import {
+  CANNED_ACLS,
+  S3_ENCRYPTIONS,
+  S3Encryption,
+  STORAGE_CLASSES,
+  UPLOAD_CHECKSUMS,
+  UploadChecksum,
+} from '../modules/s3/s3-module-options.interface';
+import { parseChoice, parseOctalMask, parsePositiveInteger, parseSeconds, parseSize, parseUrl } from './option-parsers';
 
 /** The s3 backend's flags, inherited by the mount command (nest-commander finds options on the prototype chain). */
 export abstract class S3FlagsCommandBase extends CommandRunner {
@@ -126,5 +135,52 @@ export abstract class S3FlagsCommandBase extends CommandRunner {
     const count = parsePositiveInteger('--max-inodes', value);
     if (count < 1000) throw new UsageError(`--max-inodes must be at least 1000, got "${value}".`);
     return count;
+  }
+  @Option({ flags: '--sse <type>', description: `s3: encrypt every object written: ${S3_ENCRYPTIONS.join(', ')} (default: the bucket's)` })
+  parseSse(value: string): S3Encryption {
+    return parseChoice('--sse', value, S3_ENCRYPTIONS);
+  }
+
+  @Option({ flags: '--sse-kms-key-id <key>', description: "s3: the KMS key (id or ARN) of --sse aws:kms (default: the account's S3 key)" })
+  parseSseKmsKeyId(value: string): string {
+    if (value.trim() === '') throw new UsageError('--sse-kms-key-id needs a KMS key id or ARN.');
+    return value;
+  }
+
+  @Option({ flags: '--storage-class <class>', description: "s3: storage class of every object written, e.g. STANDARD_IA (default: the bucket's)" })
+  parseStorageClass(value: string): StorageClass {
+    return parseChoice('--storage-class', value, STORAGE_CLASSES);
+  }
+
+  @Option({ flags: '--acl <acl>', description: 's3: canned ACL of every object written, e.g. bucket-owner-full-control (default: none sent)' })
+  parseAcl(value: string): ObjectCannedACL {
+    return parseChoice('--acl', value, CANNED_ACLS);
+  }
+
+  @Option({ flags: '--requester-pays', description: 's3: the requester pays for requests and transfer (Requester Pays buckets)' })
+  parseRequesterPays(): boolean {
+    return true;
+  }
+
+  @Option({
+    flags: '--expected-bucket-owner <account>',
+    description: 's3: the 12-digit account that must own the bucket; S3 refuses requests otherwise',
+  })
+  parseExpectedBucketOwner(value: string): string {
+    if (!/^\d{12}$/.test(value)) throw new UsageError(`--expected-bucket-owner needs a 12-digit AWS account id, got "${value}".`);
+    return value;
+  }
+
+  @Option({ flags: '--no-sign-request', description: 's3: send requests unsigned, without credentials (public buckets)' })
+  parseNoSignRequest(): boolean {
+    return false;
+  }
+
+  @Option({
+    flags: '--upload-checksum <algorithm>',
+    description: `s3: a checksum S3 verifies on every upload: ${UPLOAD_CHECKSUMS.join(', ')} (default off)`,
+  })
+  parseUploadChecksum(value: string): UploadChecksum {
+    return parseChoice('--upload-checksum', value, UPLOAD_CHECKSUMS);
   }
 }

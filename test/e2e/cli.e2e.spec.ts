@@ -88,6 +88,20 @@ describe('nestjs-fuse CLI', () => {
     await expectUsageError(`mount ${mnt} local ${src} --transport fuse3`, /--transport must be one of auto, kernel, fuse-native, got "fuse3"/);
   });
 
+  it('rejects bad values of the S3 request and metrics options, naming the fix', async () => {
+    const s3 = `mount ${mnt} s3 some-bucket`;
+    await expectUsageError(`${s3} --sse AES128`, /^nestjs-fuse: --sse must be one of AES256, aws:kms, aws:kms:dsse, got "AES128"\.\n$/);
+    await expectUsageError(`${s3} --storage-class COLD`, /--storage-class must be one of .*STANDARD_IA.*, got "COLD"/);
+    await expectUsageError(`${s3} --acl everyone`, /--acl must be one of .*bucket-owner-full-control.*, got "everyone"/);
+    await expectUsageError(`${s3} --upload-checksum md5`, /--upload-checksum must be one of crc32c, crc32, sha256, off, got "md5"/);
+    await expectUsageError(`${s3} --expected-bucket-owner 12345`, /--expected-bucket-owner needs a 12-digit AWS account id, got "12345"/);
+    await expectUsageError(`${s3} --sse-kms-key-id arn:aws:kms:x`, /--sse-kms-key-id needs KMS encryption: add --sse aws:kms/);
+    await expectUsageError(`${s3} --sse AES256 --sse-kms-key-id arn:aws:kms:x`, /--sse-kms-key-id needs KMS encryption/);
+    await expectUsageError(`${s3} --max-inodes 10`, /--max-inodes must be at least 1000, got "10"/);
+    await expectUsageError(`${s3} --metrics-port 70000`, /--metrics-port must be a TCP port \(0-65535\), got "70000"/);
+    await expectUsageError(`mount ${mnt} local ${src} --sse AES256`, /--sse only applies to the s3 backend/);
+  });
+
   it('mounts with the transport --transport names, whatever NESTJS_FUSE_TRANSPORT says', async () => {
     for (const [flag, env] of [
       ['kernel', 'fuse-native'],

@@ -1,18 +1,20 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import type { ResolvedS3Options } from './s3-module-options.interface';
+import { applyRequestParameters } from './s3-request-parameters';
 import { S3SetupException } from './s3-setup.exception';
 import { CA_BUNDLE_MESSAGE } from './s3.messages';
 
 /**
  * The S3 client of a mount. Credentials come from the SDK's default provider chain only (environment, shared
  * config and credentials files with an optional profile, SSO, web identity, container and instance metadata), never
- * from a command-line flag. Retries with backoff for 5xx, throttling and network errors are the SDK's standard mode.
+ * from a command-line flag (or none, with `signRequests: false`). Retries with backoff for 5xx, throttling and network
+ * errors are the SDK's standard mode.
  */
 export async function createS3Client(options: ResolvedS3Options): Promise<S3Client> {
   const ca = await readCaBundle(options.caBundle);
   const agent = { keepAlive: true, maxSockets: 128 };
-  return new S3Client({
+  const client = new S3Client({
     region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (options.endpoint ? 'us-east-1' : undefined),
     endpoint: options.endpoint,
     forcePathStyle: options.forcePathStyle,
@@ -29,7 +31,11 @@ export async function createS3Client(options: ResolvedS3Options): Promise<S3Clie
       httpAgent: agent,
       httpsAgent: ca ? { ...agent, ca } : agent,
     },
+    // Unsigned requests still pass the SDK's signing step: it needs credentials, which the signature then loses.
+    ...(options.signRequests ? {} : { credentials: { accessKeyId: 'anonymous', secretAccessKey: 'anonymous' } }),
   });
+  applyRequestParameters(client, options);
+  return client;
 }
 
 /** The PEM text of the CA bundle, if one is configured. */

@@ -1,9 +1,17 @@
 import { tmpdir } from 'node:os';
+import { ObjectCannedACL, StorageClass } from '@aws-sdk/client-s3';
 import type { Registry } from 'prom-client';
 import { join } from 'node:path';
 import type { FileKind } from '../fuse';
 import { S3OptionsException } from './s3-options.exception';
-import { MAX_INODES_MESSAGE, NO_BUCKET_MESSAGE, PART_SIZE_MESSAGE } from './s3.messages';
+import {
+  BUCKET_OWNER_MESSAGE,
+  KMS_KEY_WITHOUT_KMS_MESSAGE,
+  MAX_INODES_MESSAGE,
+  NO_BUCKET_MESSAGE,
+  PART_SIZE_MESSAGE,
+  UNKNOWN_CHOICE_MESSAGE,
+} from './s3.messages';
 
 /** Options of {@link S3Module}. Sizes are in bytes, durations in milliseconds. */
 export interface S3ModuleOptions {
@@ -77,6 +85,22 @@ export interface S3ModuleOptions {
    * oldest files' names are handed back to the kernel, whose FORGETs drop them (a later lookup numbers them anew).
    */
   maxInodes?: number;
+  /** Server-side encryption of every object written (PUT, multipart upload, copy); default: the bucket's. */
+  serverSideEncryption?: S3Encryption;
+  /** The KMS key of `aws:kms` or `aws:kms:dsse` encryption; default: the account's S3 key. */
+  sseKmsKeyId?: string;
+  /** The storage class of every object written; default: the bucket's (STANDARD). */
+  storageClass?: StorageClass;
+  /** The canned ACL of every object written; default: none sent (the bucket's ownership rules apply). */
+  acl?: ObjectCannedACL;
+  /** Every request says the requester pays (buckets with Requester Pays on). */
+  requesterPays?: boolean;
+  /** Every request names the account that must own the bucket (S3 refuses it with 403 otherwise). */
+  expectedBucketOwner?: string;
+  /** Sign requests with the credentials the SDK finds (default true); false sends them anonymously (public buckets). */
+  signRequests?: boolean;
+  /** A checksum S3 verifies on every upload (PUT and each part); default `off`: none beyond what S3 requires. */
+  uploadChecksum?: UploadChecksum;
   /**
    * A prom-client registry to report this bucket's S3 requests, uploads and block cache in (`nestjs_fuse_s3_…`,
    * labelled with the bucket; docs/OPERATIONS.md lists them).
@@ -84,13 +108,28 @@ export interface S3ModuleOptions {
   metrics?: Registry;
 }
 
-export interface ResolvedS3Options extends Required<Omit<S3ModuleOptions, 'endpoint' | 'region' | 'profile' | 'caBundle' | 'metrics'>> {
-  metrics?: Registry;
-  endpoint?: string;
-  region?: string;
-  profile?: string;
-  caBundle?: string;
-}
+/** Options that stay unset unless given: the SDK's, the bucket's or S3's own default applies. */
+type UnsetByDefault =
+  | 'endpoint'
+  | 'region'
+  | 'profile'
+  | 'caBundle'
+  | 'metrics'
+  | 'serverSideEncryption'
+  | 'sseKmsKeyId'
+  | 'storageClass'
+  | 'acl'
+  | 'expectedBucketOwner';
+
+export interface ResolvedS3Options extends Required<Omit<S3ModuleOptions, UnsetByDefault>>, Pick<S3ModuleOptions, UnsetByDefault> {}
+
+/** Server-side encryption S3 offers for objects written by clients. */
+export const S3_ENCRYPTIONS = ['AES256', 'aws:kms', 'aws:kms:dsse'] as const;
+export type S3Encryption = (typeof S3_ENCRYPTIONS)[number];
+export const UPLOAD_CHECKSUMS = ['crc32c', 'crc32', 'sha256', 'off'] as const;
+export type UploadChecksum = (typeof UPLOAD_CHECKSUMS)[number];
+export const STORAGE_CLASSES: readonly StorageClass[] = Object.values(StorageClass);
+export const CANNED_ACLS: readonly ObjectCannedACL[] = Object.values(ObjectCannedACL);
 
 const MiB = 1024 * 1024;
 
@@ -100,6 +139,7 @@ export function resolveS3Options(options: S3ModuleOptions): ResolvedS3Options {
   if (partSize < 5 * MiB || partSize > 5 * 1024 * MiB) {
     throw new S3OptionsException(PART_SIZE_MESSAGE(partSize));
   }
+  checkWriteOptions(options);
   const maxInodes = options.maxInodes ?? 1_000_000;
   if (!Number.isInteger(maxInodes) || maxInodes < 1000) throw new S3OptionsException(MAX_INODES_MESSAGE(maxInodes));
   const prefix = (options.prefix ?? '').replace(/^\/+/, '').replace(/\/+$/, '');
@@ -129,7 +169,27 @@ export function resolveS3Options(options: S3ModuleOptions): ResolvedS3Options {
     stagingDir: options.stagingDir ?? join(tmpdir(), 'nestjs-fuse-s3'),
     stagingMaxBytes: options.stagingMaxBytes ?? 16 * 1024 * MiB,
     maxInodes,
+    requesterPays: options.requesterPays ?? false,
+    signRequests: options.signRequests ?? true,
+    uploadChecksum: options.uploadChecksum ?? 'off',
   };
+}
+
+/** Options an application passes in code are checked as the CLI checks its flags. */
+function checkWriteOptions(options: S3ModuleOptions): void {
+  const choice = <T extends string>(name: string, value: T | undefined, choices: readonly T[]): void => {
+    if (value !== undefined && !choices.includes(value)) throw new S3OptionsException(UNKNOWN_CHOICE_MESSAGE(name, value, choices));
+  };
+  choice('serverSideEncryption', options.serverSideEncryption, S3_ENCRYPTIONS);
+  choice('storageClass', options.storageClass, STORAGE_CLASSES);
+  choice('acl', options.acl, CANNED_ACLS);
+  choice('uploadChecksum', options.uploadChecksum, UPLOAD_CHECKSUMS);
+  if (options.sseKmsKeyId !== undefined && !options.serverSideEncryption?.startsWith('aws:kms')) {
+    throw new S3OptionsException(KMS_KEY_WITHOUT_KMS_MESSAGE(options.serverSideEncryption));
+  }
+  if (options.expectedBucketOwner !== undefined && !/^\d{12}$/.test(options.expectedBucketOwner)) {
+    throw new S3OptionsException(BUCKET_OWNER_MESSAGE(options.expectedBucketOwner));
+  }
 }
 
 /** The permissions a name shows when its object stores none: `fileMode`, `dirMode`, or 777 for a symlink. */

@@ -46,9 +46,16 @@ export interface ListPage {
   nextToken?: string;
 }
 
-export interface CompletedPart {
+export interface CompletedPart extends PartChecksums {
   PartNumber: number;
   ETag: string;
+}
+
+/** A part's checksums, when the upload declared a checksum algorithm (uploadChecksum). */
+interface PartChecksums {
+  ChecksumCRC32?: string;
+  ChecksumCRC32C?: string;
+  ChecksumSHA256?: string;
 }
 
 export interface StoreLimits {
@@ -303,7 +310,7 @@ export class S3ObjectStore {
           CopySourceRange: `bytes=${start}-${end}`,
         }),
       );
-      return { PartNumber: partNumber, ETag: out.CopyPartResult?.ETag ?? '' };
+      return { PartNumber: partNumber, ETag: out.CopyPartResult?.ETag ?? '', ...partChecksums(out.CopyPartResult ?? {}) };
     });
   }
 
@@ -327,7 +334,7 @@ export class S3ObjectStore {
         new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }),
       );
       this.metrics.uploaded(body.length, true);
-      return { PartNumber: partNumber, ETag: out.ETag ?? '' };
+      return { PartNumber: partNumber, ETag: out.ETag ?? '', ...partChecksums(out) };
     });
   }
 
@@ -404,4 +411,13 @@ function split(buffer: Buffer, pieceSize: number): Buffer[] {
 
 function copySource(bucket: string, key: string): string {
   return `${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
+}
+
+/** A part's checksums as S3 answered them: an upload that declared a checksum algorithm must list them to complete. */
+function partChecksums(part: PartChecksums): PartChecksums {
+  const checksums: PartChecksums = {};
+  if (part.ChecksumCRC32) checksums.ChecksumCRC32 = part.ChecksumCRC32;
+  if (part.ChecksumCRC32C) checksums.ChecksumCRC32C = part.ChecksumCRC32C;
+  if (part.ChecksumSHA256) checksums.ChecksumSHA256 = part.ChecksumSHA256;
+  return checksums;
 }

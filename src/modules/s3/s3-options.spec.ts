@@ -11,6 +11,12 @@ describe('S3 options that stop the boot', () => {
     expect(() => resolveS3Options({ bucket: 'b', partSize: 1024 })).toThrow(S3OptionsException);
     expect(() => resolveS3Options({ bucket: 'b', partSize: 1024 })).toThrow(/between 5 MiB and 5 GiB .* got 1024 bytes/);
     expect(() => resolveS3Options({ bucket: 'b', maxInodes: 10 })).toThrow(S3OptionsException);
+    expect(() => resolveS3Options({ bucket: 'b', sseKmsKeyId: 'k' })).toThrow(/needs KMS encryption, but the encryption is not set/);
+    expect(() => resolveS3Options({ bucket: 'b', serverSideEncryption: 'AES256', sseKmsKeyId: 'k' })).toThrow(/encryption is AES256/);
+    expect(() => resolveS3Options({ bucket: 'b', expectedBucketOwner: 'me' })).toThrow(/12-digit AWS account id, got "me"/);
+    expect(() => resolveS3Options({ bucket: 'b', storageClass: 'COLD' as never })).toThrow(/storageClass must be one of .*, got "COLD"/);
+    expect(() => resolveS3Options({ bucket: 'b', uploadChecksum: 'md5' as never })).toThrow(/uploadChecksum must be one of/);
+    expect(resolveS3Options({ bucket: 'b', serverSideEncryption: 'aws:kms:dsse', sseKmsKeyId: 'k' })).toMatchObject({ sseKmsKeyId: 'k' });
     expect(() => resolveS3Options({ bucket: 'b', maxInodes: 1.5e3 + 0.5 })).toThrow(/maxInodes must be a whole number of at least 1000, got 1500.5/);
   });
 

@@ -34,6 +34,9 @@ export class FaultProxy {
   readonly requestsByKind: Record<string, number> = {};
   /** Ranged GETs seen, by who sent them: the AWS SDK (its user agent) or the S3 backend's direct reads. */
   readonly rangedGets = { sdk: 0, direct: 0 };
+  /** With `recording` on: each request's method, path and query, and headers, in arrival order. */
+  recording = false;
+  readonly recorded: Array<{ method: string; url: string; headers: IncomingMessage['headers'] }> = [];
   private schedule: FaultSchedule = { rate: 0, kinds: [] };
   private readonly random: () => number;
   private readonly sockets = new Set<Socket>();
@@ -87,6 +90,7 @@ export class FaultProxy {
     const method = req.method ?? 'GET';
     const kind = method === 'GET' && /[?&]list-type=2(&|$)/.test(req.url ?? '') ? 'LIST' : method;
     this.requestsByKind[kind] = (this.requestsByKind[kind] ?? 0) + 1;
+    if (this.recording) this.recorded.push({ method, url: req.url ?? '', headers: req.headers });
     if (req.method === 'GET' && req.headers.range) this.rangedGets[/aws-sdk-js/.test(req.headers['user-agent'] ?? '') ? 'sdk' : 'direct'] += 1;
     const fault = this.pickFault(req.method ?? 'GET');
     if (fault) this.injected[fault] += 1;
