@@ -1,5 +1,6 @@
 import type { ObjectCannedACL, StorageClass } from '@aws-sdk/client-s3';
 import type { FuseTransportKind, PageCachePolicy } from '../modules/fuse';
+import type { LogFormat, LogLevelName } from './daemon-logger';
 import type { S3Encryption, UploadChecksum } from '../modules/s3/s3-module-options.interface';
 
 /** The parsed flags of `nestjs-fuse mount`. */
@@ -23,6 +24,9 @@ export interface MountCommandOptions {
   xattrs?: boolean;
   opStats?: boolean;
   metricsPort?: number;
+  logLevel?: LogLevelName;
+  logFormat?: LogFormat;
+  logFile?: string;
   metricsHost?: string;
   // local only
   inlineMetadata?: boolean;

@@ -1,6 +1,5 @@
-import { Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -12,6 +11,8 @@ import { isMounted } from '../modules/fuse/mountpoint.guard';
 import { formatOpLatency } from '../modules/fuse/op-latency.stats';
 import { Backend, BACKENDS, backendNamed } from './backends';
 import { exitOnCommanderError } from './commander-exit';
+import { DaemonLogger, LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevelName } from './daemon-logger';
+import { OperatorSignals } from './operator-signals';
 import { applyEnvironment } from './environment-options';
 import { MetricsServer } from './metrics-server';
 import { MountAppModule } from './mount-app.module';
@@ -20,8 +21,6 @@ import { UsageError } from './usage.error';
 
 const PAGE_CACHE_POLICIES: readonly PageCachePolicy[] = ['auto', 'keep', 'drop', 'direct'];
 const TRANSPORTS: ReadonlyArray<FuseTransportKind | 'auto'> = ['auto', 'kernel', 'fuse-native'];
-const QUIET: LogLevel[] = ['error', 'warn'];
-const VERBOSE: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 @Command({
   name: 'mount',
@@ -51,27 +50,39 @@ export class MountCommand extends S3FlagsCommandBase {
   async run([mountpoint, backendName, source]: string[], options: MountCommandOptions = {}): Promise<void> {
     const backend = backendNamed(backendName);
     const target = await checkMountpoint(mountpoint, options);
+    if (options.logFile) await checkLogFile(options.logFile);
+    const logger = new DaemonLogger({
+      level: options.logLevel ?? (options.debug ? 'debug' : 'warn'),
+      format: options.logFormat ?? 'text',
+      file: options.logFile,
+    });
     const metrics = options.metricsPort === undefined ? undefined : new Registry();
     const backendModule = await backend.module(source, options, target, metrics);
     const metricsServer = metrics && (await MetricsServer.start(metrics, options.metricsHost ?? '127.0.0.1', options.metricsPort ?? 0));
     if (metrics) collectDefaultMetrics({ register: metrics });
     const app = await NestFactory.createApplicationContext(
       MountAppModule.register(backendModule, { ...this.fuseOptions(target, backend, options), metrics }),
-      { logger: options.debug ? VERBOSE : QUIET, abortOnError: false },
+      { logger, abortOnError: false },
     ).catch(async (error: unknown) => {
       await metricsServer?.close();
+      await logger.close();
       throw error;
     });
     const signal = waitForSignal();
-    const mounts = app.get(FuseMountService).mounted();
+    const mountService = app.get(FuseMountService);
+    const operatorSignals = new OperatorSignals(mountService, logger, options.debug === true);
+    operatorSignals.install();
+    const mounts = mountService.mounted();
     process.stdout.write(
       `nestjs-fuse: ${backend.describe(source)} mounted at ${target}${options.readOnly ? ' (read-only)' : ''}; press Ctrl-C to unmount\n`,
     );
     if (metricsServer) process.stdout.write(`nestjs-fuse: metrics at http://${metricsServer.address}/metrics\n`);
     const received = await signal;
-    new Logger('nestjs-fuse').log(`${received} received, unmounting`);
+    operatorSignals.remove();
+    logger.notice(`${received} received, unmounting`);
     await app.close();
     await metricsServer?.close();
+    await logger.close();
     process.stdout.write(`nestjs-fuse: unmounted ${target}\n`);
     for (const mount of mounts) {
       const rows = mount.opLatency();
@@ -153,6 +164,21 @@ export class MountCommand extends S3FlagsCommandBase {
   @Option({ flags: '--metrics-host <address>', description: 'the address the metrics are served on; default 127.0.0.1' })
   parseMetricsHost(value: string): string {
     return value;
+  }
+
+  @Option({ flags: '--log-level <level>', description: `what to log: ${LOG_LEVELS.join(', ')} (default warn; debug with --debug)` })
+  parseLogLevel(value: string): LogLevelName {
+    return parseChoice('--log-level', value, LOG_LEVELS);
+  }
+
+  @Option({ flags: '--log-format <format>', description: 'text, or json: one JSON object per line (default text)' })
+  parseLogFormat(value: string): LogFormat {
+    return parseChoice('--log-format', value, LOG_FORMATS);
+  }
+
+  @Option({ flags: '--log-file <path>', description: 'append the log to this file instead of the terminal; reopened on SIGHUP (logrotate)' })
+  parseLogFile(value: string): string {
+    return resolve(value);
   }
 
   @Option({ flags: '--debug', description: 'log every filesystem op with its latency' })
@@ -271,4 +297,13 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 function flagsOfOtherBackends(backend: string | undefined): ReadonlySet<string> {
   const flags = backend === 'local' ? S3_ONLY_FLAGS : backend === 's3' ? LOCAL_ONLY_FLAGS : {};
   return new Set(Object.values(flags));
+}
+
+/** A log file that cannot be appended to is a usage error at start, not a silent loss of every line later. */
+async function checkLogFile(path: string): Promise<void> {
+  try {
+    await (await open(path, 'a', 0o640)).close();
+  } catch (error) {
+    throw new UsageError(`--log-file ${path} cannot be written (${(error as NodeJS.ErrnoException).code}). Pick a writable path.`);
+  }
 }

@@ -20,6 +20,7 @@ import type {
 } from './interfaces/file-attr.interface';
 import type { FuseHandlerSignatures } from './interfaces/fuse-handlers.interface';
 import type { FuseModuleOptions } from './interfaces/fuse-module-options.interface';
+import type { DropsCaches } from './interfaces/drops-caches.interface';
 import type { KernelCache } from './interfaces/kernel-cache.interface';
 import type { RegisteredFilesystem } from './interfaces/registered-filesystem.interface';
 import { OpInvoker, Settle } from './op-invoker';
@@ -104,6 +105,21 @@ export class FilesystemSession {
   /** True when the filesystem implements at least one op that changes it. */
   get writable(): boolean {
     return WRITE_OPS.some((op) => this.implements(op));
+  }
+
+  /** Forgets every cached name and attribute, the module's and the filesystem's own (see DropsCaches). */
+  dropCaches(): void {
+    this.table.clear();
+    (this.filesystem.instance as Partial<DropsCaches>).dropCaches?.();
+  }
+
+  /** Turns the trace of every handler call (the `debug` option's log lines) on or off. */
+  set tracing(on: boolean) {
+    this.invoker.tracing = on;
+  }
+
+  get tracing(): boolean {
+    return this.invoker.tracing;
   }
 
   // ── paths ────────────────────────────────────────────────────────────────────────────────────────────────────

@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { FilesystemSession } from './filesystem-session';
 import { FuseFilesystemRegistry } from './fuse-filesystem.registry';
 import { FUSE_MODULE_OPTIONS } from './fuse.module-definition';
 import { createTransport } from './fuse-transport.factory';
@@ -62,6 +63,20 @@ export class FuseMountService implements OnApplicationBootstrap, BeforeApplicati
     this.logger.log(`Mounted "${session.name}" at ${path} (${transport.kind} transport${transport.readOnly ? ', read-only' : ''})`);
     if (this.options.unmountOnSignal !== false) this.installSignalHandlers();
     return handle;
+  }
+
+  /** Drops the cached names, attributes and listings of every mounted filesystem: changes made elsewhere show at once. */
+  dropCaches(): void {
+    for (const session of this.mountedSessions()) session.dropCaches();
+  }
+
+  /** Turns the log line of every handler call (the `debug` option) on or off for every mounted filesystem. */
+  setTracing(on: boolean): void {
+    for (const session of this.mountedSessions()) session.tracing = on;
+  }
+
+  private mountedSessions(): Set<FilesystemSession> {
+    return new Set([...this.mounts.values()].map((mount) => this.registry.get(mount.handle.filesystem)));
   }
 
   /** The mounts currently served by this application. */

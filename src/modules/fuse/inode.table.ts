@@ -87,6 +87,13 @@ export class InodeTable {
     if (names.size === 0) this.children.delete(parent);
   }
 
+  /** Drops every cached name and attribute (SIGHUP): the next lookup asks the handlers. */
+  clear(): void {
+    this.epochs.markAllChanged();
+    this.children.clear();
+    this.attrs.clear();
+  }
+
   /** Drops every cached name inside directory `parent` (its listing changed behind our back). */
   forgetChildrenOf(parent: Ino): void {
     this.markChanged(parent);

@@ -15,6 +15,8 @@ export class ObservationEpochs<K> {
   private readonly observing = new Map<number, number>();
   /** The epoch of each key's last change, kept only while observations are in flight. */
   private readonly changedAt = new Map<K, number>();
+  /** The epoch at which every key last changed at once ({@link markAllChanged}). */
+  private allChangedAt = -1;
 
   begin(): number {
     this.observing.set(this.epoch, (this.observing.get(this.epoch) ?? 0) + 1);
@@ -35,9 +37,15 @@ export class ObservationEpochs<K> {
     if (this.changedAt.size > PRUNE_AT) this.prune();
   }
 
+  /** Every key changed (a cache was dropped whole): no observation in flight may be remembered. */
+  markAllChanged(): void {
+    this.epoch += 1;
+    this.allChangedAt = this.epoch;
+  }
+
   /** True when `key` changed after the observation that started at `since` began. */
   changedSince(key: K, since: number): boolean {
-    return (this.changedAt.get(key) ?? -1) > since;
+    return this.allChangedAt > since || (this.changedAt.get(key) ?? -1) > since;
   }
 
   /** How many changes are remembered (for tests of the memory bound). */

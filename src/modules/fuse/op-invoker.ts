@@ -20,14 +20,15 @@ export class OpInvoker {
   private readonly timer = new DeadlineTimer();
   /** Each op's deadline, worked out once: the options object is the application's, of any shape. */
   private readonly deadlines = new Map<FuseOp, number>();
-  private readonly debug: boolean;
+  /** Whether every handler call is logged at debug level (the `debug` option; the CLI toggles it on SIGUSR2). */
+  tracing: boolean;
 
   constructor(
     private readonly locks: InodeLocks,
     private readonly options: Pick<FuseModuleOptions, 'deadlineMs' | 'debug'>,
     private readonly logger: Logger,
   ) {
-    this.debug = options.debug === true;
+    this.tracing = options.debug === true;
   }
 
   deadlineFor(op: FuseOp): number {
@@ -57,7 +58,8 @@ export class OpInvoker {
    */
   dispatch<T>(op: FuseOp, where: () => string, locks: readonly LockRequest[], call: () => Promise<T>, done: Settle<T>): void {
     const deadlineMs = this.deadlineFor(op);
-    const started = this.debug ? performance.now() : 0;
+    const tracing = this.tracing;
+    const started = tracing ? performance.now() : 0;
     let answered = false;
     let waitingForLocks: AbortController | undefined;
     const answer = (error: unknown, value?: T): void => {
@@ -65,12 +67,12 @@ export class OpInvoker {
       answered = true;
       this.timer.cancel(deadline);
       if (error === undefined) {
-        if (this.debug) this.trace(op, where, started, 'ok');
+        if (tracing) this.trace(op, where, started, 'ok');
         done(undefined, value);
         return;
       }
       const fsError = this.toFsError(op, where, deadlineMs, error);
-      if (this.debug) this.trace(op, where, started, fsError.code);
+      if (tracing) this.trace(op, where, started, fsError.code);
       done(fsError);
     };
     const deadline = this.timer.add(deadlineMs, () => {

@@ -45,6 +45,12 @@ export class KnownListings {
   }
 
   /** `dir` and everything below it may have changed (a directory renamed or removed). */
+  /** Everything known is forgotten (SIGHUP). */
+  forgetAll(): void {
+    this.known.clear();
+    this.treeChangedAt = Date.now();
+  }
+
   forgetTree(dir: string): void {
     const below = `${dir}/`;
     for (const path of this.known.keys()) if (path === dir || path.startsWith(below)) this.known.delete(path);

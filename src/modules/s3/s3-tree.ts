@@ -282,6 +282,15 @@ export class S3Tree {
   }
 
   /** Forgets `path` and everything cached below it (after a directory rename or removal). */
+  /** Drops every answer the mount holds — metadata, listings, what open listings answer — so all is asked afresh. */
+  forgetAll(): void {
+    this.epochs.markAllChanged();
+    this.openListings.changedTree('');
+    this.cache.clear();
+    this.knownMetadata.clear();
+    this.knownListings.forgetAll();
+  }
+
   forgetTree(path: string): void {
     this.epochs.markChanged(path);
     this.openListings.changedTree(path);

@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import {
   Create,
   CreateReply,
+  DropsCaches,
   DirEntry,
   Entry,
   Fh,
@@ -94,7 +95,7 @@ interface DirListing {
  * cached for how long and when changes become visible.
  */
 @FuseFilesystem('s3')
-export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKernelCache {
+export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKernelCache, DropsCaches {
   private readonly logger = new Logger('S3Filesystem');
   private readonly namespace = new S3Namespace();
   private readonly tree: S3Tree;
@@ -122,6 +123,11 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     this.cache = new BlockCache(options.cacheBytes, BLOCK_SIZE);
     store.metrics.watch(this.cache);
     this.budget = new PrefetchBudget(options.prefetchTotalBytes);
+  }
+
+  /** SIGHUP: what other clients changed shows at the next lookup, stat or listing. */
+  dropCaches(): void {
+    this.tree.forgetAll();
   }
 
   useKernelCache(cache: KernelCache): void {

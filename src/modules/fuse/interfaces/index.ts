@@ -4,4 +4,5 @@ export * from './fuse-module-options.interface';
 export * from './registered-filesystem.interface';
 export type { FuseTransportKind } from './fuse-transport.interface';
 export * from './kernel-cache.interface';
+export * from './drops-caches.interface';
 export * from './fuse-mount-handle.interface';
