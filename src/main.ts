@@ -13,14 +13,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliModule } from './cli/cli.module';
 import { exitOnCommanderError } from './cli/commander-exit';
+import { tellStarter } from './cli/daemon';
 import { UsageError } from './cli/usage.error';
 
 const EXIT_USAGE = 2;
 
-function fail(error: Error): never {
-  const usage = error instanceof UsageError;
+/** Set once a command failed: the message to the command that started a background process (--daemon) is on its way. */
+let failing: Promise<void> | undefined;
+
+function fail(error: Error): void {
+  const code = error instanceof UsageError ? EXIT_USAGE : 1;
   process.stderr.write(`nestjs-fuse: ${error.message}\n`);
-  process.exit(usage ? EXIT_USAGE : 1);
+  process.exitCode = code;
+  failing = tellStarter({ failed: error.message, code });
 }
 
 async function main(): Promise<void> {
@@ -32,7 +37,12 @@ async function main(): Promise<void> {
     errorHandler: exitOnCommanderError,
     serviceErrorHandler: (error: Error) => fail(error),
   });
+  await failing;
   process.exit(process.exitCode ?? 0);
 }
 
-main().catch((error: Error) => fail(error));
+main().catch(async (error: Error) => {
+  fail(error);
+  await failing;
+  process.exit(process.exitCode);
+});

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MountCommand } from './mount.command';
+import { UnmountCommand } from './unmount.command';
 
-@Module({ providers: [MountCommand] })
+@Module({ providers: [MountCommand, UnmountCommand] })
 export class CliModule {}

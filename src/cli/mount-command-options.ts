@@ -23,6 +23,7 @@ export interface MountCommandOptions {
   fsname?: string;
   xattrs?: boolean;
   opStats?: boolean;
+  daemon?: boolean;
   metricsPort?: number;
   logLevel?: LogLevelName;
   logFormat?: LogFormat;

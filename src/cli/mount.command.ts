@@ -11,6 +11,8 @@ import { isMounted } from '../modules/fuse/mountpoint.guard';
 import { formatOpLatency } from '../modules/fuse/op-latency.stats';
 import { Backend, BACKENDS, backendNamed } from './backends';
 import { exitOnCommanderError } from './commander-exit';
+import { isDaemonChild, startDaemon, tellStarter } from './daemon';
+import { defaultLogFile, removePidFile, writePidFile } from './daemon-files';
 import { DaemonLogger, LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevelName } from './daemon-logger';
 import { OperatorSignals } from './operator-signals';
 import { applyEnvironment } from './environment-options';
@@ -30,7 +32,7 @@ const TRANSPORTS: ReadonlyArray<FuseTransportKind | 'auto'> = ['auto', 'kernel',
     backend: `where the files come from: ${Object.keys(BACKENDS).join(', ')}`,
     source: 'local: the directory to serve; s3: <bucket> or <bucket>/<prefix>',
   },
-  description: 'Mount a backend in the foreground; Ctrl-C (or SIGTERM) unmounts and exits.',
+  description: 'Mount a backend; in the foreground (Ctrl-C or SIGTERM unmounts and exits) or with --daemon in the background.',
 })
 export class MountCommand extends S3FlagsCommandBase {
   /** nest-commander sets the exit override on the root command only; sub-commands need their own. */
@@ -58,6 +60,7 @@ export class MountCommand extends S3FlagsCommandBase {
     });
     const metrics = options.metricsPort === undefined ? undefined : new Registry();
     const backendModule = await backend.module(source, options, target, metrics);
+    if (options.daemon && !isDaemonChild()) return this.startInBackground(target, backend.describe(source), options);
     const metricsServer = metrics && (await MetricsServer.start(metrics, options.metricsHost ?? '127.0.0.1', options.metricsPort ?? 0));
     if (metrics) collectDefaultMetrics({ register: metrics });
     const app = await NestFactory.createApplicationContext(
@@ -73,15 +76,18 @@ export class MountCommand extends S3FlagsCommandBase {
     const operatorSignals = new OperatorSignals(mountService, logger, options.debug === true);
     operatorSignals.install();
     const mounts = mountService.mounted();
-    process.stdout.write(
-      `nestjs-fuse: ${backend.describe(source)} mounted at ${target}${options.readOnly ? ' (read-only)' : ''}; press Ctrl-C to unmount\n`,
-    );
+    const stop = isDaemonChild() ? `stop it with: nestjs-fuse unmount ${target}` : 'press Ctrl-C to unmount';
+    process.stdout.write(`nestjs-fuse: ${backend.describe(source)} mounted at ${target}${options.readOnly ? ' (read-only)' : ''}; ${stop}\n`);
     if (metricsServer) process.stdout.write(`nestjs-fuse: metrics at http://${metricsServer.address}/metrics\n`);
+    await writePidFile(target);
+    await tellStarter({ ready: target });
     const received = await signal;
     operatorSignals.remove();
     logger.notice(`${received} received, unmounting`);
     await app.close();
     await metricsServer?.close();
+    await removePidFile(target);
+    logger.notice(`unmounted ${target}`);
     await logger.close();
     process.stdout.write(`nestjs-fuse: unmounted ${target}\n`);
     for (const mount of mounts) {
@@ -89,6 +95,19 @@ export class MountCommand extends S3FlagsCommandBase {
       if (rows)
         process.stderr.write(`nestjs-fuse: op latencies (from each request's arrival in JavaScript to its answer):\n${formatOpLatency(rows)}\n`);
     }
+  }
+
+  /** `--daemon`: the same command in a background process; this one exits once the mount is ready, or with its failure. */
+  private async startInBackground(target: string, description: string, options: MountCommandOptions): Promise<void> {
+    const logFile = options.logFile ?? defaultLogFile(target);
+    const args = process.argv.slice(2).filter((arg) => arg !== '--daemon');
+    if (!options.logFile) args.push('--log-file', logFile);
+    const started = await startDaemon(args, logFile);
+    process.exitCode = started.code;
+    if (started.code !== 0) return;
+    process.stdout.write(
+      `nestjs-fuse: ${description} mounted at ${target} by process ${started.pid}, logging to ${logFile}; stop it with: nestjs-fuse unmount ${target}\n`,
+    );
   }
 
   private fuseOptions(mountpoint: string, backend: Backend, options: MountCommandOptions): FuseModuleOptions {
@@ -179,6 +198,11 @@ export class MountCommand extends S3FlagsCommandBase {
   @Option({ flags: '--log-file <path>', description: 'append the log to this file instead of the terminal; reopened on SIGHUP (logrotate)' })
   parseLogFile(value: string): string {
     return resolve(value);
+  }
+
+  @Option({ flags: '--daemon', description: 'run in the background; returns once the mount is ready (exit 0) or has failed' })
+  parseDaemon(): boolean {
+    return true;
   }
 
   @Option({ flags: '--debug', description: 'log every filesystem op with its latency' })

@@ -1,9 +1,12 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MountProcess, startCliMount, stopMount, waitUntil } from './support/mount-process';
-import { S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { FaultProxy } from './support/fault-proxy';
+import { CLI, isMounted, MountProcess, startCliMount, stopMount, waitUntil } from './support/mount-process';
+import { readObject, S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { sh, shOk } from './support/shell';
 import { TRANSPORT } from './support/transport';
 
@@ -116,5 +119,81 @@ describe(`operating a mount (${TRANSPORT} transport)`, () => {
     await shOk(`ls ${mnt}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await traced()).toBe(before);
+  });
+
+  describe('--daemon and unmount', () => {
+    let proxy: FaultProxy;
+    const env = { ...process.env, ...S3_CREDENTIALS };
+    const pidOf = async (): Promise<number> => Number((await fs.readFile(`/run/nestjs-fuse/${mnt.slice(1).replace(/\//g, '-')}.pid`, 'utf8')).trim());
+    const alive = async (pid: number): Promise<boolean> =>
+      (await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => 'x) Z')).split(') ')[1][0] !== 'Z';
+
+    beforeAll(async () => {
+      proxy = await FaultProxy.start(server.endpoint);
+    });
+
+    afterAll(async () => {
+      await sh(`${CLI} unmount --force ${mnt}`, 20_000);
+      await proxy?.stop();
+    });
+
+    it('returns once the mount is ready; unmount waits for the upload in flight, and the daemon exits', async () => {
+      const log = join(work, 'daemon.log');
+      const started = await sh(`${CLI} mount ${mnt} s3 ${BUCKET} --endpoint ${proxy.endpoint} --path-style --daemon --log-file ${log}`, 30_000, env);
+      expect(started).toMatchObject({ code: 0, stderr: '' });
+      expect(started.stdout).toMatch(new RegExp(`mounted at ${mnt} by process \\d+, logging to ${log}; stop it with: nestjs-fuse unmount ${mnt}`));
+      expect(await isMounted(mnt)).toBe(true);
+      const pid = await pidOf();
+      expect(await alive(pid)).toBe(true);
+      // Uploads crawl: the copy's close is waiting for its upload when the unmount is asked for.
+      await fs.writeFile(join(work, 'payload.bin'), createHash('sha512').update('x').digest().toString('hex').repeat(50_000));
+      proxy.setSchedule({ rate: 1, kinds: ['delay'], methods: ['PUT'], delayMs: 1_500 });
+      const putsBefore = proxy.requestsByKind.PUT ?? 0;
+      const copy = spawn('cp', [join(work, 'payload.bin'), join(mnt, 'payload.bin')]);
+      const copied = new Promise<number | null>((resolve) => copy.on('exit', resolve));
+      try {
+        expect(await waitUntil(async () => (proxy.requestsByKind.PUT ?? 0) > putsBefore, 10_000)).toBe(true);
+        const unmounted = await sh(`${CLI} unmount ${mnt}`, 60_000);
+        expect(unmounted).toEqual({ code: 0, stdout: `nestjs-fuse: unmounted ${mnt}\n`, stderr: '' });
+      } finally {
+        proxy.setSchedule({ rate: 0, kinds: [] });
+      }
+      expect(await copied).toBe(0);
+      expect(await alive(pid)).toBe(false);
+      expect(await isMounted(mnt)).toBe(false);
+      const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex');
+      expect(md5(await readObject(client, BUCKET, 'payload.bin'))).toBe(md5(await fs.readFile(join(work, 'payload.bin'))));
+      expect((await linesOf(log)).some((line) => line.includes(`unmounted ${mnt}`))).toBe(true);
+    }, 90_000);
+
+    it('fails with the reason on stderr and a non-zero exit when the mount cannot start, leaving nothing behind', async () => {
+      const started = await sh(
+        `${CLI} mount ${mnt} s3 ${BUCKET} --endpoint http://127.0.0.1:1 --path-style --max-attempts 1 --daemon --log-file ${join(work, 'failed.log')}`,
+        60_000,
+        env,
+      );
+      expect(started.code).toBe(1);
+      expect(started.stderr).toMatch(/^nestjs-fuse: .*127\.0\.0\.1:1.*\n$/);
+      expect(await isMounted(mnt)).toBe(false);
+      expect((await sh(`pgrep -f 'mount ${mnt} s3'`)).stdout).toBe('');
+    }, 90_000);
+
+    it('says so, in one line, when nothing is mounted there', async () => {
+      expect(await sh(`${CLI} unmount ${mnt}`)).toEqual({ code: 1, stdout: '', stderr: `nestjs-fuse: nothing is mounted at ${mnt}.\n` });
+    });
+
+    it('--force detaches a wedged mount at once: its process stopped, a reader stuck on it', async () => {
+      const started = await sh(`${CLI} mount ${mnt} local ${join(work, 'src')} --daemon --log-file ${join(work, 'wedged.log')}`, 30_000, env);
+      expect(started.code).toBe(0);
+      const pid = await pidOf();
+      process.kill(pid, 'SIGSTOP');
+      const stuck = sh(`ls ${mnt}/nothing-here`, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const forced = await sh(`${CLI} unmount --force ${mnt}`, 20_000);
+      expect(forced).toEqual({ code: 0, stdout: `nestjs-fuse: force-unmounted ${mnt}; writes in flight were lost\n`, stderr: '' });
+      expect((await stuck).code).not.toBe(0);
+      expect(await isMounted(mnt)).toBe(false);
+      expect(await waitUntil(async () => !(await alive(pid)), 5_000)).toBe(true);
+    }, 60_000);
   });
 });
