@@ -39,3 +39,9 @@ fi
 node scripts/build-fuse-native.js
 node scripts/build-kernel-transport.js
 npm run build
+# mount -t fuse.nestjs-fuse and /etc/fstab lines of that type need the mount(8) helper in /sbin (root only).
+if [[ $(id -u) -eq 0 ]]; then
+  node dist/main.js install-mount-helper
+else
+  echo "setup: not root: install the mount(8) helper later with: sudo node dist/main.js install-mount-helper"
+fi

@@ -32,6 +32,7 @@
 #include "cached-reads.h"
 #include "fd-passing.h"
 #include "file-calls.h"
+#include "service-notify.h"
 
 #define MAX_REQUESTS_PER_WAKE 64
 #define MAX_REPLY_PARTS 16
@@ -533,6 +534,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"backingClose", NULL, backing_files_close, NULL, NULL, NULL, napi_default, NULL},
       {"socketPair", NULL, fd_passing_socket_pair, NULL, NULL, NULL, napi_default, NULL},
       {"receiveDescriptor", NULL, fd_passing_receive, NULL, NULL, NULL, napi_default, NULL},
+      {"notifyService", NULL, service_notify, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

@@ -10,15 +10,16 @@ import { FuseMountService } from '../modules/fuse';
 import { isMounted } from '../modules/fuse/mountpoint.guard';
 import { formatOpLatency } from '../modules/fuse/op-latency.stats';
 import { Backend, BACKENDS, backendNamed } from './backends';
-import { exitOnCommanderError } from './commander-exit';
 import { isDaemonChild, startDaemon, tellStarter } from './daemon';
 import { defaultLogFile, removePidFile, writePidFile } from './daemon-files';
 import { DaemonLogger, LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevelName } from './daemon-logger';
 import { OperatorSignals } from './operator-signals';
+import { notifyServiceManager } from './service-manager';
 import { applyEnvironment } from './environment-options';
 import { MetricsServer } from './metrics-server';
 import { MountAppModule } from './mount-app.module';
 import { parseChoice, parseNonNegativeInteger, parseOctalMask, parseSeconds } from './option-parsers';
+import { UnmountedElsewhere } from './unmounted-elsewhere';
 import { UsageError } from './usage.error';
 
 const PAGE_CACHE_POLICIES: readonly PageCachePolicy[] = ['auto', 'keep', 'drop', 'direct'];
@@ -35,9 +36,7 @@ const TRANSPORTS: ReadonlyArray<FuseTransportKind | 'auto'> = ['auto', 'kernel',
   description: 'Mount a backend; in the foreground (Ctrl-C or SIGTERM unmounts and exits) or with --daemon in the background.',
 })
 export class MountCommand extends S3FlagsCommandBase {
-  /** nest-commander sets the exit override on the root command only; sub-commands need their own. */
   override setCommand(command: Parameters<CommandRunner['setCommand']>[0]): this {
-    command.exitOverride(exitOnCommanderError);
     // The other backend's variables may be set for a whole host or container: ignored, where its flags are refused.
     command.hook('preAction', (action) => applyEnvironment(action, process.env, flagsOfOtherBackends(action.args[1])));
     command.addHelpText(
@@ -80,10 +79,16 @@ export class MountCommand extends S3FlagsCommandBase {
     process.stdout.write(`nestjs-fuse: ${backend.describe(source)} mounted at ${target}${options.readOnly ? ' (read-only)' : ''}; ${stop}\n`);
     if (metricsServer) process.stdout.write(`nestjs-fuse: metrics at http://${metricsServer.address}/metrics\n`);
     await writePidFile(target);
+    await this.tellServiceManager(logger, { READY: 1, MAINPID: process.pid, STATUS: `serving ${target}` });
     await tellStarter({ ready: target });
-    const received = await signal;
+    const elsewhere = new UnmountedElsewhere(target);
+    const received = await Promise.race([signal, elsewhere.happened]);
+    elsewhere.stop();
     operatorSignals.remove();
-    logger.notice(`${received} received, unmounting`);
+    logger.notice(
+      received === 'unmounted elsewhere' ? `${target} was unmounted by another program: shutting down` : `${received} received, unmounting`,
+    );
+    await this.tellServiceManager(logger, { STOPPING: 1, STATUS: `unmounting ${target}` });
     await app.close();
     await metricsServer?.close();
     await removePidFile(target);
@@ -95,6 +100,11 @@ export class MountCommand extends S3FlagsCommandBase {
       if (rows)
         process.stderr.write(`nestjs-fuse: op latencies (from each request's arrival in JavaScript to its answer):\n${formatOpLatency(rows)}\n`);
     }
+  }
+
+  private async tellServiceManager(logger: DaemonLogger, state: Record<string, string | number>): Promise<void> {
+    const problem = await notifyServiceManager(state);
+    if (problem) logger.warn(problem, 'nestjs-fuse');
   }
 
   /** `--daemon`: the same command in a background process; this one exits once the mount is ready, or with its failure. */

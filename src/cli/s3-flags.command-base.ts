@@ -1,4 +1,5 @@
-import { CommandRunner, Option } from 'nest-commander';
+import { Option } from 'nest-commander';
+import { CliCommand } from './cli-command';
 import { UsageError } from './usage.error';
 import type { ObjectCannedACL, StorageClass } from '@aws-sdk/client-s3';
 import {
@@ -12,7 +13,7 @@ import {
 import { parseChoice, parseOctalMask, parsePositiveInteger, parseSeconds, parseSize, parseUrl } from './option-parsers';
 
 /** The s3 backend's flags, inherited by the mount command (nest-commander finds options on the prototype chain). */
-export abstract class S3FlagsCommandBase extends CommandRunner {
+export abstract class S3FlagsCommandBase extends CliCommand {
   @Option({ flags: '--endpoint <url>', description: 's3: an S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS)' })
   parseEndpoint(value: string): string {
     return parseUrl('--endpoint', value);

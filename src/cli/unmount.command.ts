@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
+import { CliCommand } from './cli-command';
 import { isMounted, mountedDevice } from '../modules/fuse/mountpoint.guard';
-import { exitOnCommanderError } from './commander-exit';
 import { deletePidFile, readPidFile } from './daemon-files';
 import { parseNonNegativeInteger } from './option-parsers';
 
@@ -20,23 +20,15 @@ const POLL_MS = 100;
   argsDescription: { mountpoint: 'where `nestjs-fuse mount` mounted' },
   description: 'Unmount as Ctrl-C does: requests in flight and uploads finish, then the mount process exits.',
 })
-export class UnmountCommand extends CommandRunner {
-  override setCommand(command: Parameters<CommandRunner['setCommand']>[0]): this {
-    command.exitOverride(exitOnCommanderError);
-    return super.setCommand(command);
-  }
-
+export class UnmountCommand extends CliCommand {
   async run([mountpoint]: string[], options: UnmountOptions = {}): Promise<void> {
     const target = resolve(mountpoint);
     const pid = await readPidFile(target);
     const serving = pid !== undefined && (await serves(pid, target));
+    if (!serving && !(await isMounted(target))) throw new Error(`nothing is mounted at ${target}.`);
     if (options.force) return forceUnmount(target, serving ? pid : undefined);
     if (!serving) {
-      throw new Error(
-        (await isMounted(target))
-          ? `no nestjs-fuse process serves ${target} any more (a stale mount?). Clear it with: nestjs-fuse unmount --force ${target}`
-          : `nothing is mounted at ${target}.`,
-      );
+      throw new Error(`no nestjs-fuse process serves ${target} any more (a stale mount?). Clear it with: nestjs-fuse unmount --force ${target}`);
     }
     process.kill(pid, 'SIGTERM');
     const timeoutMs = (options.timeout ?? 3600) * 1000;

@@ -20,6 +20,7 @@ describe(`operating a mount (${TRANSPORT} transport)`, () => {
   let mnt: string;
   let mount: MountProcess | undefined;
 
+  const env = (): NodeJS.ProcessEnv => ({ ...process.env, ...S3_CREDENTIALS });
   const put = (key: string, body: string): Promise<unknown> => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
   const signal = (name: NodeJS.Signals): boolean => mount?.child.kill(name) ?? false;
   const linesOf = async (file: string): Promise<string[]> =>
@@ -121,6 +122,41 @@ describe(`operating a mount (${TRANSPORT} transport)`, () => {
     expect(await traced()).toBe(before);
   });
 
+  it('tells systemd (NOTIFY_SOCKET) when it is ready and when it stops, in the foreground and as a daemon', async () => {
+    const socket = join(work, 'notify.sock');
+    const script = [
+      'import socket, sys',
+      's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
+      's.bind(sys.argv[1])',
+      'print("listening", flush=True)',
+      'while True:',
+      '    print(s.recv(4096).decode().replace("\\n", " "), flush=True)',
+    ].join('\n');
+    const listener = spawn('python3', ['-c', script, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let heard = '';
+    listener.stdout.on('data', (chunk: Buffer) => (heard += chunk.toString()));
+    try {
+      expect(await waitUntil(async () => heard.includes('listening'), 5_000)).toBe(true);
+      mount = await startCliMount(mnt, 'local', join(work, 'src'), [], { NOTIFY_SOCKET: socket });
+      const pid = mount.child.pid;
+      expect(await waitUntil(async () => heard.includes(`READY=1 MAINPID=${pid} STATUS=serving ${mnt}`), 5_000)).toBe(true);
+      await stopMount(mount, mnt);
+      mount = undefined;
+      expect(await waitUntil(async () => heard.includes(`STOPPING=1 STATUS=unmounting ${mnt}`), 5_000)).toBe(true);
+      // As a daemon: the background process, not the command that started it, is the one to watch.
+      const started = await sh(`${CLI} mount ${mnt} local ${join(work, 'src')} --daemon --log-file ${join(work, 'notify.log')}`, 30_000, {
+        ...process.env,
+        NOTIFY_SOCKET: socket,
+      });
+      const daemon = Number(/by process (\d+)/.exec(started.stdout)?.[1]);
+      expect(await waitUntil(async () => heard.includes(`READY=1 MAINPID=${daemon} `), 5_000)).toBe(true);
+      expect((await sh(`${CLI} unmount ${mnt}`)).code).toBe(0);
+    } finally {
+      listener.kill();
+      await sh(`${CLI} unmount --force ${mnt}`);
+    }
+  });
+
   describe('--daemon and unmount', () => {
     let proxy: FaultProxy;
     const env = { ...process.env, ...S3_CREDENTIALS };
@@ -195,5 +231,52 @@ describe(`operating a mount (${TRANSPORT} transport)`, () => {
       expect(await isMounted(mnt)).toBe(false);
       expect(await waitUntil(async () => !(await alive(pid)), 5_000)).toBe(true);
     }, 60_000);
+  });
+
+  describe('mount(8) and /etc/fstab', () => {
+    beforeAll(async () => {
+      // The set-up installs it; installing again is what a package user runs, and is idempotent.
+      expect((await shOk(`${CLI} install-mount-helper`)).trim()).toBe(
+        'nestjs-fuse: installed /sbin/mount.fuse.nestjs-fuse; mount -t fuse.nestjs-fuse <backend>:<source> <dir> -o <options> now works',
+      );
+    });
+
+    afterEach(async () => {
+      await sh(`${CLI} unmount --force ${mnt}`);
+    });
+
+    it('mounts with mount -t fuse.nestjs-fuse, options as -o, and umount stops the mount process', async () => {
+      const log = join(work, 'helper.log');
+      await shOk(`mount -t fuse.nestjs-fuse local:${join(work, 'src')} ${mnt} -o ro,entry_ttl=0,log_file=${log},_netdev,nofail,x-systemd.automount`);
+      expect(await isMounted(mnt)).toBe(true);
+      expect((await sh(`touch ${mnt}/x`)).stderr).toMatch(/Read-only file system/);
+      await shOk(`umount ${mnt}`);
+      expect(await waitUntil(async () => (await linesOf(log)).some((line) => line.includes(`unmounted ${mnt}`)), 5_000)).toBe(true);
+      expect((await sh(`pgrep -f 'mount ${mnt} local'`)).stdout).toBe('');
+    });
+
+    it('mounts an fstab line of type fuse.nestjs-fuse with mount <mountpoint>', async () => {
+      const fstab = join(work, 'fstab');
+      await put('fstab.txt', 'from fstab\n');
+      const options = `defaults,_netdev,nofail,endpoint=${server.endpoint},path_style,metadata_ttl=5,log_file=${join(work, 'fstab.log')}`;
+      await fs.writeFile(fstab, `# an S3 bucket\ns3:${BUCKET} ${mnt} fuse.nestjs-fuse ${options} 0 0\n`);
+      // `mount -T <file>` reads that file instead of /etc/fstab: the same parsing, without touching the host's.
+      const mounted = await sh(`mount -T ${fstab} ${mnt}`, 30_000, env());
+      expect(mounted.code).toBe(0);
+      expect(await shOk(`cat ${mnt}/fstab.txt`)).toBe('from fstab\n');
+      expect((await sh(`${CLI} unmount ${mnt}`)).code).toBe(0);
+      expect(await isMounted(mnt)).toBe(false);
+    });
+
+    it('refuses a source it cannot read and an option it does not know, saying what to write', async () => {
+      const badSource = await sh(`mount -t fuse.nestjs-fuse my-bucket ${mnt}`);
+      expect([badSource.code, badSource.stderr.trim()]).toEqual([
+        2,
+        'nestjs-fuse: "my-bucket" is not a source of type fuse.nestjs-fuse. Write <backend>:<source>, e.g. s3:my-bucket or local:/srv/data.',
+      ]);
+      const badOption = await sh(`mount -t fuse.nestjs-fuse local:${join(work, 'src')} ${mnt} -o cache_sise=1G`);
+      expect([badOption.code, badOption.stderr.trim()]).toEqual([2, "error: unknown option '--cache-sise'\n(Did you mean --cache-size?)"]);
+      expect(await isMounted(mnt)).toBe(false);
+    });
   });
 });

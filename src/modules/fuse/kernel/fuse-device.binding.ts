@@ -54,6 +54,8 @@ export interface FuseDeviceBinding {
   socketPair(): [number, number];
   /** The descriptor sent on `socket` (SCM_RIGHTS), non-blocking; -1 when none was sent. Never waits. */
   receiveDescriptor(socket: number): number;
+  /** One datagram to a service manager's notification socket ($NOTIFY_SOCKET: a path, or @name); never waits. */
+  notifyService(socket: string, message: string): boolean;
 }
 
 /** Where scripts/build-kernel-transport.js puts the addon; the same from src/ and dist/. */
