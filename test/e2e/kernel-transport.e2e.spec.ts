@@ -15,7 +15,7 @@ async function python(work: string, lines: string[]): Promise<string> {
 
 /**
  * What the kernel transport does that libfuse 2 through fuse-native cannot: each behaviour here is one the other
- * transport gets wrong (README "Known limitations"), checked on a local-backend mount served with --transport kernel.
+ * transport gets wrong (docs/SEMANTICS.md, "Known limitations"), checked on a local-backend mount served with --transport kernel.
  */
 describe('the kernel transport', () => {
   let work: string;

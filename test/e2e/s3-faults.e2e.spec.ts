@@ -64,7 +64,7 @@ describe('S3 backend under injected faults', () => {
   });
 
   afterAll(async () => {
-    // The figures the README quotes.
+    // The figures docs/DEVELOPING.md ("Fault injection") quotes.
     if (proxy) process.stdout.write(`faults injected: ${proxy.faults} (${JSON.stringify(proxy.injected)})\n`);
     await stopMount(mount, mnt);
     await proxy?.stop();

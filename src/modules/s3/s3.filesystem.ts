@@ -91,7 +91,7 @@ interface DirListing {
 }
 
 /**
- * A bucket (or a prefix of it) as a read-write filesystem. See the README's "S3 consistency model" for what is
+ * A bucket (or a prefix of it) as a read-write filesystem. See docs/SEMANTICS.md, "Consistency model", for what is
  * cached for how long and when changes become visible.
  */
 @FuseFilesystem('s3')
