@@ -28,6 +28,9 @@ describe('nestjs-fuse CLI', () => {
     await fs.rm(work, { recursive: true, force: true });
   });
 
+  const isMountedAt = async (path: string): Promise<boolean> =>
+    (await fs.readFile('/proc/mounts', 'utf8')).split('\n').some((line) => line.split(' ')[1] === path);
+
   const expectUsageError = async (args: string, message: RegExp, code = 2): Promise<void> => {
     const result = await cli(args);
     expect({ code: result.code, stdout: result.stdout }).toEqual({ code, stdout: '' });
@@ -100,6 +103,26 @@ describe('nestjs-fuse CLI', () => {
     await expectUsageError(`${s3} --max-inodes 10`, /--max-inodes must be at least 1000, got "10"/);
     await expectUsageError(`${s3} --metrics-port 70000`, /--metrics-port must be a TCP port \(0-65535\), got "70000"/);
     await expectUsageError(`mount ${mnt} local ${src} --sse AES256`, /--sse only applies to the s3 backend/);
+  });
+
+  it('rejects bad values of the log and daemon options, naming the fix', async () => {
+    await expectUsageError(`mount ${mnt} local ${src} --log-level loud`, /--log-level must be one of error, warn, log, debug, verbose, got "loud"/);
+    await expectUsageError(`mount ${mnt} local ${src} --log-format xml`, /--log-format must be one of text, json, got "xml"/);
+    await expectUsageError(
+      `mount ${mnt} local ${src} --log-file ${work}/no-such-dir/mount.log`,
+      /--log-file .*\/no-such-dir\/mount\.log cannot be written \(ENOENT\)\. Pick a writable path\./,
+    );
+    await expectUsageError(`mount ${mnt} local ${src} --daemon --log-file ${work}/no-such-dir/mount.log`, /cannot be written \(ENOENT\)/);
+    await expectUsageError(
+      `mount ${mnt} local ${src} --metrics-port 0 --metrics-host 203.0.113.7`,
+      /--metrics-port 0: cannot listen on 203\.0\.113\.7:0 \(EADDRNOTAVAIL\)/,
+    );
+    await expectUsageError(`unmount ${mnt} --timeout soon`, /--timeout needs a whole number ≥ 0, got "soon"/);
+    await expectUsageError(
+      `install-mount-helper --dir ${work}/no-such-dir`,
+      /cannot write .*no-such-dir\/mount\.fuse\.nestjs-fuse \(ENOENT\)\. Run as root, or pass --dir\./,
+    );
+    expect(await isMountedAt(mnt)).toBe(false);
   });
 
   it('mounts with the transport --transport names, whatever NESTJS_FUSE_TRANSPORT says', async () => {
