@@ -6,7 +6,9 @@
 const fs = require('node:fs/promises');
 const path = require('node:path');
 
-const OUR_SOURCES = /\b(fuse-native\.c|mount-caches\.c|fuse-device\.c):\d+/;
+// The binding's C wherever it is built from: the patched fuse-native's and every file of native/ (the kernel
+// transport's addon: fuse-device.c, file-calls.c, service-notify.c, …).
+const OUR_SOURCES = /(\bfuse-native\.c|\bmount-caches\.c|\bnative\/[\w/.-]+\.c):\d+/;
 
 async function main() {
   const dir = process.argv[2];

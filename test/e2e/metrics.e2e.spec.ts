@@ -1,12 +1,11 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FaultProxy } from './support/fault-proxy';
+import type { FaultProxy } from './support/fault-proxy';
+import { S3Fixture } from './support/s3-fixture';
 import { CLI, MountProcess, startCliMount, stopMount, waitUntil } from './support/mount-process';
-import { S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { S3_CREDENTIALS } from './support/s3-server';
 import { sh, shOk } from './support/shell';
 import { TRANSPORT } from './support/transport';
 
@@ -39,8 +38,7 @@ function total(samples: Samples, name: string, labels: Record<string, string> = 
 
 /** `--metrics-port`: a mount's requests, S3 traffic and block cache, scraped while real tools use the mount. */
 describe(`metrics (${TRANSPORT} transport)`, () => {
-  let server: S3Server;
-  let client: S3Client;
+  let s3: S3Fixture;
   let proxy: FaultProxy;
   let work: string;
   let mnt: string;
@@ -56,14 +54,9 @@ describe(`metrics (${TRANSPORT} transport)`, () => {
     total(after, name, labels) - total(before, name, labels);
 
   beforeAll(async () => {
-    server = await S3Server.start();
-    await server.createBucket(BUCKET);
-    client = server.client();
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'data.bin', Body: randomBytes(OBJECT_BYTES) }));
-    proxy = await FaultProxy.start(server.endpoint);
-    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-metrics-'));
-    mnt = join(work, 'mnt');
-    await fs.mkdir(mnt);
+    s3 = await S3Fixture.start(BUCKET, 'metrics');
+    ({ proxy, work, mnt } = s3);
+    await s3.put('data.bin', randomBytes(OBJECT_BYTES));
     const flags = ['--endpoint', proxy.endpoint, '--path-style', '--max-attempts', '2', '--metrics-port', '0'];
     mount = await startCliMount(mnt, 's3', BUCKET, flags, S3_CREDENTIALS);
     const printed = /metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(mount.output());
@@ -73,10 +66,7 @@ describe(`metrics (${TRANSPORT} transport)`, () => {
 
   afterAll(async () => {
     await stopMount(mount, mnt);
-    await proxy?.stop();
-    client?.destroy();
-    await server?.destroy();
-    if (work) await fs.rm(work, { recursive: true, force: true });
+    await s3?.stop();
   });
 
   it('counts a read by the bytes, the requests and their results, the S3 requests and the block cache', async () => {

@@ -1,11 +1,11 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FaultProxy } from './support/fault-proxy';
+import type { FaultProxy } from './support/fault-proxy';
+import { S3Fixture } from './support/s3-fixture';
 import { startCliMount, stopMount, waitUntil } from './support/mount-process';
-import { S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { S3_CREDENTIALS } from './support/s3-server';
 import { shOk } from './support/shell';
 import { itOnKernelTransport, TRANSPORT } from './support/transport';
 
@@ -19,17 +19,14 @@ const PAGES = Math.ceil(KEYS / 1000);
  * --list-only` — each through a fresh mount: the listing's pages are all it may cost, never a request per name.
  */
 describe(`a directory of ${KEYS} keys (${TRANSPORT} transport)`, () => {
-  let server: S3Server;
+  let s3: S3Fixture;
   let client: S3Client;
   let proxy: FaultProxy;
   let work: string;
 
   beforeAll(async () => {
-    server = await S3Server.start();
-    await server.createBucket(BUCKET);
-    client = server.client();
-    proxy = await FaultProxy.start(server.endpoint);
-    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-large-dir-'));
+    s3 = await S3Fixture.start(BUCKET, 'large-dir');
+    ({ client, proxy, work } = s3);
     const keys = Array.from({ length: KEYS }, (_, i) => `big/f${String(i).padStart(6, '0')}`);
     for (let i = 0; i < keys.length; i += 200) {
       await Promise.all(keys.slice(i, i + 200).map((key) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: key }))));
@@ -37,10 +34,7 @@ describe(`a directory of ${KEYS} keys (${TRANSPORT} transport)`, () => {
   }, 300_000);
 
   afterAll(async () => {
-    await proxy?.stop();
-    client?.destroy();
-    await server?.destroy();
-    if (work) await fs.rm(work, { recursive: true, force: true });
+    await s3?.stop();
   });
 
   it.each([

@@ -1,11 +1,11 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FaultProxy } from './support/fault-proxy';
+import type { FaultProxy } from './support/fault-proxy';
+import { S3Fixture } from './support/s3-fixture';
 import { MountProcess, startCliMount, stopMount } from './support/mount-process';
-import { readObject, S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { readObject, S3_CREDENTIALS } from './support/s3-server';
 import { shOk } from './support/shell';
 import { TRANSPORT } from './support/transport';
 
@@ -18,34 +18,26 @@ const HANDLER_WRITE = /S3Filesystem\.write\(/;
  * the same changes go through the write handler. Either way the bucket must end up with exactly the bytes written.
  */
 describe(`S3 files changed in place (${TRANSPORT === 'kernel' ? 'passthrough' : 'through the handlers'})`, () => {
-  let server: S3Server;
+  let s3: S3Fixture;
   let client: S3Client;
   let work: string;
   let mnt: string;
   let mount: MountProcess | undefined;
   let proxy: FaultProxy;
 
-  const put = (key: string, body: Buffer): Promise<unknown> => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+  const put = (key: string, body: Buffer): Promise<unknown> => s3.put(key, body);
   const logSince = (from: number): string => mount?.output().slice(from) ?? '';
 
   beforeAll(async () => {
-    server = await S3Server.start();
-    await server.createBucket(BUCKET);
-    client = server.client();
-    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-s3-passthrough-'));
-    mnt = join(work, 'mnt');
-    await fs.mkdir(mnt);
-    proxy = await FaultProxy.start(server.endpoint);
+    s3 = await S3Fixture.start(BUCKET, 's3-passthrough');
+    ({ client, proxy, work, mnt } = s3);
     const flags = ['--endpoint', proxy.endpoint, '--path-style', '--staging-dir', join(work, 'staging'), '--debug'];
     mount = await startCliMount(mnt, 's3', BUCKET, [...flags, '--transport', TRANSPORT], S3_CREDENTIALS);
   });
 
   afterAll(async () => {
     await stopMount(mount, mnt);
-    await proxy?.stop();
-    client?.destroy();
-    await server?.destroy();
-    if (work) await fs.rm(work, { recursive: true, force: true });
+    await s3?.stop();
   });
 
   it('writes at any offset and past the end byte for byte, with the right size at once, and uploads at close', async () => {

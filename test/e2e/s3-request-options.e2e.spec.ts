@@ -1,11 +1,10 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FaultProxy } from './support/fault-proxy';
+import type { FaultProxy } from './support/fault-proxy';
+import { S3Fixture } from './support/s3-fixture';
 import { MountProcess, startCliMount, stopMount } from './support/mount-process';
-import { readObject, S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { S3_CREDENTIALS } from './support/s3-server';
 import { shOk } from './support/shell';
 import { TRANSPORT } from './support/transport';
 
@@ -18,29 +17,20 @@ const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/nestjs-fuse-test';
  * upload checksums, unsigned requests) on the requests that reach the server: a proxy records every request's headers.
  */
 describe(`S3 request options (${TRANSPORT} transport)`, () => {
-  let server: S3Server;
-  let client: S3Client;
+  let s3: S3Fixture;
   let proxy: FaultProxy;
   let work: string;
   let mnt: string;
 
   beforeAll(async () => {
-    server = await S3Server.start();
-    await server.createBucket(BUCKET);
-    client = server.client();
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'public.txt', Body: 'anyone may read this\n' }));
-    proxy = await FaultProxy.start(server.endpoint);
-    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-request-options-'));
-    mnt = join(work, 'mnt');
-    await fs.mkdir(mnt);
+    s3 = await S3Fixture.start(BUCKET, 'request-options');
+    ({ proxy, work, mnt } = s3);
+    await s3.put('public.txt', 'anyone may read this\n');
   }, 60_000);
 
   afterAll(async () => {
     await stopMount(undefined, mnt);
-    await proxy?.stop();
-    client?.destroy();
-    await server?.destroy();
-    if (work) await fs.rm(work, { recursive: true, force: true });
+    await s3?.stop();
   });
 
   beforeEach(() => {
@@ -64,7 +54,7 @@ describe(`S3 request options (${TRANSPORT} transport)`, () => {
     }
     // The multipart upload with checksums completed with the bytes written.
     const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex');
-    expect(md5(await readObject(client, BUCKET, 'big.bin'))).toBe(md5(await fs.readFile(join(work, 'big.bin'))));
+    expect(md5(await s3.read('big.bin'))).toBe(md5(await fs.readFile(join(work, 'big.bin'))));
 
     const requests = proxy.recorded;
     for (const { method, url, headers } of requests) {

@@ -5,7 +5,7 @@ import { S3Server } from '../../../test/e2e/support/s3-server';
 import { FilesystemSession, FuseFilesystemRegistry, FuseModule, Ino, ROOT_INO } from '../fuse';
 import { S3Module } from './s3.module';
 import { S3_STORE } from './s3.constants';
-import type { S3ObjectStore } from './s3-object.store';
+import type { S3ObjectStore } from './store/s3-object.store';
 
 const NAMES = 200_000;
 const BUCKET = 'listing-memory';

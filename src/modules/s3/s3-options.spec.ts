@@ -1,5 +1,5 @@
 import { FuseBootException } from '../fuse';
-import { readCaBundle } from './s3-client.factory';
+import { readCaBundle } from './store/s3-client.factory';
 import { resolveS3Options } from './s3-module-options.interface';
 import { S3OptionsException } from './s3-options.exception';
 import { S3SetupException } from './s3-setup.exception';

@@ -7,7 +7,7 @@ import { readObject, S3Server } from '../../../test/e2e/support/s3-server';
 import { FilesystemSession, FsError, FuseFilesystemRegistry, FuseModule, ROOT_INO } from '../fuse';
 import { S3_STORE } from './s3.constants';
 import { S3Module } from './s3.module';
-import type { S3ObjectStore } from './s3-object.store';
+import type { S3ObjectStore } from './store/s3-object.store';
 
 function readSync(fd: number, position: number, length: number): Buffer {
   const buffer = Buffer.alloc(length);
@@ -354,6 +354,25 @@ describe('S3Filesystem handlers against s3rver', () => {
         await s3.release(ino, writing.fh, 0);
       }
       expect((await readObject(client, 'fs-bucket', 'staged.txt')).toString()).toBe('JELLO world!!');
+    });
+
+    it('lists a file written through its descriptor with the size the staging file has now', async () => {
+      await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'listed/grown.txt', Body: 'abc' }));
+      const dir = await s3.resolve('/listed');
+      const ino = await s3.resolve('/listed/grown.txt');
+      const writing = await s3.openReply(ino, constants.O_RDWR, passthrough);
+      try {
+        writeSync(writing.passthrough as number, Buffer.from('a longer text'), 0, 13, 0);
+        const fh = await s3.opendir(dir, 0);
+        try {
+          const entries = await s3.readdir(dir, fh, 0);
+          expect(entries.find((entry) => entry.name === 'grown.txt')?.attr?.size).toBe(13);
+        } finally {
+          await s3.releasedir(dir, fh);
+        }
+      } finally {
+        await s3.release(ino, writing.fh, 0);
+      }
     });
 
     it('lets an open that comes while the file is being staged join that staging, so no write is uploaded over', async () => {

@@ -40,21 +40,21 @@ import {
   UsesKernelCache,
   Write,
 } from '../fuse';
-import { BlockCache, PrefetchBudget } from './block-cache';
-import { BLOCK_SIZE, ObjectReader } from './object-reader';
-import { ObjectWriter } from './object-writer';
-import { checkBucket } from './s3-bucket.check';
-import { decodeMetadata, encodeMetadata, MAX_METADATA_TARGET } from './s3-metadata';
+import { BlockCache, PrefetchBudget } from './read/block-cache';
+import { BLOCK_SIZE, ObjectReader } from './read/object-reader';
+import { ObjectWriter } from './write/object-writer';
+import { checkBucket } from './store/s3-bucket.check';
+import { decodeMetadata, encodeMetadata, MAX_METADATA_TARGET } from './tree/s3-metadata';
 import type { ResolvedS3Options } from './s3-module-options.interface';
-import { S3Attributes } from './s3-attributes';
-import { OpenWriters, SharedWriter } from './open-writers';
-import { S3Namespace } from './s3-namespace';
-import { childName, joinPath } from './s3-paths';
-import type { S3ObjectStore } from './s3-object.store';
+import { S3Attributes } from './tree/s3-attributes';
+import { OpenWriters, SharedWriter } from './write/open-writers';
+import { S3Namespace } from './tree/s3-namespace';
+import { childName, joinPath } from './tree/s3-paths';
+import type { S3ObjectStore } from './store/s3-object.store';
 import { S3_RESOLVED_OPTIONS, S3_STORE } from './s3.constants';
-import { S3Listing, S3ListingCursor, S3Node, S3Tree } from './s3-tree';
-import { whyStagingMissesChanges } from './staging-change-detection';
-import { mapWithConcurrency } from './with-concurrency';
+import { S3Listing, S3ListingCursor, S3Node, S3Tree } from './tree/s3-tree';
+import { whyStagingMissesChanges } from './write/staging-change-detection';
+import { mapWithConcurrency } from './store/with-concurrency';
 
 const ACCESS_MODE = 3;
 const READDIR_PAGE = 512;
@@ -213,10 +213,6 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
     if (offset < listing.cursor.start) this.relist(listing);
     const { cursor } = listing;
     while (cursor.length < offset + READDIR_PAGE && !cursor.done) await cursor.fetchPage();
-    // Files written through passthrough are listed with the size their staging file has now.
-    await Promise.all(
-      [...this.writers.entries()].filter(([path]) => childName(listing.path, path) !== undefined).map(([, shared]) => shared.writer.refresh()),
-    );
     if (cursor.done && !listing.pendingAdded) {
       listing.pendingAdded = true;
       // Files created through the mount and not uploaded yet are listed too.
@@ -230,6 +226,7 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
       await this.completeListed(listing.path, cursor, Math.max(listing.completed, offset), end);
       listing.completed = Math.max(listing.completed, end);
     }
+    await this.refreshShownWriters(listing.path, cursor, offset, end);
     const page: DirEntry[] = [];
     for (let i = offset; i < end; i++) {
       const entry = cursor.at(i);
@@ -711,6 +708,18 @@ export class S3Filesystem implements OnModuleInit, OnApplicationShutdown, UsesKe
    * A listed file that is open for writing through this mount is shown as its writer holds it: the bucket still has
    * the old version, and an old size answered while the file is being written makes the kernel cut later reads short.
    */
+  /** Files of the page written through passthrough are listed with the size their staging file has now. */
+  private async refreshShownWriters(dir: string, cursor: S3ListingCursor, from: number, to: number): Promise<void> {
+    if (this.writers.size === 0) return;
+    const shown = new Set<SharedWriter>();
+    for (let i = from; i < to; i++) {
+      const entry = cursor.at(i);
+      const shared = entry && this.writers.at(joinPath(dir, entry.name));
+      if (shared) shown.add(shared);
+    }
+    await Promise.all([...shown].map((shared) => shared.writer.refresh()));
+  }
+
   private withPendingContent(dir: string, entry: S3Listing): S3Listing {
     const shared = this.writers.at(joinPath(dir, entry.name));
     return shared ? { name: entry.name, node: this.pendingNode(shared.writer) } : entry;

@@ -1,10 +1,10 @@
 import { Logger, Module } from '@nestjs/common';
-import { DirectRangedGets } from './direct-ranged-gets';
-import { createS3Client, readCaBundle } from './s3-client.factory';
+import { DirectRangedGets } from './read/direct-ranged-gets';
+import { createS3Client, readCaBundle } from './store/s3-client.factory';
 import { resolveS3Options, type ResolvedS3Options, type S3ModuleOptions } from './s3-module-options.interface';
-import { S3Metrics } from './s3-metrics';
-import { directReadHeaders } from './s3-request-parameters';
-import { S3ObjectStore } from './s3-object.store';
+import { S3Metrics } from './store/s3-metrics';
+import { directReadHeaders } from './store/s3-request-parameters';
+import { S3ObjectStore } from './store/s3-object.store';
 import { S3_RESOLVED_OPTIONS, S3_STORE } from './s3.constants';
 import { S3Filesystem } from './s3.filesystem';
 import { ConfigurableS3Module, S3_MODULE_OPTIONS } from './s3.module-definition';

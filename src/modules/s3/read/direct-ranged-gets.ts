@@ -3,11 +3,11 @@ import { Logger } from '@nestjs/common';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, HttpRequest, SourceData } from '@smithy/types';
 import { createHash, createHmac, Hash, Hmac } from 'node:crypto';
-import { RefusedResponse, ResponseHead } from './raw-http-connection';
+import { RefusedResponse, ResponseHead } from '../store/raw-http-connection';
 import { Allocate, allocatePieces, expectedRangeLength } from './ranged-body';
-import { RawHttpPool } from './raw-http-pool';
-import type { S3Metrics } from './s3-metrics';
-import { objectPath, ObjectUrlBase, resolveObjectUrlBase } from './s3-object-url';
+import { RawHttpPool } from '../store/raw-http-pool';
+import type { S3Metrics } from '../store/s3-metrics';
+import { objectPath, ObjectUrlBase, resolveObjectUrlBase } from '../store/s3-object-url';
 
 export interface FastRangedGetOptions {
   requestTimeoutMs: number;

@@ -1,7 +1,7 @@
 import { describeSdkError } from './s3-errno.mapper';
-import type { ResolvedS3Options } from './s3-module-options.interface';
+import type { ResolvedS3Options } from '../s3-module-options.interface';
 import type { S3ObjectStore } from './s3-object.store';
-import { S3SetupException } from './s3-setup.exception';
+import { S3SetupException } from '../s3-setup.exception';
 
 interface SdkError {
   name?: string;

@@ -1,4 +1,4 @@
-import type { FileKind } from '../fuse';
+import type { FileKind } from '../../fuse';
 
 /** What a listing said of one name: enough to answer a lookup of it. */
 export interface ListedName {

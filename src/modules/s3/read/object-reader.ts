@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { BlockCache, PrefetchBudget } from './block-cache';
-import type { S3ObjectStore } from './s3-object.store';
+import type { S3ObjectStore } from '../store/s3-object.store';
 
 export const BLOCK_SIZE = 1024 * 1024;
 /** Random reads are fetched on this alignment, so a 4 KiB read costs at most a few KiB more. */

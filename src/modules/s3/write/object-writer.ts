@@ -2,12 +2,12 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
-import { FsError } from '../fuse';
-import { encodeMetadata } from './s3-metadata';
-import type { ResolvedS3Options } from './s3-module-options.interface';
-import type { CompletedPart, ObjectMetadata, S3ObjectStore } from './s3-object.store';
+import { FsError } from '../../fuse';
+import { encodeMetadata } from '../tree/s3-metadata';
+import type { ResolvedS3Options } from '../s3-module-options.interface';
+import type { CompletedPart, ObjectMetadata, S3ObjectStore } from '../store/s3-object.store';
 import { offsetsOf } from './part-offsets';
-import { mapWithConcurrency } from './with-concurrency';
+import { mapWithConcurrency } from '../store/with-concurrency';
 
 export interface UploadResult {
   etag: string;

@@ -4,10 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readObject, S3Server } from '../../../test/e2e/support/s3-server';
+import { readObject, S3Server } from '../../../../test/e2e/support/s3-server';
 import { ObjectWriter } from './object-writer';
-import { resolveS3Options } from './s3-module-options.interface';
-import { S3ObjectStore } from './s3-object.store';
+import { resolveS3Options } from '../s3-module-options.interface';
+import { S3ObjectStore } from '../store/s3-object.store';
 
 const MiB = 1024 * 1024;
 

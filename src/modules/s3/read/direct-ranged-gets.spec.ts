@@ -1,10 +1,10 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { S3Server } from '../../../test/e2e/support/s3-server';
+import { S3Server } from '../../../../test/e2e/support/s3-server';
 import { DirectRangedGets, FastRangeResult } from './direct-ranged-gets';
-import { S3ObjectStore } from './s3-object.store';
-import { objectPath, resolveObjectUrlBase } from './s3-object-url';
+import { S3ObjectStore } from '../store/s3-object.store';
+import { objectPath, resolveObjectUrlBase } from '../store/s3-object-url';
 
 const MiB = 1024 * 1024;
 const allocate = (size: number): Buffer => Buffer.allocUnsafe(size);

@@ -1,4 +1,4 @@
-import { FsError, ROOT_INO } from '../fuse';
+import { FsError, ROOT_INO } from '../../fuse';
 import { S3Namespace } from './s3-namespace';
 
 describe('S3Namespace', () => {

@@ -18,6 +18,11 @@ export interface SharedWriter {
 export class OpenWriters {
   private readonly byPath = new Map<string, SharedWriter>();
 
+  /** How many files are open for writing through this mount. */
+  get size(): number {
+    return this.byPath.size;
+  }
+
   /** The writer of the file at `path`, when it is open for writing through this mount. */
   at(path: string): SharedWriter | undefined {
     return this.byPath.get(path);

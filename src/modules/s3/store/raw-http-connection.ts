@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { copyIntoPieces } from './ranged-body';
+import { copyIntoPieces } from '../read/ranged-body';
 
 export interface Origin {
   protocol: 'http:' | 'https:';

@@ -1,7 +1,7 @@
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { readObject, S3Server } from '../../../test/e2e/support/s3-server';
+import { readObject, S3Server } from '../../../../test/e2e/support/s3-server';
 import { S3ObjectStore } from './s3-object.store';
 
 const MiB = 1024 * 1024;

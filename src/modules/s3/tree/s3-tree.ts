@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { FileKind, nameProblem } from '../fuse';
-import { ObservationEpochs } from '../fuse/observation-epochs';
+import { FileKind, nameProblem } from '../../fuse';
+import { ObservationEpochs } from '../../fuse/observation-epochs';
 import { KnownListings } from './known-listings';
 import { ListedName, ListedNames, ListedNamesBudget } from './listed-names';
 import { AnsweringListing, OpenListings } from './open-listings';
 import { decodeMetadata, MAX_SYMLINK_BYTES, PosixMetadata } from './s3-metadata';
-import type { ResolvedS3Options } from './s3-module-options.interface';
-import type { ListedObject, ObjectInfo, S3ObjectStore } from './s3-object.store';
+import type { ResolvedS3Options } from '../s3-module-options.interface';
+import type { ListedObject, ObjectInfo, S3ObjectStore } from '../store/s3-object.store';
 import { joinPath, splitPath } from './s3-paths';
 
 /** What the mount knows about one path of the bucket. */

@@ -1,4 +1,4 @@
-import { FileKind, FsError, Ino, ROOT_INO } from '../fuse';
+import { FileKind, FsError, Ino, ROOT_INO } from '../../fuse';
 import { joinPath } from './s3-paths';
 
 interface NamespaceNode {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { FsError } from '../fuse';
+import { FsError } from '../../fuse';
 
 interface SdkError {
   name?: string;

@@ -8,7 +8,7 @@ import { RawHttpPool } from './raw-http-pool';
 type Answer = (socket: net.Socket, requestOnConnection: number) => void;
 
 /** A throwaway self-signed certificate for localhost / 127.0.0.1, for these tests only. */
-const TLS_FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'tls');
+const TLS_FIXTURES = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'tls');
 const TLS = { key: readFileSync(join(TLS_FIXTURES, 'localhost.key')), cert: readFileSync(join(TLS_FIXTURES, 'localhost.crt'), 'utf8') };
 
 /** A bare TCP (or TLS) server that answers each request line as `answer` says, counting connections. */

@@ -1,6 +1,6 @@
-import type { FileAttr, Ino, RequestContext, SetAttrChanges } from '../fuse';
+import type { FileAttr, Ino, RequestContext, SetAttrChanges } from '../../fuse';
 import { decodeMetadata, encodeMetadata, PosixMetadata } from './s3-metadata';
-import { defaultPerm, type ResolvedS3Options } from './s3-module-options.interface';
+import { defaultPerm, type ResolvedS3Options } from '../s3-module-options.interface';
 import type { S3Node } from './s3-tree';
 
 /**

@@ -15,12 +15,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { FsError } from '../fuse';
-import type { DirectRangedGets } from './direct-ranged-gets';
-import { Allocate, allocatePieces, copyIntoPieces, expectedRangeLength } from './ranged-body';
+import { FsError } from '../../fuse';
+import type { DirectRangedGets } from '../read/direct-ranged-gets';
+import { Allocate, allocatePieces, copyIntoPieces, expectedRangeLength } from '../read/ranged-body';
 import { toFsError } from './s3-errno.mapper';
 import { S3Metrics } from './s3-metrics';
-import { offsetsOf } from './part-offsets';
+import { offsetsOf } from '../write/part-offsets';
 import { mapWithConcurrency } from './with-concurrency';
 
 export type ObjectMetadata = Record<string, string>;

@@ -1,6 +1,6 @@
 import type { ChecksumAlgorithm, S3Client, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-s3';
 import type { FinalizeHandler } from '@smithy/types';
-import type { ResolvedS3Options, UploadChecksum } from './s3-module-options.interface';
+import type { ResolvedS3Options, UploadChecksum } from '../s3-module-options.interface';
 
 /** Commands that make an object: they carry its encryption, storage class and ACL. */
 const MAKES_OBJECTS = new Set(['PutObjectCommand', 'CreateMultipartUploadCommand', 'CopyObjectCommand']);

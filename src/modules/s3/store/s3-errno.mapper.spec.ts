@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { FsError } from '../fuse';
+import { FsError } from '../../fuse';
 import { describeSdkError, toFsError } from './s3-errno.mapper';
 
 const sdkError = (name: string, status?: number, message = 'message'): Error =>

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { resolveS3Options } from './s3-module-options.interface';
-import type { ListPage, ObjectInfo, S3ObjectStore } from './s3-object.store';
+import { resolveS3Options } from '../s3-module-options.interface';
+import type { ListPage, ObjectInfo, S3ObjectStore } from '../store/s3-object.store';
 import { encodeMetadata, MAX_SYMLINK_BYTES } from './s3-metadata';
 import { S3Tree } from './s3-tree';
 

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import type { FileKind } from '../fuse';
-import type { ObjectMetadata } from './s3-object.store';
+import type { FileKind } from '../../fuse';
+import type { ObjectMetadata } from '../store/s3-object.store';
 
 /** What object metadata says about a file, in the keys s3fs uses, so buckets written by either tool read the same. */
 export interface PosixMetadata {

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Counter, Registry } from 'prom-client';
-import { RegistryMetrics } from '../fuse/metrics/registry-metrics';
-import type { BlockCache } from './block-cache';
+import { RegistryMetrics } from '../../fuse/metrics/registry-metrics';
+import type { BlockCache } from '../read/block-cache';
 
 type Labels = 'bucket';
 

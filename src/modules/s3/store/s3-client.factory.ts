@@ -1,9 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
-import type { ResolvedS3Options } from './s3-module-options.interface';
+import type { ResolvedS3Options } from '../s3-module-options.interface';
 import { applyRequestParameters } from './s3-request-parameters';
-import { S3SetupException } from './s3-setup.exception';
-import { CA_BUNDLE_MESSAGE } from './s3.messages';
+import { S3SetupException } from '../s3-setup.exception';
+import { CA_BUNDLE_MESSAGE } from '../s3.messages';
 
 /**
  * The S3 client of a mount. Credentials come from the SDK's default provider chain only (environment, shared

@@ -1,10 +1,10 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { S3Server } from '../../../test/e2e/support/s3-server';
+import { S3Server } from '../../../../test/e2e/support/s3-server';
 import { BlockCache, PrefetchBudget } from './block-cache';
 import { BLOCK_SIZE, ObjectReader } from './object-reader';
-import { S3ObjectStore } from './s3-object.store';
+import { S3ObjectStore } from '../store/s3-object.store';
 
 /** What a store's client sent: GET requests, the bytes their ranges asked for, and the most asked for at once. */
 class GetCounter {
