@@ -11,12 +11,13 @@ cd "$(dirname "$0")/.."
 NESTJS_FUSE_REQUIRE_PATCHED_BINARY=1 NESTJS_FUSE_REQUIRE_KERNEL_TRANSPORT=1 NESTJS_FUSE_EXTRA_PACKAGES="s3fs rsync" bash scripts/setup.sh
 # Bounded: a wedged mount or server must fail the run, not hang it.
 NESTJS_FUSE_TRANSPORT=kernel timeout --kill-after=30 1800 npm test
-# The specs whose fixtures always serve on the kernel transport ran in the pass above; the concurrent differential
-# runs half as many operations per worker on this second pass (the same workers and seeds), and the large directory
-# has 5,000 keys instead of 20,000.
+# The specs whose fixtures always serve on the kernel transport ran in the pass above, and so did the S3 request
+# options (headers the S3 layer adds, whatever the transport); the concurrent differential runs half as many
+# operations per worker on this second pass (the same workers and seeds), and the large directory has 5,000 keys
+# instead of 20,000.
 NESTJS_FUSE_TRANSPORT=fuse-native NESTJS_FUSE_FSX_WORKER_OPS=${NESTJS_FUSE_FSX_WORKER_OPS:-100} NESTJS_FUSE_LARGE_DIRECTORY_KEYS=${NESTJS_FUSE_LARGE_DIRECTORY_KEYS:-5000} \
   timeout --kill-after=30 1800 npx jest --runInBand test/e2e \
-  --testPathIgnorePatterns kernel-notify.e2e.spec.ts handler-context.e2e.spec.ts write-buffers.e2e.spec.ts
+  --testPathIgnorePatterns kernel-notify.e2e.spec.ts handler-context.e2e.spec.ts write-buffers.e2e.spec.ts s3-request-options.e2e.spec.ts
 
 bash scripts/test-sanitized.sh address
 bash scripts/test-sanitized.sh thread

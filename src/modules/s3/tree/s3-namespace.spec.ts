@@ -83,11 +83,19 @@ describe('S3Namespace', () => {
       for (const name of ['g1', 'g2']) namespace.inodeOf(ROOT_INO, name, 'file');
       const again: string[] = [];
       namespace.releaseOldest(10, (parent, name) => again.push(name) > 0);
-      expect(again).toEqual(['f0', 'f13']);
+      expect(again).toEqual(['f13', 'f14']);
       now += 2_001;
       const released: string[] = [];
       namespace.releaseOldest(10, (parent, name) => released.push(name) > 0);
       expect([namespace.size, released]).toEqual([11, []]);
+    });
+
+    it('hands back what it answered least recently, not a name it just answered again', () => {
+      files(20);
+      namespace.inodeOf(ROOT_INO, 'f0', 'file');
+      const released: string[] = [];
+      namespace.releaseOldest(10, (_parent, name) => released.push(name) > 0);
+      expect(released).toEqual(Array.from({ length: 12 }, (_, i) => `f${i + 1}`));
     });
 
     it('stops at the first refusal (no kernel to tell): nothing is marked on its way out', () => {

@@ -37,7 +37,7 @@ export class S3Namespace {
     return this.nodes.size;
   }
 
-  /** The inode of `name` in `parent`, created on first sight; its kind is updated to what S3 says now. */
+  /** The inode of `name` in `parent`, created on first sight (or taken back); its kind is updated to what S3 says now. */
   inodeOf(parent: Ino, name: string, kind: FileKind): Ino {
     if (this.forgotten.size > 0) this.dropForgotten();
     let names = this.children.get(parent);
@@ -54,6 +54,10 @@ export class S3Namespace {
     } else {
       this.forgotten.delete(ino);
       this.releasing.delete(ino);
+      // Last answered goes last: what releaseOldest hands back is what the mount answered least recently.
+      const node = this.nodes.get(ino) as NamespaceNode;
+      this.nodes.delete(ino);
+      this.nodes.set(ino, node);
     }
     return ino;
   }
