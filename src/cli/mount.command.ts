@@ -52,14 +52,14 @@ export class MountCommand extends S3FlagsCommandBase {
     const backend = backendNamed(backendName);
     const target = await checkMountpoint(mountpoint, options);
     if (options.logFile) await checkLogFile(options.logFile);
+    const metrics = options.metricsPort === undefined ? undefined : new Registry();
+    const backendModule = await backend.module(source, options, target, metrics);
+    if (options.daemon && !isDaemonChild()) return this.startInBackground(target, backend.describe(source), options);
     const logger = new DaemonLogger({
       level: options.logLevel ?? (options.debug ? 'debug' : 'warn'),
       format: options.logFormat ?? 'text',
       file: options.logFile,
     });
-    const metrics = options.metricsPort === undefined ? undefined : new Registry();
-    const backendModule = await backend.module(source, options, target, metrics);
-    if (options.daemon && !isDaemonChild()) return this.startInBackground(target, backend.describe(source), options);
     const metricsServer = metrics && (await MetricsServer.start(metrics, options.metricsHost ?? '127.0.0.1', options.metricsPort ?? 0));
     if (metrics) collectDefaultMetrics({ register: metrics });
     const app = await NestFactory.createApplicationContext(
