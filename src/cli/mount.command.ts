@@ -1,3 +1,4 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -23,6 +24,15 @@ import { UnmountedElsewhere } from './unmounted-elsewhere';
 import { UsageError } from './usage.error';
 
 const PAGE_CACHE_POLICIES: readonly PageCachePolicy[] = ['auto', 'keep', 'drop', 'direct'];
+/** What a mount in this process is made of, from its start to its unmount. */
+interface ServedMount {
+  readonly target: string;
+  readonly app: INestApplicationContext;
+  readonly logger: DaemonLogger;
+  readonly metricsServer: MetricsServer | undefined;
+  readonly debug: boolean;
+}
+
 const TRANSPORTS: ReadonlyArray<FuseTransportKind | 'auto'> = ['auto', 'kernel', 'fuse-native'];
 
 @Command({
@@ -70,17 +80,28 @@ export class MountCommand extends S3FlagsCommandBase {
       await logger.close();
       throw error;
     });
-    const signal = waitForSignal();
-    const mountService = app.get(FuseMountService);
-    const operatorSignals = new OperatorSignals(mountService, logger, options.debug === true);
-    operatorSignals.install();
-    const mounts = mountService.mounted();
+    const served: ServedMount = { target, app, logger, metricsServer, debug: options.debug === true };
+    await this.announce(served, `${backend.describe(source)} mounted at ${target}${options.readOnly ? ' (read-only)' : ''}`);
+    await this.serveUntilStopped(served);
+  }
+
+  /** Ready: tells the terminal (the "mounted at" line last, as scripts wait for it), the pid file, systemd and a starter. */
+  private async announce({ target, logger, metricsServer }: ServedMount, mounted: string): Promise<void> {
     const stop = isDaemonChild() ? `stop it with: nestjs-fuse unmount ${target}` : 'press Ctrl-C to unmount';
-    process.stdout.write(`nestjs-fuse: ${backend.describe(source)} mounted at ${target}${options.readOnly ? ' (read-only)' : ''}; ${stop}\n`);
-    if (metricsServer) process.stdout.write(`nestjs-fuse: metrics at http://${metricsServer.address}/metrics\n`);
+    const metricsLine = metricsServer ? `nestjs-fuse: metrics at http://${metricsServer.address}/metrics\n` : '';
+    process.stdout.write(`${metricsLine}nestjs-fuse: ${mounted}; ${stop}\n`);
     await writePidFile(target);
     await this.tellServiceManager(logger, { READY: 1, MAINPID: process.pid, STATUS: `serving ${target}` });
     await tellStarter({ ready: target });
+  }
+
+  /** Serves until a signal, or until another program unmounts it; then unmounts and reports each mount's latencies. */
+  private async serveUntilStopped({ target, app, logger, metricsServer, debug }: ServedMount): Promise<void> {
+    const signal = waitForSignal();
+    const mountService = app.get(FuseMountService);
+    const operatorSignals = new OperatorSignals(mountService, logger, debug);
+    operatorSignals.install();
+    const mounts = mountService.mounted();
     const elsewhere = new UnmountedElsewhere(target);
     const received = await Promise.race([signal, elsewhere.happened]);
     elsewhere.stop();
