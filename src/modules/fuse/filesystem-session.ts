@@ -46,8 +46,8 @@ const MAX_READDIR_PAGES = 1_000_000;
  * inode run one after the other in arrival order, while ops on different inodes run concurrently.
  */
 export class FilesystemSession {
-  readonly table = new InodeTable();
-  readonly locks = new InodeLocks();
+  private readonly table = new InodeTable();
+  private readonly locks = new InodeLocks();
   private readonly invoker: OpInvoker;
   private readonly inflightLookups = new Map<string, Promise<Entry>>();
   /** The observation each open listing began at opendir, until its releasedir. */
@@ -105,6 +105,14 @@ export class FilesystemSession {
   /** True when the filesystem implements at least one op that changes it. */
   get writable(): boolean {
     return WRITE_OPS.some((op) => this.implements(op));
+  }
+
+  /**
+   * Until the returned function is called, `ino`'s attributes are neither answered from nor kept in the cache: the
+   * kernel changes its contents without a write handler running (passthrough). Calls nest.
+   */
+  bypassAttrCache(ino: Ino): () => void {
+    return this.table.bypass(ino);
   }
 
   /** Forgets every cached name and attribute, the module's and the filesystem's own (see DropsCaches). */

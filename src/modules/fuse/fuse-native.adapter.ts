@@ -581,7 +581,7 @@ export class FuseNativeAdapter implements FuseTransport {
         return result;
       },
       (error: unknown) => {
-        if (!(error instanceof FsError && error.code === 'ETIMEDOUT')) this.buffers.give(buffer);
+        this.buffers.give(buffer, error);
         throw error;
       },
     );

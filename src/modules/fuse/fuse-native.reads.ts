@@ -31,8 +31,7 @@ export class FuseNativeReads {
         const inPlace = bytes.buffer === buf.buffer && bytes.byteOffset === buf.byteOffset;
         result = inPlace ? bytes.length : bytes.copy(buf, 0, 0, Math.min(len, bytes.length));
       }
-      // After a deadline answered for it, the handler may still be writing into the pooled buffer: it is dropped.
-      if (!lendable && error?.code !== 'ETIMEDOUT') this.buffers.give(into);
+      if (!lendable) this.buffers.give(into, error);
       answer(result);
     });
   }

@@ -1,3 +1,4 @@
+import { FsError } from './errors/fs-error';
 import { RequestBufferPool } from './request-buffer.pool';
 
 describe('RequestBufferPool', () => {
@@ -27,5 +28,15 @@ describe('RequestBufferPool', () => {
     const reused = new Set(many);
     const again = Array.from({ length: 100 }, () => pool.take(4096)).filter((buffer) => reused.has(buffer));
     expect(again.length).toBe(64);
+  });
+
+  it('never reuses a buffer whose request a deadline answered (its handler may still hold it), and reuses one after any other failure', () => {
+    const pool = new RequestBufferPool();
+    const abandoned = pool.take(4096);
+    pool.give(abandoned, FsError.timedOut());
+    expect(pool.take(4096)).not.toBe(abandoned);
+    const failed = pool.take(4096);
+    pool.give(failed, FsError.io());
+    expect(pool.take(4096)).toBe(failed);
   });
 });

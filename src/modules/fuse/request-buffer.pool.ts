@@ -1,3 +1,5 @@
+import { FsError } from './errors/fs-error';
+
 /** libfuse 2 sends at most 128 KiB per read or write request (max_read, big_writes). */
 const DEFAULT_POOLED_SIZE = 128 * 1024;
 const MAX_FREE = 64;
@@ -19,7 +21,17 @@ export class RequestBufferPool {
     return this.free.pop() ?? Buffer.allocUnsafe(this.pooledSize);
   }
 
-  give(buffer: Buffer): void {
+  /** `buffer` back to the pool, its request settled with `error` (if any); unless a deadline abandoned it. */
+  give(buffer: Buffer, error?: unknown): void {
+    if (abandonedByDeadline(error)) return;
     if (buffer.length === this.pooledSize && this.free.length < MAX_FREE) this.free.push(buffer);
   }
+}
+
+/**
+ * Whether a request failed because its deadline answered for it: its handler may still be writing into (or reading
+ * from) the request's buffer, which must then never be reused.
+ */
+export function abandonedByDeadline(error: unknown): boolean {
+  return error instanceof FsError && error.code === 'ETIMEDOUT';
 }

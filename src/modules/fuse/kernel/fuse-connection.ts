@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { constants } from 'node:os';
 import { FsError } from '../errors/fs-error';
 import { MountException } from '../errors/mount.exception';
-import { isMounted } from '../mountpoint.guard';
+import { isMounted } from '../mount-table';
 import { DeviceNotifier, DeviceReader, FuseDeviceBinding, loadFuseDevice } from './fuse-device.binding';
 import { findFusermount, mountWithFusermount, unmountWithFusermount } from './fusermount';
 import { MS_NODEV, MS_NOSUID, MS_RDONLY, REQUEST_BUFFER_SIZE } from './fuse-protocol';

@@ -11,7 +11,7 @@ import type { FuseTransport } from '../interfaces/fuse-transport.interface';
 import { combineObservers } from '../metrics/op-observers';
 import type { OpObserver } from '../metrics/op-observer.interface';
 import { OpLatencyRow, OpLatencyStats } from '../op-latency.stats';
-import { RequestBufferPool } from '../request-buffer.pool';
+import { abandonedByDeadline, RequestBufferPool } from '../request-buffer.pool';
 import { DirectoryReader } from './directory-reader';
 import { FuseConnection } from './fuse-connection';
 import {
@@ -158,14 +158,16 @@ export class KernelTransport implements FuseTransport {
       this.connection = undefined;
       throw error;
     }
+    // To the kernel, a name released to save memory and a name that changed are the same notification.
+    const invalidateEntry = (parent: Ino, name: string): boolean => connection.notify(NotifyCode.InvalEntry, invalEntryOut(parent, name));
     this.detachKernel = this.session.attachKernel({
       invalidateInode: (ino) => {
         this.openedVersions.delete(ino);
         this.invalidatedSinceOpen.add(ino);
         connection.notify(NotifyCode.InvalInode, invalInodeOut(ino, 0, 0));
       },
-      invalidateEntry: (parent, name) => void connection.notify(NotifyCode.InvalEntry, invalEntryOut(parent, name)),
-      releaseEntry: (parent, name) => connection.notify(NotifyCode.InvalEntry, invalEntryOut(parent, name)),
+      invalidateEntry: (parent, name) => void invalidateEntry(parent, name),
+      releaseEntry: invalidateEntry,
     });
     try {
       await initialized;
@@ -428,7 +430,7 @@ export class KernelTransport implements FuseTransport {
     }
     this.writeback = negotiated.writeback;
     if (negotiated.passthrough && this.connection) {
-      this.passthrough = new PassthroughFiles(this.connection, (ino) => this.session.table.bypass(ino), this.logger);
+      this.passthrough = new PassthroughFiles(this.connection, (ino) => this.session.bypassAttrCache(ino), this.logger);
     }
     if (this.options.writebackCache && !this.writeback) this.logger.warn('The kernel does not offer a writeback cache: writes go through at once.');
     this.connection?.reply(request.unique, 0, [negotiated.body]);
@@ -516,8 +518,7 @@ export class KernelTransport implements FuseTransport {
       scratch,
       (error, data) => {
         reply(error, error ? undefined : [data as Buffer]);
-        // After a deadline the handler may still be writing into the scratch buffer: it is not reused.
-        if (error?.code !== 'ETIMEDOUT') this.buffers.give(scratch);
+        this.buffers.give(scratch, error);
       },
       context,
     );
@@ -543,8 +544,7 @@ export class KernelTransport implements FuseTransport {
           return body;
         },
         (error: unknown) => {
-          // After a deadline the handler may still be reading the data: the buffer is not reused.
-          this.connection?.lend(lent, !(error instanceof FsError && error.code === 'ETIMEDOUT'));
+          this.connection?.lend(lent, !abandonedByDeadline(error));
           throw error;
         },
       ),
@@ -726,8 +726,15 @@ function sanitize(value: string): string {
   return value.replace(/[^A-Za-z0-9._@:+-]/g, '_');
 }
 
+/** Each opcode's name as metrics and --op-stats label it, made once rather than on every request. */
+const OP_NAMES = new Map<number, string>(
+  Object.entries(FuseOpcode)
+    .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+    .map(([name, opcode]) => [opcode, name.toLowerCase()]),
+);
+
 function opName(opcode: number): string {
-  return (FuseOpcode[opcode] ?? String(opcode)).toLowerCase();
+  return OP_NAMES.get(opcode) ?? String(opcode);
 }
 
 /** The bytes a READ answered with, or a WRITE took. */

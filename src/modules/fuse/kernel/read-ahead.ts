@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { mountedDevice } from '../mountpoint.guard';
+import { mountedDevice } from '../mount-table';
 
 /**
  * Sets how far the kernel reads ahead in the files of the mount at `mountpoint`, in bytes. The kernel starts a FUSE
