@@ -4,13 +4,13 @@ import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { LOCAL_ONLY_FLAGS, MountCommandOptions, S3_ONLY_FLAGS } from './mount-command-options';
-import { S3FlagsCommandBase } from './s3-flags.command-base';
+import type { MountCommandOptions } from './mount-command-options';
+import { CliCommand } from './cli-command';
 import type { FuseModuleOptions, FuseTransportKind, PageCachePolicy } from '../modules/fuse';
 import { FuseMountService } from '../modules/fuse';
-import { isMounted } from '../modules/fuse/mountpoint.guard';
+import { isMounted } from '../modules/fuse/mount-table';
 import { formatOpLatency } from '../modules/fuse/op-latency.stats';
-import { Backend, BACKENDS, backendNamed } from './backends';
+import { Backend, BACKENDS, backendNamed, declareBackendFlags, flagsOfOtherBackends, refuseOtherBackendsFlags } from './backends';
 import { isDaemonChild, startDaemon, tellStarter } from './daemon';
 import { defaultLogFile, removePidFile, writePidFile } from './daemon-files';
 import { DaemonLogger, LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevelName } from './daemon-logger';
@@ -40,12 +40,12 @@ const TRANSPORTS: ReadonlyArray<FuseTransportKind | 'auto'> = ['auto', 'kernel',
   arguments: '<mountpoint> <backend> <source>',
   argsDescription: {
     mountpoint: 'an empty directory to mount on',
-    backend: `where the files come from: ${Object.keys(BACKENDS).join(', ')}`,
+    backend: `where the files come from: ${BACKENDS.map((backend) => backend.name).join(', ')}`,
     source: 'local: the directory to serve; s3: <bucket> or <bucket>/<prefix>',
   },
   description: 'Mount a backend; in the foreground (Ctrl-C or SIGTERM unmounts and exits) or with --daemon in the background.',
 })
-export class MountCommand extends S3FlagsCommandBase {
+export class MountCommand extends CliCommand {
   override setCommand(command: Parameters<CommandRunner['setCommand']>[0]): this {
     // The other backend's variables may be set for a whole host or container: ignored, where its flags are refused.
     command.hook('preAction', (action) => applyEnvironment(action, process.env, flagsOfOtherBackends(action.args[1])));
@@ -60,6 +60,7 @@ export class MountCommand extends S3FlagsCommandBase {
 
   async run([mountpoint, backendName, source]: string[], options: MountCommandOptions = {}): Promise<void> {
     const backend = backendNamed(backendName);
+    refuseOtherBackendsFlags(backend, options);
     const target = await checkMountpoint(mountpoint, options);
     if (options.logFile) await checkLogFile(options.logFile);
     const metrics = options.metricsPort === undefined ? undefined : new Registry();
@@ -81,8 +82,7 @@ export class MountCommand extends S3FlagsCommandBase {
       throw error;
     });
     const served: ServedMount = { target, app, logger, metricsServer, debug: options.debug === true };
-    await this.announce(served, `${backend.describe(source)} mounted at ${target}${options.readOnly ? ' (read-only)' : ''}`);
-    await this.serveUntilStopped(served);
+    await this.serveUntilStopped(served, `${backend.describe(source)} mounted at ${target}${options.readOnly ? ' (read-only)' : ''}`);
   }
 
   /** Ready: tells the terminal (the "mounted at" line last, as scripts wait for it), the pid file, systemd and a starter. */
@@ -95,13 +95,19 @@ export class MountCommand extends S3FlagsCommandBase {
     await tellStarter({ ready: target });
   }
 
-  /** Serves until a signal, or until another program unmounts it; then unmounts and reports each mount's latencies. */
-  private async serveUntilStopped({ target, app, logger, metricsServer, debug }: ServedMount): Promise<void> {
+  /**
+   * Announces the mount and serves it until a signal, or until another program unmounts it; then unmounts and reports
+   * each mount's latencies. Every signal is handled before the mount is announced: whoever waits for the "mounted at"
+   * line may send one at once, and by default it would kill the process and leave the mount dead.
+   */
+  private async serveUntilStopped(served: ServedMount, mounted: string): Promise<void> {
+    const { target, app, logger, metricsServer, debug } = served;
     const signal = waitForSignal();
     const mountService = app.get(FuseMountService);
     const operatorSignals = new OperatorSignals(mountService, logger, debug);
     operatorSignals.install();
     const mounts = mountService.mounted();
+    await this.announce(served, mounted);
     const elsewhere = new UnmountedElsewhere(target);
     const received = await Promise.race([signal, elsewhere.happened]);
     elsewhere.stop();
@@ -292,14 +298,6 @@ export class MountCommand extends S3FlagsCommandBase {
   }
 
   @Option({
-    flags: '--no-inline-metadata',
-    description: 'local: stat backing files on the thread pool instead of the main thread (for a directory on slow or network storage)',
-  })
-  parseNoInlineMetadata(): boolean {
-    return false;
-  }
-
-  @Option({
     flags: '--transport <name>',
     description: 'kernel (speaks FUSE on /dev/fuse), fuse-native (libfuse 2), or auto (kernel where it can mount); default auto',
   })
@@ -319,6 +317,9 @@ export class MountCommand extends S3FlagsCommandBase {
     return value;
   }
 }
+
+// Each backend's own flags, declared once in its flag list.
+for (const backend of BACKENDS) declareBackendFlags(MountCommand, backend.name, backend.flags);
 
 /** Usage errors about the mountpoint itself are found here, before anything is started. */
 async function checkMountpoint(mountpoint: string, options: MountCommandOptions): Promise<string> {
@@ -347,11 +348,6 @@ function waitForSignal(): Promise<NodeJS.Signals> {
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
   });
-}
-
-function flagsOfOtherBackends(backend: string | undefined): ReadonlySet<string> {
-  const flags = backend === 'local' ? S3_ONLY_FLAGS : backend === 's3' ? LOCAL_ONLY_FLAGS : {};
-  return new Set(Object.values(flags));
 }
 
 /** A log file that cannot be appended to is a usage error at start, not a silent loss of every line later. */

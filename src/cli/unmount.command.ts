@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Command, Option } from 'nest-commander';
 import { CliCommand } from './cli-command';
-import { isMounted, mountedDevice } from '../modules/fuse/mountpoint.guard';
+import { isMounted, mountedDevice } from '../modules/fuse/mount-table';
 import { deletePidFile, readPidFile } from './daemon-files';
 import { parseNonNegativeInteger } from './option-parsers';
 

@@ -1,4 +1,4 @@
-import { isMounted } from '../modules/fuse/mountpoint.guard';
+import { isMounted } from '../modules/fuse/mount-table';
 
 const POLL_MS = 1_000;
 
