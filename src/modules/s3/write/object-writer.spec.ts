@@ -199,6 +199,46 @@ describe('ObjectWriter against s3rver', () => {
     await writer.discard();
   });
 
+  it('moves to staging once for writes past the end at the same time, losing none of them', async () => {
+    const writer = ObjectWriter.empty(store, options(), 'together', {}, logger);
+    await writer.write(0, Buffer.from('aaaa'));
+    // Past the end, each leaves a gap: a streaming upload cannot take either.
+    await Promise.all([writer.write(6, Buffer.from('B')), writer.write(8, Buffer.from('C'))]);
+    await writer.commit();
+    expect(await get('together')).toEqual(Buffer.from('aaaa\0\0B\0C'));
+    await writer.discard();
+  });
+
+  it('refuses for good a write before bytes already sent as parts (S3 cannot rewrite them), and uploads nothing', async () => {
+    jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const writer = ObjectWriter.empty(store, options(), 'went-back', {}, logger);
+    try {
+      await writer.write(0, randomBytes(6 * MiB));
+      await expect(writer.write(0, Buffer.from('x'))).rejects.toMatchObject({ code: 'EINVAL' });
+      await expect(writer.write(6 * MiB, Buffer.from('y'))).rejects.toMatchObject({ code: 'EINVAL' });
+      await expect(writer.commit()).rejects.toMatchObject({ code: 'EINVAL' });
+    } finally {
+      await writer.discard();
+      jest.restoreAllMocks();
+    }
+    expect(await absent('went-back')).toBe(true);
+  });
+
+  it('changes a file uploaded in parts from the version it uploaded, staged', async () => {
+    const first = randomBytes(6 * MiB);
+    const writer = ObjectWriter.empty(store, options(), 'parts-then-staged', {}, logger);
+    await writer.write(0, first);
+    await writer.commit();
+    expect(store.calls).toEqual(['part 1', 'part 2', 'complete']);
+    await writer.write(1, Buffer.from('Z'));
+    expect(await writer.read(0, 3)).toEqual(Buffer.from([first[0], 0x5a, first[2]]));
+    await writer.commit();
+    const expected = Buffer.from(first);
+    expected[1] = 0x5a;
+    expect((await get('parts-then-staged')).equals(expected)).toBe(true);
+    await writer.discard();
+  });
+
   it('refuses to grow a staged file past the staging cap with EFBIG', async () => {
     const writer = ObjectWriter.empty(store, { ...options(), stagingMaxBytes: MiB }, 'capped', {}, logger);
     await writer.write(0, Buffer.from('x'));
