@@ -1,11 +1,12 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FaultProxy } from './support/fault-proxy';
 import { CLI, isMounted, MountProcess, startCliMount, stopMount, waitUntil } from './support/mount-process';
+import { pidFile } from '../../src/cli/daemon-files';
+import { S3Fixture } from './support/s3-fixture';
 import { readObject, S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { sh, shOk } from './support/shell';
 import { TRANSPORT } from './support/transport';
@@ -14,6 +15,7 @@ const BUCKET = 'operations';
 
 /** What an operator does to a running mount: read its log (as JSON, from a file), send it SIGHUP and SIGUSR2. */
 describe(`operating a mount (${TRANSPORT} transport)`, () => {
+  let s3: S3Fixture;
   let server: S3Server;
   let client: S3Client;
   let work: string;
@@ -21,18 +23,14 @@ describe(`operating a mount (${TRANSPORT} transport)`, () => {
   let mount: MountProcess | undefined;
 
   const env = (): NodeJS.ProcessEnv => ({ ...process.env, ...S3_CREDENTIALS });
-  const put = (key: string, body: string): Promise<unknown> => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+  const put = (key: string, body: string): Promise<unknown> => s3.put(key, body);
   const signal = (name: NodeJS.Signals): boolean => mount?.child.kill(name) ?? false;
   const linesOf = async (file: string): Promise<string[]> =>
     (await fs.readFile(file, 'utf8').catch(() => '')).split('\n').filter((line) => line !== '');
 
   beforeAll(async () => {
-    server = await S3Server.start();
-    await server.createBucket(BUCKET);
-    client = server.client();
-    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-operations-'));
-    mnt = join(work, 'mnt');
-    await fs.mkdir(mnt);
+    s3 = await S3Fixture.start(BUCKET, 'operations');
+    ({ server, client, work, mnt } = s3);
     await fs.mkdir(join(work, 'src'));
   }, 60_000);
 
@@ -42,9 +40,7 @@ describe(`operating a mount (${TRANSPORT} transport)`, () => {
   });
 
   afterAll(async () => {
-    client?.destroy();
-    await server?.destroy();
-    if (work) await fs.rm(work, { recursive: true, force: true });
+    await s3?.stop();
   });
 
   it('logs one JSON object per line to --log-file, and no credential in any of them', async () => {
@@ -160,7 +156,7 @@ describe(`operating a mount (${TRANSPORT} transport)`, () => {
   describe('--daemon and unmount', () => {
     let proxy: FaultProxy;
     const env = { ...process.env, ...S3_CREDENTIALS };
-    const pidOf = async (): Promise<number> => Number((await fs.readFile(`/run/nestjs-fuse/${mnt.slice(1).replace(/\//g, '-')}.pid`, 'utf8')).trim());
+    const pidOf = async (): Promise<number> => Number((await fs.readFile(pidFile(mnt), 'utf8')).trim());
     const alive = async (pid: number): Promise<boolean> =>
       (await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => 'x) Z')).split(') ')[1][0] !== 'Z';
 

@@ -1,9 +1,10 @@
-import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMounted, MountProcess, startCliMount, stopMount } from './support/mount-process';
+import { S3Fixture } from './support/s3-fixture';
 import { readObject, S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { sh, shOk } from './support/shell';
 import { SteppedProcess } from './support/stepped-process';
@@ -35,26 +36,22 @@ describe('daemon killed during heavy reads and writes (local backend)', () => {
 });
 
 describe('daemon killed during heavy reads and writes (S3 backend)', () => {
+  let s3: S3Fixture;
   let server: S3Server;
   let work: string;
   let mount: MountProcess | undefined;
   const big = randomBytes(16 * MiB);
 
   beforeAll(async () => {
-    server = await S3Server.start();
-    await server.createBucket('kill-bucket');
-    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-kill-s3-'));
-    await fs.mkdir(join(work, 'mnt'));
+    s3 = await S3Fixture.start('kill-bucket', 'kill-s3');
+    ({ server, work } = s3);
     await fs.writeFile(join(work, 'big.bin'), big);
-    const client = server.client();
-    await client.send(new PutObjectCommand({ Bucket: 'kill-bucket', Key: 'big.bin', Body: big }));
-    client.destroy();
+    await s3.put('big.bin', big);
   });
 
   afterAll(async () => {
     await stopMount(mount, join(work, 'mnt'));
-    await server?.destroy();
-    await fs.rm(work, { recursive: true, force: true });
+    await s3?.stop();
   });
 
   it('recovers the stale mountpoint 10 times out of 10; closed files are in the bucket, killed uploads are not', async () => {
@@ -104,25 +101,20 @@ async function killTenTimes(mnt: string, start: () => Promise<MountProcess>): Pr
 }
 
 describe('SIGTERM during an S3 upload', () => {
+  let s3: S3Fixture;
   let server: S3Server;
   let client: S3Client;
   let work: string;
   let mnt: string;
 
   beforeAll(async () => {
-    server = await S3Server.start();
-    await server.createBucket('term-bucket');
-    client = server.client();
-    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-term-'));
-    mnt = join(work, 'mnt');
-    await fs.mkdir(mnt);
+    s3 = await S3Fixture.start('term-bucket', 'term');
+    ({ server, client, work, mnt } = s3);
   });
 
   afterAll(async () => {
     await stopMount(undefined, mnt);
-    client?.destroy();
-    await server?.destroy();
-    if (work) await fs.rm(work, { recursive: true, force: true });
+    await s3?.stop();
   });
 
   const objectState = async (key: string, expected: Buffer): Promise<'complete' | 'absent' | 'partial'> => {

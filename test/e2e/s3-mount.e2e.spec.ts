@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FaultProxy } from './support/fault-proxy';
+import type { FaultProxy } from './support/fault-proxy';
+import { S3Fixture } from './support/s3-fixture';
 import { itWithPatchedBinding } from './support/binding';
 import { CLI, MountProcess, startCliMount, stopMount } from './support/mount-process';
 import { readObject, S3_CREDENTIALS, S3Server } from './support/s3-server';
@@ -17,8 +18,10 @@ const MANY = 5_000;
 
 /** The S3 backend on a real mount, against a real S3 server (s3rver) on loopback, driven from child processes. */
 describe('S3 backend on a real mount', () => {
+  let s3: S3Fixture;
   let server: S3Server;
   let client: S3Client;
+  let proxy: FaultProxy;
   let work: string;
   let mnt: string;
   let bigFile: string;
@@ -38,8 +41,8 @@ describe('S3 backend on a real mount', () => {
   ];
   const mountBucket = async (extra: string[] = []): Promise<MountProcess> =>
     startCliMount(mnt, 's3', BUCKET, [...flags(), '--symlinks', ...extra], S3_CREDENTIALS);
-  const put = (key: string, body: string | Buffer): Promise<unknown> => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-  const get = (key: string): Promise<Buffer> => readObject(client, BUCKET, key);
+  const put = (key: string, body: string | Buffer): Promise<unknown> => s3.put(key, body);
+  const get = (key: string): Promise<Buffer> => s3.read(key);
   const exists = (key: string): Promise<boolean> =>
     client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
       () => true,
@@ -47,12 +50,8 @@ describe('S3 backend on a real mount', () => {
     );
 
   beforeAll(async () => {
-    server = await S3Server.start();
-    await server.createBucket(BUCKET);
-    client = server.client();
-    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-s3e2e-'));
-    mnt = join(work, 'mnt');
-    await fs.mkdir(mnt);
+    s3 = await S3Fixture.start(BUCKET, 's3e2e');
+    ({ server, client, proxy, work, mnt } = s3);
     bigFile = join(work, 'big.bin');
     await fs.writeFile(bigFile, randomBytes(BIG));
     await put('big.bin', await fs.readFile(bigFile));
@@ -72,9 +71,7 @@ describe('S3 backend on a real mount', () => {
 
   afterAll(async () => {
     await stopMount(mount, mnt);
-    client?.destroy();
-    await server?.destroy();
-    if (work) await fs.rm(work, { recursive: true, force: true });
+    await s3?.stop();
   });
 
   it('reads a 256 MiB object byte for byte, sequentially and at random ranges', async () => {
@@ -111,7 +108,6 @@ describe('S3 backend on a real mount', () => {
   }, 90_000);
 
   it('answers ls -l of 5,000 keys from the listing, with no request per file (default metadata TTL)', async () => {
-    const proxy = await FaultProxy.start(server.endpoint);
     const counted = join(work, 'counted');
     await fs.mkdir(counted, { recursive: true });
     let counting: MountProcess | undefined;
@@ -135,37 +131,31 @@ describe('S3 backend on a real mount', () => {
       expect(proxy.requests - after).toBeLessThan(20);
     } finally {
       await stopMount(counting, counted);
-      await proxy.stop();
     }
   });
 
   it('reads object data with directly signed requests, or through the SDK with --sdk-reads, byte for byte either way', async () => {
-    const proxy = await FaultProxy.start(server.endpoint);
     const viaProxy = join(work, 'via-proxy');
     await fs.mkdir(viaProxy, { recursive: true });
     const expected = (await fs.readFile(bigFile)).subarray(0, 24 * 1024 * 1024);
-    try {
-      for (const sdkReads of [false, true]) {
-        const reading = await startCliMount(
-          viaProxy,
-          's3',
-          BUCKET,
-          ['--endpoint', proxy.endpoint, '--path-style', ...(sdkReads ? ['--sdk-reads'] : [])],
-          S3_CREDENTIALS,
-        );
-        try {
-          const before = { ...proxy.rangedGets };
-          await shOk(`head -c ${expected.length} ${viaProxy}/big.bin > ${join(work, 'head.bin')}`, 60_000);
-          expect((await fs.readFile(join(work, 'head.bin'))).equals(expected)).toBe(true);
-          const sdk = proxy.rangedGets.sdk - before.sdk;
-          const direct = proxy.rangedGets.direct - before.direct;
-          expect(sdkReads ? [sdk > 0, direct] : [direct > 0, sdk]).toEqual([true, 0]);
-        } finally {
-          await stopMount(reading, viaProxy);
-        }
+    for (const sdkReads of [false, true]) {
+      const reading = await startCliMount(
+        viaProxy,
+        's3',
+        BUCKET,
+        ['--endpoint', proxy.endpoint, '--path-style', ...(sdkReads ? ['--sdk-reads'] : [])],
+        S3_CREDENTIALS,
+      );
+      try {
+        const before = { ...proxy.rangedGets };
+        await shOk(`head -c ${expected.length} ${viaProxy}/big.bin > ${join(work, 'head.bin')}`, 60_000);
+        expect((await fs.readFile(join(work, 'head.bin'))).equals(expected)).toBe(true);
+        const sdk = proxy.rangedGets.sdk - before.sdk;
+        const direct = proxy.rangedGets.direct - before.direct;
+        expect(sdkReads ? [sdk > 0, direct] : [direct > 0, sdk]).toEqual([true, 0]);
+      } finally {
+        await stopMount(reading, viaProxy);
       }
-    } finally {
-      await proxy.stop();
     }
   });
 

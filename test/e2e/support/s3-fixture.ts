@@ -30,7 +30,9 @@ export class S3Fixture {
   }
 
   put(key: string, body: string | Buffer): Promise<unknown> {
-    return this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body }));
+    const data = Buffer.from(body);
+    // With its length given, the SDK does not take an empty body for a stream of unknown length (and warn).
+    return this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length }));
   }
 
   read(key: string): Promise<Buffer> {
