@@ -60,32 +60,47 @@ describe('DirectRangedGets against s3rver', () => {
   });
 
   it('reads ranges byte for byte into pieces of the size asked for, clamped at the end of the object', async () => {
-    const pieces = piecesOf(await gets.get('dir/data bin+ü', 3, 2 * MiB + 5, etag, MiB, allocate));
+    const pieces = piecesOf(await gets.get({ key: 'dir/data bin+ü', start: 3, end: 2 * MiB + 5, etag: etag, pieceSize: MiB, allocate }));
     expect(pieces.map((piece) => piece.length)).toEqual([MiB, MiB, 3]);
     expect(Buffer.concat(pieces).equals(data.subarray(3, 2 * MiB + 6))).toBe(true);
-    const tail = piecesOf(await gets.get('dir/data bin+ü', data.length - 4, data.length + 100, undefined, MiB, allocate));
+    const tail = piecesOf(
+      await gets.get({ key: 'dir/data bin+ü', start: data.length - 4, end: data.length + 100, etag: undefined, pieceSize: MiB, allocate }),
+    );
     expect(Buffer.concat(tail).equals(data.subarray(data.length - 4))).toBe(true);
     // Many small reads, four at a time, reuse the kept-alive connections without mixing answers up.
     for (let batch = 0; batch < 10; batch++) {
       const offsets = [0, 1, 2, 3].map((i) => (batch * 4 + i) * 1000);
-      const reads = await Promise.all(offsets.map((offset) => gets.get('dir/data bin+ü', offset, offset + 4095, etag, MiB, allocate)));
+      const reads = await Promise.all(
+        offsets.map((offset) => gets.get({ key: 'dir/data bin+ü', start: offset, end: offset + 4095, etag: etag, pieceSize: MiB, allocate })),
+      );
       reads.forEach((read, i) => expect(Buffer.concat(piecesOf(read)).equals(data.subarray(offsets[i], offsets[i] + 4096))).toBe(true));
     }
   });
 
   it('leaves anything but the plain success to the SDK: a missing key, another version, every connection busy', async () => {
-    expect(await gets.get('missing', 0, 10, undefined, MiB, allocate)).toEqual({ fallBack: 'response refused (HTTP 404)', refused: false });
-    expect(await gets.get('dir/data bin+ü', 0, 10, '"another-version"', MiB, allocate)).toMatchObject({ fallBack: expect.stringMatching(/refused/) });
-    const busy = await Promise.all(Array.from({ length: 6 }, () => gets.get('dir/data bin+ü', 0, 4 * MiB, etag, MiB, allocate)));
+    expect(await gets.get({ key: 'missing', start: 0, end: 10, etag: undefined, pieceSize: MiB, allocate })).toEqual({
+      fallBack: 'response refused (HTTP 404)',
+      refused: false,
+    });
+    expect(await gets.get({ key: 'dir/data bin+ü', start: 0, end: 10, etag: '"another-version"', pieceSize: MiB, allocate })).toMatchObject({
+      fallBack: expect.stringMatching(/refused/),
+    });
+    const busy = await Promise.all(
+      Array.from({ length: 6 }, () => gets.get({ key: 'dir/data bin+ü', start: 0, end: 4 * MiB, etag: etag, pieceSize: MiB, allocate })),
+    );
     expect(busy.filter((result) => 'fallBack' in result && result.fallBack === 'every connection is busy').length).toBe(2);
     expect(busy.filter((result) => 'pieces' in result).length).toBe(4);
   });
 
   it('sends again on a new connection when a kept-alive one went stale, e.g. the server restarted', async () => {
-    piecesOf(await gets.get('dir/data bin+ü', 0, 99, etag, MiB, allocate));
+    piecesOf(await gets.get({ key: 'dir/data bin+ü', start: 0, end: 99, etag: etag, pieceSize: MiB, allocate }));
     await server.stop();
     await server.restart();
-    expect(Buffer.concat(piecesOf(await gets.get('dir/data bin+ü', 0, 99, etag, MiB, allocate))).equals(data.subarray(0, 100))).toBe(true);
+    expect(
+      Buffer.concat(piecesOf(await gets.get({ key: 'dir/data bin+ü', start: 0, end: 99, etag: etag, pieceSize: MiB, allocate }))).equals(
+        data.subarray(0, 100),
+      ),
+    ).toBe(true);
   });
 
   it('turns itself off when S3 refuses its signature but the SDK gets through, not on a denial both get', async () => {
@@ -100,18 +115,22 @@ describe('DirectRangedGets against s3rver', () => {
     const denied = refusedGets();
     const refused = refusedGets();
     try {
-      expect(await refused.get('dir/data bin+ü', 0, 9, undefined, MiB, allocate)).toMatchObject({
+      expect(await refused.get({ key: 'dir/data bin+ü', start: 0, end: 9, etag: undefined, pieceSize: MiB, allocate })).toMatchObject({
         refused: true,
         fallBack: expect.stringMatching(/HTTP 403/),
       });
       // Denied on both ways (here: an unknown key for the SDK too): a plain access denial, the direct path stays on.
       const deniedStore = new S3ObjectStore(unknownKey, 'fast', logger, undefined, denied);
       await expect(deniedStore.getRange('dir/data bin+ü', 0, 9)).rejects.toMatchObject({ code: 'EACCES' });
-      expect(await denied.get('dir/data bin+ü', 0, 9, undefined, MiB, allocate)).toMatchObject({ refused: true });
+      expect(await denied.get({ key: 'dir/data bin+ü', start: 0, end: 9, etag: undefined, pieceSize: MiB, allocate })).toMatchObject({
+        refused: true,
+      });
       // Refused here but fine through the SDK: this path's signature is what S3 refuses, so it turns itself off.
       const store = new S3ObjectStore(client, 'fast', logger, undefined, refused);
       expect((await store.getRange('dir/data bin+ü', 0, 9)).equals(data.subarray(0, 10))).toBe(true);
-      expect(await refused.get('dir/data bin+ü', 0, 9, undefined, MiB, allocate)).toEqual({ fallBack: 'disabled' });
+      expect(await refused.get({ key: 'dir/data bin+ü', start: 0, end: 9, etag: undefined, pieceSize: MiB, allocate })).toEqual({
+        fallBack: 'disabled',
+      });
       expect(warn).toHaveBeenCalledWith(expect.stringMatching(/Reading through the SDK from now on/));
       await expect(store.getRange('missing', 0, 9)).rejects.toMatchObject({ code: 'ENOENT' });
     } finally {

@@ -4,7 +4,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, HttpRequest, SourceData } from '@smithy/types';
 import { createHash, createHmac, Hash, Hmac } from 'node:crypto';
 import { RefusedResponse, ResponseHead } from '../store/raw-http-connection';
-import { Allocate, allocatePieces, expectedRangeLength } from './ranged-body';
+import { allocatePieces, expectedRangeLength, RangeRequest } from './ranged-body';
 import { RawHttpPool } from '../store/raw-http-pool';
 import type { S3Metrics } from '../store/s3-metrics';
 import { objectPath, ObjectUrlBase, resolveObjectUrlBase } from '../store/s3-object-url';
@@ -51,7 +51,8 @@ export class DirectRangedGets {
     private readonly metrics?: S3Metrics,
   ) {}
 
-  async get(key: string, start: number, end: number, etag: string | undefined, pieceSize: number, allocate: Allocate): Promise<FastRangeResult> {
+  async get(range: RangeRequest): Promise<FastRangeResult> {
+    const { key, start, end, etag } = range;
     if (this.disabled) return { fallBack: 'disabled' };
     let base: ObjectUrlBase;
     try {
@@ -82,7 +83,7 @@ export class DirectRangedGets {
       return { fallBack: `signing failed (${(error as Error).message})` };
     }
     try {
-      const response = await pool.send(requestHead(signed), (head) => this.accept(head, start, end, etag, pieceSize, allocate));
+      const response = await pool.send(requestHead(signed), (head) => this.accept(head, range));
       return response ? { pieces: response.pieces } : { fallBack: 'every connection is busy' };
     } catch (error) {
       if (!(error instanceof RefusedResponse)) this.metrics?.request('GetObject', undefined);
@@ -96,14 +97,7 @@ export class DirectRangedGets {
   }
 
   /** The body's buffers when the answer is exactly the range asked for, of the pinned version. */
-  private accept(
-    head: ResponseHead,
-    start: number,
-    end: number,
-    etag: string | undefined,
-    pieceSize: number,
-    allocate: Allocate,
-  ): Buffer[] | undefined {
+  private accept(head: ResponseHead, { start, end, etag, pieceSize, allocate }: RangeRequest): Buffer[] | undefined {
     this.metrics?.request('GetObject', head.status);
     if (head.status !== 206 && head.status !== 200) return undefined;
     if (etag && head.headers.get('etag') !== etag) return undefined;

@@ -122,7 +122,14 @@ export class ObjectReader {
       const ids = range(index, end).map((block) => this.blockId(block));
       this.cache
         .fetchGroup(ids, stop - start, () =>
-          this.store.getRangeInPieces(this.object.key, start, stop - 1, this.object.etag, BLOCK_SIZE, this.allocate),
+          this.store.getRangeInPieces({
+            key: this.object.key,
+            start,
+            end: stop - 1,
+            etag: this.object.etag,
+            pieceSize: BLOCK_SIZE,
+            allocate: this.allocate,
+          }),
         )
         .catch((error: unknown) =>
           this.logger.debug(`read-ahead of ${this.object.key} bytes ${start}-${stop - 1} failed: ${(error as Error).message}`),

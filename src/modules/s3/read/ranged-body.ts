@@ -1,6 +1,17 @@
 /** Memory for `size` bytes of an answer's body (the block cache hands out the memory of evicted blocks). */
 export type Allocate = (size: number) => Buffer;
 
+/** A ranged GET: bytes `start`..`end` (inclusive) of `key`, received into pieces of `pieceSize` bytes from `allocate`. */
+export interface RangeRequest {
+  readonly key: string;
+  readonly start: number;
+  readonly end: number;
+  /** The version the bytes must come from (If-Match, and the answer's ETag is checked). */
+  readonly etag: string | undefined;
+  readonly pieceSize: number;
+  readonly allocate: Allocate;
+}
+
 /**
  * The bytes a ranged GET of `start`..`end` (inclusive) must bring: the range, cut at the object's end when the
  * answer's Content-Range tells its total size.

@@ -37,7 +37,7 @@ describe('S3ObjectStore against s3rver', () => {
   it('receives a range straight into separate pieces, each its own buffer', async () => {
     const start = MiB + 3;
     const end = 4 * MiB + 10;
-    const pieces = await store.getRangeInPieces('big', start, end, undefined, MiB);
+    const pieces = await store.getRangeInPieces({ key: 'big', start, end, etag: undefined, pieceSize: MiB, allocate: Buffer.allocUnsafe });
     expect(pieces.map((piece) => piece.length)).toEqual([MiB, MiB, MiB, 8]);
     expect(Buffer.concat(pieces).equals(data.subarray(start, end + 1))).toBe(true);
     // A cached block must not keep its neighbours' memory alive.

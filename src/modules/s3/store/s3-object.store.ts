@@ -17,7 +17,7 @@ import { Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { FsError } from '../../fuse';
 import type { DirectRangedGets } from '../read/direct-ranged-gets';
-import { Allocate, allocatePieces, copyIntoPieces, expectedRangeLength } from '../read/ranged-body';
+import { Allocate, allocatePieces, copyIntoPieces, expectedRangeLength, RangeRequest } from '../read/ranged-body';
 import { toFsError } from './s3-errno.mapper';
 import { S3Metrics } from './s3-metrics';
 import { offsetsOf } from '../write/part-offsets';
@@ -169,7 +169,14 @@ export class S3ObjectStore {
    * configured attempts; short data is never returned as success.
    */
   async getRange(key: string, start: number, end: number, etag?: string, allocate?: Allocate): Promise<Buffer> {
-    const [whole] = await this.getRangeInPieces(key, start, end, etag, Number.MAX_SAFE_INTEGER, allocate);
+    const [whole] = await this.getRangeInPieces({
+      key,
+      start,
+      end,
+      etag,
+      pieceSize: Number.MAX_SAFE_INTEGER,
+      allocate: allocate ?? Buffer.allocUnsafe,
+    });
     return whole ?? Buffer.alloc(0);
   }
 
@@ -177,17 +184,11 @@ export class S3ObjectStore {
    * The same, received straight into separate buffers of `pieceSize` bytes (the last one shorter): one request for
    * several cache blocks, each of which can then be evicted on its own. `allocate` provides the pieces' memory.
    */
-  async getRangeInPieces(
-    key: string,
-    start: number,
-    end: number,
-    etag: string | undefined,
-    pieceSize: number,
-    allocate: Allocate = Buffer.allocUnsafe,
-  ): Promise<Buffer[]> {
+  async getRangeInPieces(range: RangeRequest): Promise<Buffer[]> {
+    const { key, start, end } = range;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.getRangeOnce(key, start, end, etag, pieceSize, allocate);
+        return await this.getRangeOnce(range);
       } catch (error) {
         if (!(error instanceof BodyFailure) || attempt >= this.limits.readAttempts) {
           throw toFsError(error instanceof BodyFailure ? error.cause : error, `GET ${key} bytes ${start}-${end}`, this.logger);
@@ -197,30 +198,17 @@ export class S3ObjectStore {
     }
   }
 
-  private async getRangeOnce(
-    key: string,
-    start: number,
-    end: number,
-    etag: string | undefined,
-    pieceSize: number,
-    allocate: Allocate,
-  ): Promise<Buffer[]> {
-    const fast = await this.directGets?.get(key, start, end, etag, pieceSize, allocate);
+  private async getRangeOnce(range: RangeRequest): Promise<Buffer[]> {
+    const { key, start, end } = range;
+    const fast = await this.directGets?.get(range);
     if (fast && 'pieces' in fast) return fast.pieces;
     if (fast) this.logger.debug(`GET ${key} bytes ${start}-${end} through the SDK: ${fast.fallBack}`);
-    const pieces = await this.getRangeThroughSdk(key, start, end, etag, pieceSize, allocate);
+    const pieces = await this.getRangeThroughSdk(range);
     if (fast) this.directGets?.refusedButSdkSucceeded(fast);
     return pieces;
   }
 
-  private async getRangeThroughSdk(
-    key: string,
-    start: number,
-    end: number,
-    etag: string | undefined,
-    pieceSize: number,
-    allocate: Allocate,
-  ): Promise<Buffer[]> {
+  private async getRangeThroughSdk({ key, start, end, etag, pieceSize, allocate }: RangeRequest): Promise<Buffer[]> {
     const out = await this.client.send(
       new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: etag || undefined }),
     );
