@@ -1,9 +1,8 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MountProcess, startCliMount, stopMount } from './support/mount-process';
+import { S3Fixture } from './support/s3-fixture';
 import { S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { shOk } from './support/shell';
 
@@ -18,26 +17,24 @@ const CACHE_MIB = 64;
  * 4 read whole files front to back, so read-ahead keeps the cache full while the random reads churn it.
  */
 describe('load: 32 readers on an S3 mount', () => {
+  let s3: S3Fixture;
   let server: S3Server;
   let work: string;
   let mount: MountProcess | undefined;
 
   beforeAll(async () => {
-    server = await S3Server.start();
-    await server.createBucket('load-bucket');
-    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-load-'));
-    for (const dir of ['mnt', 'copy']) await fs.mkdir(join(work, dir));
-    const client = server.client();
+    s3 = await S3Fixture.start('load-bucket', 'load');
+    ({ server, work } = s3);
+    await fs.mkdir(join(work, 'copy'));
     for (let i = 0; i < FILES; i += 10) {
       await Promise.all(
         Array.from({ length: 10 }, async (_, j) => {
           const body = randomBytes(FILE_SIZE);
           await fs.writeFile(join(work, 'copy', `f${i + j}`), body);
-          await client.send(new PutObjectCommand({ Bucket: 'load-bucket', Key: `f${i + j}`, Body: body }));
+          await s3.put(`f${i + j}`, body);
         }),
       );
     }
-    client.destroy();
     mount = await startCliMount(
       join(work, 'mnt'),
       's3',
@@ -49,8 +46,7 @@ describe('load: 32 readers on an S3 mount', () => {
 
   afterAll(async () => {
     await stopMount(mount, join(work, 'mnt'));
-    await server?.destroy();
-    if (work) await fs.rm(work, { recursive: true, force: true });
+    await s3?.stop();
   });
 
   it(`reads byte-exact for ${SECONDS} s with zero errors, within the cache cap + 150 MiB, and leaks nothing`, async () => {

@@ -1,11 +1,11 @@
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FaultProxy } from './support/fault-proxy';
+import type { FaultProxy } from './support/fault-proxy';
+import { S3Fixture } from './support/s3-fixture';
 import { MountProcess, startCliMount, stopMount } from './support/mount-process';
-import { readObject, S3_CREDENTIALS, S3Server } from './support/s3-server';
+import { readObject, S3_CREDENTIALS } from './support/s3-server';
 import { sh, shOk } from './support/shell';
 
 const BUCKET = 'faults-bucket';
@@ -13,7 +13,7 @@ const MiB = 1024 * 1024;
 
 /** The S3 backend through a fault-injecting proxy: transient faults are retried, lasting ones are errors, never bad data. */
 describe('S3 backend under injected faults', () => {
-  let server: S3Server;
+  let s3: S3Fixture;
   let proxy: FaultProxy;
   let client: S3Client;
   let work: string;
@@ -24,14 +24,9 @@ describe('S3 backend under injected faults', () => {
   const get = (key: string): Promise<Buffer> => readObject(client, BUCKET, key);
 
   beforeAll(async () => {
-    server = await S3Server.start();
-    await server.createBucket(BUCKET);
-    client = server.client();
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'data.bin', Body: data }));
-    proxy = await FaultProxy.start(server.endpoint, 42);
-    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-faults-'));
-    mnt = join(work, 'mnt');
-    await fs.mkdir(mnt);
+    s3 = await S3Fixture.start(BUCKET, 'faults', 42);
+    ({ client, proxy, work, mnt } = s3);
+    await s3.put('data.bin', data);
     await fs.writeFile(join(work, 'data.bin'), data);
     mount = await startCliMount(
       mnt,
@@ -67,10 +62,7 @@ describe('S3 backend under injected faults', () => {
     // The figures docs/DEVELOPING.md ("Fault injection") quotes.
     if (proxy) process.stdout.write(`faults injected: ${proxy.faults} (${JSON.stringify(proxy.injected)})\n`);
     await stopMount(mount, mnt);
-    await proxy?.stop();
-    client?.destroy();
-    await server?.destroy();
-    if (work) await fs.rm(work, { recursive: true, force: true });
+    await s3?.stop();
   });
 
   afterEach(() => proxy.setSchedule({ rate: 0, kinds: [] }));

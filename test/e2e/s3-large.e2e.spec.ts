@@ -1,7 +1,5 @@
-import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MountProcess, startCliMount, stopMount } from './support/mount-process';
+import { S3Fixture } from './support/s3-fixture';
 import { S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { shOk } from './support/shell';
 
@@ -13,17 +11,15 @@ const SIZE_MIB = 5 * 1024 + 100;
  * Takes minutes and ~16 GiB of disk: run with `npm run test:large` (NESTJS_FUSE_LARGE=1), not in the normal suite.
  */
 (LARGE ? describe : describe.skip)('S3 backend with an object over 5 GiB', () => {
+  let s3: S3Fixture;
   let server: S3Server;
   let work: string;
   let mnt: string;
   let mount: MountProcess | undefined;
 
   beforeAll(async () => {
-    server = await S3Server.start();
-    await server.createBucket('large-bucket');
-    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-large-'));
-    mnt = join(work, 'mnt');
-    await fs.mkdir(mnt);
+    s3 = await S3Fixture.start('large-bucket', 'large');
+    ({ server, work, mnt } = s3);
     await shOk(`head -c ${SIZE_MIB}M /dev/urandom > ${work}/huge.bin`, 600_000);
     mount = await startCliMount(
       mnt,
@@ -36,8 +32,7 @@ const SIZE_MIB = 5 * 1024 + 100;
 
   afterAll(async () => {
     await stopMount(mount, mnt);
-    await server?.destroy();
-    if (work) await fs.rm(work, { recursive: true, force: true });
+    await s3?.stop();
   });
 
   it('writes, reads back, renames and changes the mode of a 5.1 GiB file', async () => {

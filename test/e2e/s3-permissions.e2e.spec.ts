@@ -1,8 +1,7 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MountProcess, startCliMount, stopMount } from './support/mount-process';
+import { S3Fixture } from './support/s3-fixture';
 import { S3_CREDENTIALS, S3Server } from './support/s3-server';
 import { sh, shOk } from './support/shell';
 import { itOnKernelTransport } from './support/transport';
@@ -15,6 +14,7 @@ const BUCKET = 'permissions-bucket';
  * an object stores, whichever way the attributes arrive (listing, HEAD, cache), across a remount.
  */
 describe('S3 mount with --allow-other: stored permissions hold for other users', () => {
+  let s3: S3Fixture;
   let server: S3Server;
   let work: string;
   let mnt: string;
@@ -25,13 +25,10 @@ describe('S3 mount with --allow-other: stored permissions hold for other users',
   const asNobody = (command: string): ReturnType<typeof sh> => sh(`runuser -u nobody -- ${command}`, 20_000);
 
   beforeAll(async () => {
-    server = await S3Server.start();
-    await server.createBucket(BUCKET);
-    work = await fs.mkdtemp(join(tmpdir(), 'nestjs-fuse-s3perm-'));
+    s3 = await S3Fixture.start(BUCKET, 's3perm');
+    ({ server, work, mnt } = s3);
     // Other users must be able to reach the mountpoint, or every check below would pass for the wrong reason.
     await fs.chmod(work, 0o755);
-    mnt = join(work, 'mnt');
-    await fs.mkdir(mnt);
     mount = await mountBucket();
     await shOk(`echo secret > ${mnt}/private.txt && chmod 600 ${mnt}/private.txt`);
     await shOk(`echo public > ${mnt}/public.txt && chmod 644 ${mnt}/public.txt`);
@@ -40,8 +37,7 @@ describe('S3 mount with --allow-other: stored permissions hold for other users',
 
   afterAll(async () => {
     await stopMount(mount, mnt);
-    await server?.destroy();
-    await fs.rm(work, { recursive: true, force: true });
+    await s3?.stop();
   });
 
   const expectStoredPermissions = async (): Promise<void> => {

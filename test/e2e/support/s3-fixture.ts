@@ -19,14 +19,14 @@ export class S3Fixture {
     readonly mnt: string,
   ) {}
 
-  /** `name` tells the work directory apart in /tmp. */
-  static async start(bucket: string, name: string): Promise<S3Fixture> {
+  /** `name` tells the work directory apart in /tmp; `faultSeed` seeds the proxy's choice of faults to inject. */
+  static async start(bucket: string, name: string, faultSeed?: number): Promise<S3Fixture> {
     const server = await S3Server.start();
     await server.createBucket(bucket);
     const work = await fs.mkdtemp(join(tmpdir(), `nestjs-fuse-${name}-`));
     const mnt = join(work, 'mnt');
     await fs.mkdir(mnt);
-    return new S3Fixture(bucket, server, server.client(), await FaultProxy.start(server.endpoint), work, mnt);
+    return new S3Fixture(bucket, server, server.client(), await FaultProxy.start(server.endpoint, faultSeed), work, mnt);
   }
 
   put(key: string, body: string | Buffer): Promise<unknown> {
