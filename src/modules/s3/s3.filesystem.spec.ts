@@ -272,6 +272,49 @@ describe('S3Filesystem handlers against s3rver', () => {
     }
   });
 
+  it('refuses the renames rename(2) refuses, and one of a directory with a file open for writing below it', async () => {
+    const code = (promise: Promise<unknown>): Promise<string | undefined> =>
+      promise.then(
+        () => undefined,
+        (error: { code?: string }) => error.code,
+      );
+    await s3.mkdir(ROOT_INO, 'full', 0o755);
+    const full = await s3.resolve('/full');
+    const inside = await s3.create(full, 'x.txt', 0o644, constants.O_CREAT | constants.O_WRONLY);
+    await s3.release(inside.entry.attr.ino, inside.fh, 0);
+    expect(await code(s3.rename(ROOT_INO, 'dir', ROOT_INO, 'full'))).toBe('ENOTEMPTY');
+    expect(await code(s3.rename(ROOT_INO, 'dir', ROOT_INO, 'a.txt'))).toBe('ENOTDIR');
+    expect(await code(s3.rename(ROOT_INO, 'a.txt', ROOT_INO, 'dir'))).toBe('EISDIR');
+    const open = await s3.create(full, 'open.txt', 0o644, constants.O_CREAT | constants.O_WRONLY);
+    try {
+      await expect(s3.rename(ROOT_INO, 'full', ROOT_INO, 'elsewhere')).rejects.toMatchObject({
+        code: 'EINVAL',
+        message: expect.stringContaining('full/open.txt is open for writing'),
+      });
+    } finally {
+      await s3.release(open.entry.attr.ino, open.fh, 0);
+    }
+    expect((await readObject(client, 'fs-bucket', 'dir/c.txt')).toString()).toBe('dir/c.txt');
+    expect((await readObject(client, 'fs-bucket', 'full/x.txt')).length).toBe(0);
+  });
+
+  it('moves a reader of a file to the version written through the mount, and leaves it on its own version otherwise', async () => {
+    await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'follow.txt', Body: 'first' }));
+    const ino = await s3.resolve('/follow.txt');
+    const reader = await s3.open(ino, constants.O_RDONLY);
+    const writer = await s3.open(ino, constants.O_WRONLY | constants.O_TRUNC);
+    try {
+      await s3.write(ino, writer, 0, Buffer.from('rewritten'));
+      await s3.flush(ino, writer);
+      await s3.release(ino, writer, 0);
+      expect((await s3.read(ino, reader, 0, 100)).toString()).toBe('rewritten');
+      await client.send(new PutObjectCommand({ Bucket: 'fs-bucket', Key: 'follow.txt', Body: 'written elsewhere' }));
+      await expect(s3.read(ino, reader, 0, 100)).rejects.toMatchObject({ code: 'ESTALE' });
+    } finally {
+      await s3.release(ino, reader, 0);
+    }
+  });
+
   it('keeps a file renamed onto its own name', async () => {
     await s3.rename(ROOT_INO, 'b.txt', ROOT_INO, 'b.txt');
     expect((await readObject(client, 'fs-bucket', 'b.txt')).toString()).toBe('b.txt');
