@@ -51,7 +51,7 @@ export function switchFlag<ModuleOptions>(
  */
 export function isGiven(flag: BackendFlag<unknown>, values: FlagValues): boolean {
   const value = values[flag.key];
-  return flag.takesValue ? value !== undefined : value === flag.parse('');
+  return flag.takesValue ? value !== undefined : value === !flag.name.startsWith('--no-');
 }
 
 /** The module options the given ones of `flags` set; the module's defaults stand for the others. */

@@ -143,6 +143,7 @@ export class DirectoryPages {
 
   /** A listed file that is open for writing through this mount is shown as its writer holds it. */
   private withPendingContent(dir: string, entry: S3Listing): S3Listing {
+    if (this.writers.size === 0) return entry;
     const shared = this.writers.at(joinPath(dir, entry.name));
     return shared ? { name: entry.name, node: pendingNode(shared.writer) } : entry;
   }

@@ -178,7 +178,7 @@ export class ObjectWriter implements UploadTarget {
     this.movingToStaging ??= (async () => {
       let bytes: Buffer;
       try {
-        bytes = content.content();
+        bytes = content.wholeContent();
       } catch (error) {
         this.failure = error as FsError;
         this.logger.error(this.failure.message);

@@ -81,7 +81,7 @@ export class StreamingUpload {
    * The whole content, for a writer that must stage it to write further back; EINVAL once parts were sent, which
    * cannot be read back before the upload completes.
    */
-  content(): Buffer {
+  wholeContent(): Buffer {
     if (this.streamed > 0) {
       throw FsError.invalid(
         `${this.target.key}: a write went back before the ${this.streamed} bytes already uploaded; S3 cannot rewrite them. ` +
